@@ -1,0 +1,3 @@
+from deck_builder.cli import main
+
+main()

@@ -1,0 +1,199 @@
+"""Workspace -> note specs: which notes exist, their GUIDs, decks, tags and rendered fields.
+
+A GUID comes from what an item *is* (kind, company id, item id), never from its content,
+so editing a point, an answer or a person's notes updates the same note in Anki.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import render
+from .model import Answer, Company, Question, Workspace
+from .problems import Location
+
+GENERIC = {"company": "our company", "role": "this role"}
+KIND_NAMES = {
+    "answer": "answer",
+    "tailored": "tailored answer",
+    "story": "story",
+    "fact": "fact",
+    "cloze": "cloze fact",
+    "product": "product",
+    "person": "person",
+    "asks": "questions to ask",
+}
+
+
+@dataclass(frozen=True)
+class NoteSpec:
+    """One note as it should be in Anki."""
+
+    guid: str
+    kind: str  # a key of KIND_NAMES
+    label: str  # how messages name it: "northwind/fact/founded"
+    note_type: str  # a key of notetypes.note_types()
+    deck: str
+    fields: tuple[str, ...]
+    tags: tuple[str, ...]
+    media: tuple[tuple[str, Path], ...] = ()  # (name in Anki's media folder, file)
+    loc: Location = Location("")
+
+
+_BASE91 = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&()*+,-./:;<=>?@[]^_`{|}~"
+
+
+def note_guid(kind: str, company: str, item: str) -> str:
+    """A stable GUID from an item's identity (the same shape as genanki's guid_for)."""
+    digest = hashlib.sha256("\x1f".join(("deck-builder", kind, company, item)).encode()).digest()
+    n = int.from_bytes(digest[:8], "big")
+    out = []
+    while n:
+        n, rem = divmod(n, len(_BASE91))
+        out.append(_BASE91[rem])
+    return "".join(reversed(out)) or "a"
+
+
+def tag_word(text: str) -> str:
+    """Anki tags cannot hold spaces."""
+    return re.sub(r"[\s:]+", "-", text.strip().lower()) or "none"
+
+
+def company_deck(root: str, company: Company) -> str:
+    return f"{root}::{company.name.replace('::', ':').strip()}"
+
+
+def media_name(path: Path) -> str:
+    """Content-addressed, so a replaced photo is a new file Anki cannot confuse with the old."""
+    digest = hashlib.sha1(path.read_bytes()).hexdigest()[:10]
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "-", path.name)
+    return f"deck-builder-{digest}-{safe}"
+
+
+def derive_notes(ws: Workspace) -> list[NoteSpec]:
+    """Workspace -> every note, generic ones first, then each company's."""
+    root = ws.settings.deck
+    notes: list[NoteSpec] = []
+    for qid, answer in ws.answers.items():
+        notes.append(_answer_note(ws, ws.questions[qid], answer, answer.points, None, root))
+    for story in ws.stories.values():
+        notes.append(NoteSpec(
+            note_guid("story", "", story.id), "story", f"story/{story.id}", "story", root,
+            (
+                render.inline(story.title, GENERIC),
+                render.block(story.situation, GENERIC),
+                render.block(story.task, GENERIC),
+                render.block(story.action, GENERIC),
+                render.block(story.result, GENERIC),
+                "Your stories",
+                "",
+            ),
+            ("deck-builder", "kind::story"),
+            loc=story.loc,
+        ))
+    for company in ws.companies.values():
+        notes.extend(_company_notes(ws, company, root))
+    return notes
+
+
+def _answer_note(ws: Workspace, question: Question, answer: Answer | None, points, company: Company | None, root: str) -> NoteSpec:
+    values = _values(company)
+    stories = [ws.stories[s] for s in (answer.stories if answer else ())]
+    story_html = "".join(
+        f'<div class="db-story"><b>{render.inline(s.title, values)}</b>: {render.inline(s.result, values)}</div>'
+        for s in stories
+    )
+    tags = ["deck-builder", "kind::answer" if company is None else "kind::tailored"]
+    if question.category:
+        tags.append(f"category::{tag_word(question.category)}")
+    if company is None:
+        kind, cid, deck, context, label = "answer", "", root, "Your answers", f"answer/{question.id}"
+    else:
+        kind, cid, deck = "tailored", company.id, company_deck(root, company)
+        context, label = render.plain(company.name), f"{company.id}/tailored/{question.id}"
+        tags.append(f"company::{company.id}")
+    return NoteSpec(
+        note_guid(kind, cid, question.id), kind, label, "answer", deck,
+        (
+            render.inline(question.ask, values),
+            render.ordered_list(points, values, "db-points"),
+            story_html,
+            render.inline(question.why, values),
+            render.block(answer.notes if answer else None, values),
+            context,
+            "",
+        ),
+        tuple(tags),
+        loc=points[0].loc if points else question.loc,
+    )
+
+
+def _values(company: Company | None) -> dict[str, str]:
+    if company is None:
+        return GENERIC
+    return {"company": company.name.strip(), "role": (company.role or "this role").strip()}
+
+
+def _company_notes(ws: Workspace, company: Company, root: str) -> list[NoteSpec]:
+    values = _values(company)
+    deck = company_deck(root, company)
+    context = render.plain(company.name)
+    base_tags = ("deck-builder", f"company::{company.id}")
+    cid = company.id
+    notes = []
+    for qid, points in company.tailoring.items():
+        notes.append(_answer_note(ws, ws.questions[qid], ws.answers.get(qid), points, company, root))
+    for fact in company.facts:
+        source = render.inline(fact.source, values)
+        if fact.cloze is not None:
+            notes.append(NoteSpec(
+                note_guid("cloze", cid, fact.id), "cloze", f"{cid}/fact/{fact.id}", "cloze", deck,
+                (render.cloze(fact.cloze, values), source, context, ""),
+                base_tags + ("kind::fact",), loc=fact.loc,
+            ))
+        else:
+            notes.append(NoteSpec(
+                note_guid("fact", cid, fact.id), "fact", f"{cid}/fact/{fact.id}", "basic", deck,
+                (render.inline(fact.q, values), render.block(fact.a, values), source, context, ""),
+                base_tags + ("kind::fact",), loc=fact.loc,
+            ))
+    for product in company.products:
+        notes.append(NoteSpec(
+            note_guid("product", cid, product.id), "product", f"{cid}/product/{product.id}", "basic", deck,
+            (f"What is {render.plain(product.name)}?", render.block(product.about, values), "", context, ""),
+            base_tags + ("kind::product",), loc=product.loc,
+        ))
+    for person in company.people:
+        media = ()
+        photo = ""
+        if person.photo is not None:
+            name = media_name(person.photo)
+            media = ((name, person.photo),)
+            photo = f'<img src="{name}" alt="{render.plain(person.name)}">'
+        notes.append(NoteSpec(
+            note_guid("person", cid, person.id), "person", f"{cid}/person/{person.id}", "person", deck,
+            (
+                render.plain(person.name),
+                render.inline(person.role, values),
+                render.plain(company.name),
+                render.block(person.notes, values),
+                photo,
+                context,
+                "",
+            ),
+            base_tags + ("kind::person",), media=media, loc=person.loc,
+        ))
+    if company.questions_to_ask:
+        notes.append(NoteSpec(
+            note_guid("asks", cid, ""), "asks", f"{cid}/questions-to-ask", "basic", deck,
+            (
+                f"What will you ask them at {render.plain(company.name)}?",
+                render.ordered_list(company.questions_to_ask, values, "db-asks"),
+                "", context, "",
+            ),
+            base_tags + ("kind::questions-to-ask",), loc=company.questions_to_ask[0].loc,
+        ))
+    return notes

@@ -1,0 +1,87 @@
+"""The user's text -> safe HTML for Anki fields. All escaping and Markdown happen here.
+
+Raw HTML in the sources is shown as text, never interpreted; links keep to safe schemes
+(markdown-it's validateLink refuses javascript:, vbscript:, file: and data:).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+from .textrules import Cloze, parse_cloze
+
+_md = None
+_PLACEHOLDER = re.compile(r"\{(company|role)\}")
+
+
+def _markdown():
+    global _md
+    if _md is None:  # imported on first use: keeps `deck-builder --help` fast
+        from markdown_it import MarkdownIt
+
+        _md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+        _md.disable(["image", "html_inline", "html_block"])
+    return _md
+
+
+def _finish(rendered: str, values: dict[str, str]) -> str:
+    """Fill placeholders, then neutralise what Anki would read as its own syntax."""
+    rendered = _PLACEHOLDER.sub(lambda m: html.escape(values[m.group(1)]), rendered)
+    # Braces become entities so no user text can open or close a cloze ({{c1::) or a
+    # template field; "[sound:" would make Anki play a file.
+    rendered = rendered.replace("{", "&#123;").replace("}", "&#125;")
+    return rendered.replace("[sound:", "&#91;sound:").replace("[anki:", "&#91;anki:")
+
+
+def inline(text: str | None, values: dict[str, str]) -> str:
+    """One line of Markdown (bold, italics, links, code) -> HTML without a paragraph."""
+    if not text:
+        return ""
+    return _finish(_markdown().renderInline(text.strip()), values)
+
+
+def block(text: str | None, values: dict[str, str]) -> str:
+    """Markdown with paragraphs and lists -> HTML; a single paragraph is unwrapped."""
+    if not text:
+        return ""
+    out = _markdown().render(text.strip()).strip()
+    if out.startswith("<p>") and out.endswith("</p>") and out.count("<p>") == 1:
+        out = out[3:-4]
+    return _finish(out, values)
+
+
+def plain(text: str | None) -> str:
+    """Text shown verbatim (names, labels): escaped, no Markdown."""
+    if not text:
+        return ""
+    return _finish(html.escape(text.strip()), {})
+
+
+def cloze(text: str, values: dict[str, str]) -> str:
+    """A cloze fact -> HTML with Anki's {{cN::...}} markers and escaped user text in between."""
+    segments, _ = parse_cloze(text)
+    # Each deletion is rendered on its own and stands in the Markdown as a private-use
+    # marker, so "**{{c1::x}}**" still comes out bold.
+    marked, deletions = [], []
+    for seg in segments:
+        if isinstance(seg, Cloze):
+            body = inline(seg.content, values).replace(":", "&#58;")
+            hint = "::" + inline(seg.hint, values).replace(":", "&#58;") if seg.hint else ""
+            marked.append(f"\ue000{len(deletions)}\ue001")
+            deletions.append(f"{{{{c{seg.number}::{body}{hint}}}}}")
+        else:
+            marked.append(seg.replace("\ue000", "").replace("\ue001", ""))
+    out = inline("".join(marked), values)
+    return re.sub("\ue000(\\d+)\ue001", lambda m: deletions[int(m.group(1))], out)
+
+
+def ordered_list(items, values: dict[str, str], css_class: str) -> str:
+    """Points in the order the user would say them."""
+    lis = "".join(f"<li>{inline(item, values)}</li>" for item in items)
+    return f'<ol class="{css_class}">{lis}</ol>'
+
+
+def fill(text: str, values: dict[str, str]) -> str:
+    """Placeholders filled in plain text (no HTML): for labels and messages."""
+    return _PLACEHOLDER.sub(lambda m: values[m.group(1)], text)

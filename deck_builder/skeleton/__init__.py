@@ -1,0 +1,1 @@
+"""The commented starter workspace that ``deck-builder init`` copies."""

@@ -1,0 +1,84 @@
+"""The small languages inside the user's text: {placeholders} and {{c1::cloze}} deletions."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass
+
+PLACEHOLDERS = ("company", "role")
+
+# One scanner for both, so "{{c1::{company}}}" reads as a cloze around a placeholder.
+_TOKEN = re.compile(
+    r"(?P<open>\{\{c(?P<n>\d+)::)|(?P<ph>\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)\})|(?P<close>\}\})"
+)
+_SLUG_DROP = re.compile(r"[^a-z0-9]+")
+ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+def placeholder_names(text: str) -> list[tuple[str, int]]:
+    """Every {name} in the text with its offset."""
+    return [(m["name"], m.start()) for m in _TOKEN.finditer(text) if m["ph"]]
+
+
+@dataclass(frozen=True)
+class Cloze:
+    number: int
+    content: str
+    hint: str | None
+
+
+def parse_cloze(text: str) -> tuple[list[str | Cloze], list[tuple[int, str]]]:
+    """Cloze text -> segments (plain text and deletions) and (offset, message) problems."""
+    segments: list[str | Cloze] = []
+    problems: list[tuple[int, str]] = []
+    pos = 0
+    open_at: int | None = None
+    number = 0
+    for m in _TOKEN.finditer(text):
+        if m["ph"]:
+            continue
+        if m["open"]:
+            if open_at is not None:
+                problems.append((m.start(), "a cloze inside another cloze; close the first one with }} before opening the next"))
+                continue
+            segments.append(text[pos : m.start()])
+            open_at, number, pos = m.start(), int(m["n"]), m.end()
+        else:  # close
+            if open_at is None:
+                problems.append((m.start(), "'}}' without a matching '{{c1::' before it"))
+                continue
+            body = text[pos : m.start()]
+            content, _, hint = body.partition("::")
+            if not content.strip():
+                problems.append((open_at, f"cloze {{{{c{number}::}}}} hides nothing; put the hidden text after '::'"))
+            if number < 1:
+                problems.append((open_at, "cloze numbers start at c1"))
+            segments.append(Cloze(number, content, hint or None))
+            open_at, pos = None, m.end()
+    if open_at is not None:
+        problems.append((open_at, f"'{{{{c{number}::' is never closed; end the hidden text with '}}}}'"))
+        segments.append(text[open_at:])
+    else:
+        segments.append(text[pos:])
+    if not problems and not any(isinstance(s, Cloze) for s in segments):
+        problems.append((0, "a cloze fact needs at least one hidden part, written {{c1::like this}}"))
+    return segments, problems
+
+
+def strip_cloze(text: str) -> str:
+    """Cloze text as plain text: "{{c1::Paris::city}} is" -> "Paris is"."""
+    segments, _ = parse_cloze(text)
+    return "".join(s if isinstance(s, str) else s.content for s in segments)
+
+
+def slug(text: str, limit: int = 60) -> str:
+    """An id from a name or question: "Who is Zoë's CEO?" -> "who-is-zoe-s-ceo"."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    s = _SLUG_DROP.sub("-", ascii_text.lower()).strip("-")
+    if len(s) > limit:
+        s = s[:limit].rsplit("-", 1)[0] or s[:limit]
+    if not s:  # a name in a script with no ASCII letters: a stable id from the text itself
+        s = "id-" + hashlib.sha1(text.encode()).hexdigest()[:10]
+    return s

@@ -1,0 +1,386 @@
+"""Located YAML trees -> a validated Workspace, collecting every problem on the way."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from pathlib import Path
+from typing import Callable
+
+from .model import Answer, Bank, Company, Fact, Person, Product, Question, Settings, Story, Text, Workspace
+from .problems import Location, Problem
+from .textrules import ID_RE, PLACEHOLDERS, parse_cloze, placeholder_names, slug
+from .yamltree import Map, Node, Scalar, Seq, describe
+
+PHOTO_TYPES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp")
+_LOCALE = re.compile(r"^[a-z]{2,3}(?:_[A-Z]{2})?$")
+
+
+def nearest(word: str, choices) -> str | None:
+    """The closest valid spelling of a misspelt key or id, if any is close."""
+    match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return match[0] if match else None
+
+
+def did_you_mean(word: str, choices) -> str:
+    guess = nearest(word, choices)
+    return f" (did you mean '{guess}'?)" if guess else ""
+
+
+class Reader:
+    """Reads values out of located trees, recording a Problem for everything that is wrong."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def error(self, loc: Location, message: str) -> None:
+        self.problems.append(Problem(loc, "error", message))
+
+    def warn(self, loc: Location, message: str) -> None:
+        self.problems.append(Problem(loc, "warning", message))
+
+    # -- shapes -------------------------------------------------------------------------
+    def record(self, node: Node, what: str, required: tuple[str, ...], optional: tuple[str, ...]) -> dict | None:
+        """A mapping with known keys -> {key: node}; unknown and missing keys are problems."""
+        if not isinstance(node, Map):
+            self.error(node.loc, f"{what}: expected a mapping (key: value), got {describe(node)}")
+            return None
+        valid = required + optional
+        out = {}
+        for key, (key_loc, value) in node.entries.items():
+            if key not in valid:
+                guess = nearest(key, valid)
+                hint = f"did you mean '{guess}'?" if guess else "valid keys: " + ", ".join(valid)
+                self.error(key_loc, f"{what}: unknown key '{key}' ({hint})")
+                continue
+            out[key] = value
+        for key in required:
+            if key not in out:
+                self.error(node.loc, f"{what}: missing required key '{key}'")
+        return out
+
+    def mapping(self, node: Node, what: str) -> list[tuple[str, Location, Node]]:
+        """A mapping with free keys (ids) -> [(key, key location, value)]."""
+        if not isinstance(node, Map):
+            self.error(node.loc, f"{what}: expected a mapping (key: value), got {describe(node)}")
+            return []
+        return [(key, key_loc, value) for key, (key_loc, value) in node.entries.items()]
+
+    def items(self, node: Node | None, what: str) -> list[Node]:
+        if node is None or (isinstance(node, Scalar) and node.null):
+            return []
+        if not isinstance(node, Seq):
+            self.error(node.loc, f"{what}: expected a list (lines starting with '- '), got {describe(node)}")
+            return []
+        return node.items
+
+    # -- values -------------------------------------------------------------------------
+    def text(self, node: Node | None, what: str, required: bool = False) -> Text | None:
+        """Text (numbers and dates stay exactly as typed); placeholders are checked."""
+        if node is None:
+            return None
+        if isinstance(node, Scalar) and node.null:
+            if required:
+                self.error(node.loc, f"{what}: expected text, got nothing")
+            return None
+        if not isinstance(node, Scalar):
+            hint = " (text starting with '{' or '[' must be in quotes)" if node.flow else ""
+            self.error(node.loc, f"{what}: expected text, got {describe(node)}{hint}")
+            return None
+        value = node.value
+        if required and not value.strip():
+            self.error(node.loc, f"{what}: expected text, got an empty text")
+            return None
+        for name, offset in placeholder_names(value):
+            if name not in PLACEHOLDERS:
+                known = " and ".join("{" + p + "}" for p in PLACEHOLDERS)
+                guess = nearest(name, PLACEHOLDERS)
+                hint = f"did you mean {{{guess}}}? " if guess else ""
+                self.error(
+                    _offset_loc(node, offset),
+                    f"{what}: unknown placeholder {{{name}}} ({hint}the placeholders are {known})",
+                )
+        return Text(value, node.loc)
+
+    def text_list(self, node: Node | None, what: str) -> tuple[Text, ...]:
+        out = []
+        for item in self.items(node, what):
+            t = self.text(item, f"{what} item", required=True)
+            if t is not None:
+                out.append(t)
+        return tuple(out)
+
+    def ident(self, node: Node | None, what: str) -> Text | None:
+        t = self.text(node, what, required=True)
+        if t is not None and not ID_RE.match(t):
+            self.error(t.loc, f"{what}: '{t}' is not a valid id; use lowercase letters, digits and hyphens, like '{slug(t)}'")
+            return None
+        return t
+
+    def key_ident(self, key: str, loc: Location, what: str) -> bool:
+        if not ID_RE.match(key):
+            self.error(loc, f"{what} '{key}' is not a valid id; use lowercase letters, digits and hyphens, like '{slug(key)}'")
+            return False
+        return True
+
+
+def _offset_loc(node: Scalar, offset: int) -> Location:
+    """The column of a character inside a one-line scalar (multi-line ones point at its start)."""
+    if "\n" in node.value or node.style in ("|", ">"):
+        return node.loc
+    shift = 1 if node.style in ("'", '"') else 0
+    if node.style == '"' and "\\" in node.value:
+        return node.loc
+    return Location(node.loc.file, node.loc.line, node.loc.col + shift + offset)
+
+
+class _Ids:
+    """Ids within one namespace; a second item with the same id is reported with both places."""
+
+    def __init__(self, reader: Reader, what: str):
+        self.reader, self.what, self.seen = reader, what, {}
+
+    def claim(self, ident: str, loc: Location, derived_from: str | None = None) -> bool:
+        if ident in self.seen:
+            first = self.seen[ident]
+            where = f"{first.file}:{first.line}" if first.file != loc.file else f"line {first.line}"
+            if derived_from:
+                msg = (f"two {self.what} would share the id '{ident}' (the other is at {where}); "
+                       f"give one of them its own 'id:'")
+            else:
+                msg = f"duplicate {self.what} id '{ident}' (first at {where}); ids must be unique"
+            self.reader.error(loc, msg)
+            return False
+        self.seen[ident] = loc
+        return True
+
+
+# -- the files ------------------------------------------------------------------------------
+
+def read_settings(r: Reader, node: Node | None, available_banks) -> Settings:
+    """deck.yaml -> Settings (defaults for everything missing)."""
+    if node is None:
+        return Settings()
+    f = r.record(node, "deck.yaml", (), ("deck", "banks", "tts", "voices"))
+    if f is None:
+        return Settings()
+    kwargs = {}
+    if "deck" in f:
+        deck = r.text(f["deck"], "deck", required=True)
+        if deck is not None:
+            if any(not part.strip() for part in deck.split("::")):
+                r.error(deck.loc, "deck: a deck name cannot have an empty part around '::'")
+            else:
+                kwargs["deck"] = str(deck).strip()
+    if "banks" in f:
+        banks = []
+        for name in r.text_list(f["banks"], "banks"):
+            if name not in available_banks:
+                r.error(name.loc, f"banks: unknown built-in bank '{name}'{did_you_mean(name, available_banks)}; "
+                        f"the built-in banks are {', '.join(sorted(available_banks))}")
+            elif name in banks:
+                r.error(name.loc, f"banks: '{name}' is listed twice")
+            else:
+                banks.append(str(name))
+        kwargs["banks"] = tuple(banks)
+    if "tts" in f:
+        tts = r.text(f["tts"], "tts")
+        if tts is not None:
+            if not _LOCALE.match(tts):
+                r.error(tts.loc, f"tts: '{tts}' is not a locale; write it like en_US or de_DE")
+            else:
+                kwargs["tts"] = str(tts)
+    if "voices" in f:
+        kwargs["voices"] = tuple(str(v) for v in r.text_list(f["voices"], "voices"))
+    return Settings(**kwargs)
+
+
+def read_bank(r: Reader, node: Node, name: str, builtin: bool) -> Bank | None:
+    """A question bank file -> Bank."""
+    f = r.record(node, "question bank", ("bank", "questions"), ())
+    if f is None:
+        return None
+    title = r.text(f.get("bank"), "bank", required=True)
+    questions = []
+    ids = _Ids(r, "question")
+    for item in r.items(f.get("questions"), "questions"):
+        q = r.record(item, "question", ("id", "ask"), ("category", "why"))
+        if q is None:
+            continue
+        qid = r.ident(q.get("id"), "id")
+        ask = r.text(q.get("ask"), "ask", required=True)
+        category = r.text(q.get("category"), "category", required=False)
+        if category is not None and not ID_RE.match(category.strip().lower().replace(" ", "-")):
+            r.error(category.loc, "category: use a word or two of letters and digits, like 'leadership'")
+            category = None
+        why = r.text(q.get("why"), "why")
+        if qid is None or ask is None or not ids.claim(qid, item.loc):
+            continue
+        questions.append(Question(str(qid), ask, name, category, why, item.loc))
+    return Bank(name, str(title or name), tuple(questions), builtin)
+
+
+def read_answers(r: Reader, node: Node, questions: dict[str, Question], stories: dict) -> dict[str, Answer]:
+    """answers.yaml -> {question id: Answer}."""
+    answers = {}
+    for qid, key_loc, value in r.mapping(node, "answers.yaml"):
+        if qid not in questions:
+            r.error(key_loc, f"answers.yaml: no question has the id '{qid}'{did_you_mean(qid, questions)}; "
+                    "answers are keyed by the id of a question in the banks you include")
+        f = r.record(value, f"answer to '{qid}'", ("points",), ("stories", "notes"))
+        if f is None:
+            continue
+        points = r.text_list(f.get("points"), "points")
+        if "points" in f and _empty(f["points"]):
+            r.error(f["points"].loc, "points: give at least one talking point")
+        linked = _story_refs(r, f.get("stories"), stories)
+        notes = r.text(f.get("notes"), "notes")
+        if qid in questions and points:
+            answers[qid] = Answer(qid, points, linked, notes, key_loc)
+    return answers
+
+
+def _story_refs(r: Reader, node, stories) -> tuple[Text, ...]:
+    out = []
+    for ref in r.text_list(node, "stories"):
+        if ref not in stories:
+            r.error(ref.loc, f"stories: no story has the id '{ref}'{did_you_mean(ref, stories)}; "
+                    "story ids are the keys in stories.yaml")
+        else:
+            out.append(ref)
+    return tuple(out)
+
+
+def read_stories(r: Reader, node: Node) -> dict[str, Story]:
+    """stories.yaml -> {story id: Story}."""
+    stories = {}
+    for sid, key_loc, value in r.mapping(node, "stories.yaml"):
+        valid_id = r.key_ident(sid, key_loc, "story id")
+        f = r.record(value, f"story '{sid}'", ("title", "result"), ("situation", "task", "action"))
+        if f is None:
+            continue
+        title = r.text(f.get("title"), "title", required=True)
+        result = r.text(f.get("result"), "result", required=True)
+        parts = {k: r.text(f.get(k), k) for k in ("situation", "task", "action")}
+        if valid_id and title is not None and result is not None:
+            stories[sid] = Story(sid, title, result, loc=key_loc, **parts)
+    return stories
+
+
+def read_company(r: Reader, node: Node, cid: str, root: Path, questions: dict[str, Question]) -> Company | None:
+    """companies/ID.yaml -> Company."""
+    f = r.record(node, "company", ("name",),
+                 ("role", "facts", "products", "people", "tailoring", "questions_to_ask"))
+    if f is None:
+        return None
+    name = r.text(f.get("name"), "name", required=True)
+    role = r.text(f.get("role"), "role")
+
+    facts, fact_ids = [], _Ids(r, "facts")
+    for item in r.items(f.get("facts"), "facts"):
+        fact = _read_fact(r, item)
+        explicit = isinstance(item, Map) and "id" in item.entries
+        if fact is not None and fact_ids.claim(fact.id, item.loc, derived_from=None if explicit else "text"):
+            facts.append(fact)
+
+    products, product_ids = [], _Ids(r, "products")
+    for item in r.items(f.get("products"), "products"):
+        p = r.record(item, "product", ("name", "about"), ("id",))
+        if p is None:
+            continue
+        pname = r.text(p.get("name"), "name", required=True)
+        about = r.text(p.get("about"), "about", required=True)
+        pid = r.ident(p["id"], "id") if "id" in p else (slug(pname) if pname else None)
+        if pname and about and pid and product_ids.claim(pid, item.loc, derived_from=None if "id" in p else "name"):
+            products.append(Product(str(pid), pname, about, item.loc))
+
+    people, person_ids = [], _Ids(r, "people")
+    for item in r.items(f.get("people"), "people"):
+        p = r.record(item, "person", ("name", "role"), ("notes", "photo", "id"))
+        if p is None:
+            continue
+        pname = r.text(p.get("name"), "name", required=True)
+        prole = r.text(p.get("role"), "role", required=True)
+        notes = r.text(p.get("notes"), "notes")
+        photo = _read_photo(r, p.get("photo"), root)
+        pid = r.ident(p["id"], "id") if "id" in p else (slug(pname) if pname else None)
+        if pname and prole and pid and person_ids.claim(pid, item.loc, derived_from=None if "id" in p else "name"):
+            people.append(Person(str(pid), pname, prole, notes, photo, item.loc))
+
+    tailoring = {}
+    for qid, key_loc, value in r.mapping(f["tailoring"], "tailoring") if "tailoring" in f else ():
+        if qid not in questions:
+            r.error(key_loc, f"tailoring: no question has the id '{qid}'{did_you_mean(qid, questions)}")
+            continue
+        points = r.text_list(value, f"tailoring for '{qid}'")
+        if points:
+            tailoring[qid] = points
+        elif _empty(value):
+            r.error(value.loc, f"tailoring for '{qid}': give at least one point")
+
+    asks = r.text_list(f.get("questions_to_ask"), "questions_to_ask")
+    if name is None:
+        return None
+    return Company(cid, name, role, tuple(facts), tuple(products), tuple(people), tailoring, asks, node.loc)
+
+
+def _read_fact(r: Reader, item: Node) -> Fact | None:
+    if not isinstance(item, Map):
+        r.error(item.loc, f"fact: expected a mapping with q and a (or cloze), got {describe(item)}")
+        return None
+    if "cloze" in item.entries:
+        f = r.record(item, "cloze fact", ("cloze",), ("source", "id"))
+        if f is None:
+            return None
+        text = r.text(f.get("cloze"), "cloze", required=True)
+        if text is None:
+            return None
+        segments, problems = parse_cloze(text)
+        node = item.entries["cloze"][1]
+        for offset, message in problems:
+            r.error(_offset_loc(node, offset), f"cloze: {message}")
+        if problems:
+            return None
+        source = r.text(f.get("source"), "source")
+        fid = r.ident(f["id"], "id") if "id" in f else slug(_plain(segments))
+        return Fact(str(fid), cloze=text, source=source, loc=item.loc) if fid else None
+    f = r.record(item, "fact", ("q", "a"), ("source", "id"))
+    if f is None:
+        return None
+    q = r.text(f.get("q"), "q", required=True)
+    a = r.text(f.get("a"), "a", required=True)
+    source = r.text(f.get("source"), "source")
+    fid = r.ident(f["id"], "id") if "id" in f else (slug(q) if q else None)
+    if q is None or a is None or fid is None:
+        return None
+    return Fact(str(fid), q=q, a=a, source=source, loc=item.loc)
+
+
+def _empty(node: Node) -> bool:
+    return (isinstance(node, Seq) and not node.items) or (isinstance(node, Scalar) and node.null)
+
+
+def _plain(segments) -> str:
+    return "".join(s if isinstance(s, str) else s.content for s in segments)
+
+
+def _read_photo(r: Reader, node, root: Path) -> Path | None:
+    photo = r.text(node, "photo")
+    if photo is None:
+        return None
+    raw = Path(photo)
+    if raw.is_absolute():
+        r.error(photo.loc, f"photo: '{photo}' is an absolute path; give a path inside the workspace, like media/{raw.name}")
+        return None
+    real_root = root.resolve()
+    path = (root / raw).resolve()
+    if not path.is_relative_to(real_root):
+        r.error(photo.loc, f"photo: '{photo}' is outside the workspace; copy the picture into media/ and refer to it as media/{raw.name}")
+        return None
+    if path.suffix.lower() not in PHOTO_TYPES:
+        r.error(photo.loc, f"photo: '{photo}' is not a picture Anki shows; use one of {', '.join(PHOTO_TYPES)}")
+        return None
+    if not path.is_file():
+        r.error(photo.loc, f"photo: no file '{photo}' in the workspace")
+        return None
+    return path

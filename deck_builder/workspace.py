@@ -1,0 +1,129 @@
+"""Find a workspace's files, read each one into a located tree and validate it all."""
+
+from __future__ import annotations
+
+import os
+from importlib import resources
+from pathlib import Path
+
+from .model import Bank, Question, Workspace
+from .problems import Location, Problem, ProblemsError, UserError
+from .validate import Reader, read_answers, read_bank, read_company, read_settings, read_stories
+from .yamltree import load_file, parse
+
+LAYOUT = ("deck.yaml", "answers.yaml", "stories.yaml", "questions/", "companies/", "media/")
+
+
+def builtin_banks() -> dict[str, object]:
+    """Names of the built-in banks -> their files (package data, so plain installs have them)."""
+    folder = resources.files("deck_builder.banks")
+    return {
+        entry.name[: -len(".yaml")]: entry
+        for entry in folder.iterdir()
+        if entry.name.endswith(".yaml")
+    }
+
+
+def shown_path(shown_root: str, rel: str) -> str:
+    """A file's path as messages print it: relative to where the user is, like a compiler's."""
+    if shown_root in ("", "."):
+        return rel
+    return os.path.join(shown_root, rel)
+
+
+def load_workspace(folder: str | os.PathLike) -> tuple[Workspace, list[Problem]]:
+    """A workspace folder -> (Workspace, warnings); raises ProblemsError listing every error."""
+    root = Path(folder)
+    shown_root = os.fspath(folder)
+    if not root.exists():
+        raise UserError(f"no workspace at '{shown_root}': the folder does not exist (create one with 'deck-builder init {shown_root}')")
+    if not root.is_dir():
+        raise UserError(f"'{shown_root}' is a file; give the workspace folder that holds deck.yaml and answers.yaml")
+
+    r = Reader()
+
+    def read(rel: str):
+        path = root / rel
+        if not path.is_file():
+            return None
+        tree, problems = load_file(path, shown_path(shown_root, rel))
+        r.problems.extend(problems)
+        return tree
+
+    def folder_files(name: str) -> list[str]:
+        d = root / name
+        if not d.is_dir():
+            return []
+        files = []
+        for entry in sorted(d.iterdir()):
+            rel = f"{name}/{entry.name}"
+            if entry.name.endswith(".yml"):
+                r.warn(Location(shown_path(shown_root, rel)), f"ignored: deck-builder reads only .yaml files; rename it to {entry.stem}.yaml")
+            elif entry.name.endswith(".yaml") and entry.is_file():
+                files.append(rel)
+        return files
+
+    for rel in ("deck.yml", "answers.yml", "stories.yml"):
+        if (root / rel).exists():
+            r.warn(Location(shown_path(shown_root, rel)), f"ignored: deck-builder reads {rel[:-4]}.yaml; rename this file")
+
+    available = builtin_banks()
+    settings = read_settings(r, read("deck.yaml"), available)
+
+    banks: list[Bank] = []
+    for name in settings.banks:
+        entry = available[name]
+        tree, problems = parse(entry.read_text(encoding="utf-8"), f"<built-in bank {name}>")
+        r.problems.extend(problems)
+        if tree is not None:
+            bank = read_bank(r, tree, name, builtin=True)
+            if bank:
+                banks.append(bank)
+    for rel in folder_files("questions"):
+        tree = read(rel)
+        if tree is not None:
+            bank = read_bank(r, tree, Path(rel).stem, builtin=False)
+            if bank:
+                banks.append(bank)
+
+    questions: dict[str, Question] = {}
+    for bank in banks:
+        for q in bank.questions:
+            if q.id in questions:
+                first = questions[q.id]
+                r.error(q.loc, f"question id '{q.id}' is already used by bank '{first.bank}' ({first.loc}); "
+                        "ids must be unique across all banks you include")
+            else:
+                questions[q.id] = q
+
+    stories_tree = read("stories.yaml")
+    stories = read_stories(r, stories_tree) if stories_tree is not None else {}
+    answers_tree = read("answers.yaml")
+    answers = read_answers(r, answers_tree, questions, stories) if answers_tree is not None else {}
+
+    companies = {}
+    for rel in folder_files("companies"):
+        cid = Path(rel).stem
+        tree = read(rel)
+        if not r.key_ident(cid, Location(shown_path(shown_root, rel)), "company file name"):
+            continue
+        if tree is not None:
+            company = read_company(r, tree, cid, root, questions)
+            if company:
+                companies[cid] = company
+
+    ws = Workspace(root, shown_root, settings, tuple(banks), questions, answers, stories, companies)
+    if not any(p.is_error for p in r.problems) and not has_cards(ws):
+        r.error(Location(shown_root), "nothing to study yet: add talking points to answers.yaml, "
+                "a story to stories.yaml or a company under companies/ (see 'deck-builder init')")
+    errors = [p for p in r.problems if p.is_error]
+    if errors:
+        raise ProblemsError(r.problems)
+    return ws, r.problems
+
+
+def has_cards(ws: Workspace) -> bool:
+    """Whether the workspace yields at least one note."""
+    return bool(ws.answers or ws.stories or any(
+        c.facts or c.products or c.people or c.tailoring or c.questions_to_ask for c in ws.companies.values()
+    ))
