@@ -1,0 +1,84 @@
+"""The pipeline, top to bottom: load -> validate -> derive -> plan -> write -> remember."""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .derive import KIND_NAMES, derive_notes
+from .model import Workspace
+from .notetypes import CLOZE, note_types, stylesheet
+from .plan import Plan, plan_build
+from .problems import Problem, ProblemsError, UserError
+from .state import load_state, save_state, state_path
+from .workspace import load_workspace, shown_path
+
+
+@dataclass
+class BuildResult:
+    workspace: Workspace
+    output: Path
+    plan: Plan
+    warnings: list[Problem]
+    counts: dict[str, tuple[int, int]]  # kind name -> (notes, cards)
+
+
+def package_name(deck: str) -> str:
+    """A file name from a deck name: "Jobs::Interview Prep" -> "Jobs - Interview Prep.apkg"."""
+    name = re.sub(r'[/\\:*?"<>|\x00-\x1f]+', "-", deck.replace("::", " - ")).strip(" .-")
+    return (name or "deck") + ".apkg"
+
+
+def default_output(ws: Workspace) -> Path:
+    return ws.root / "build" / package_name(ws.settings.deck)
+
+
+def card_count(note_type, fields) -> int:
+    if note_type.kind == CLOZE:
+        return len(set(re.findall(r"\{\{c(\d+)::", fields[0])))
+    return len(note_type.templates)
+
+
+def build_deck(folder: str, output: str | Path | None = None, now: float | None = None) -> BuildResult:
+    """A workspace folder -> a written .apkg and the updated build state."""
+    try:
+        ws, warnings = load_workspace(folder)
+    except ProblemsError as exc:
+        raise ProblemsError(exc.problems, _failed_summary(exc.problems)) from None
+    types = note_types(ws.settings.tts, ws.settings.voices)
+    css = stylesheet()
+    specs = derive_notes(ws)
+    state, state_warnings = load_state(ws.root, shown_path(ws.shown_root, str(state_path(Path("")))))
+    plan = plan_build(specs, types, css, state, time.time() if now is None else now)
+    out = Path(output) if output is not None else default_output(ws)
+    if out.exists() and out.is_dir():
+        raise UserError(f"cannot write {out}: it is a folder; give a file name ending in .apkg")
+    write_package(plan, types, css, out)
+    try:
+        save_state(ws.root, plan.new_state)
+    except OSError as exc:
+        raise UserError(
+            f"the package was written to {out}, but the build state could not be saved ({exc.strerror}); "
+            "the next build will count every note as changed"
+        ) from None
+    counts: dict[str, tuple[int, int]] = {}
+    for planned in plan.notes:
+        if planned.tombstone:
+            continue
+        name = KIND_NAMES[planned.kind]
+        notes, cards = counts.get(name, (0, 0))
+        counts[name] = (notes + 1, cards + card_count(types[planned.note_type], planned.fields))
+    return BuildResult(ws, out, plan, warnings + state_warnings, counts)
+
+
+def write_package(plan, types, css, out):
+    from .package import write_package as write  # genanki is imported only when writing
+
+    write(plan, types, css, out)
+
+
+def _failed_summary(problems: list[Problem]) -> str:
+    errors = sum(p.is_error for p in problems)
+    return f"{errors} error{'s' if errors != 1 else ''}; nothing was built and the previous package is unchanged."

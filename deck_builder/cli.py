@@ -1,0 +1,94 @@
+"""The command line: parse, call, print. Heavy modules are imported inside each command."""
+
+from __future__ import annotations
+
+import click
+
+from . import __version__
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="deck-builder")
+def main() -> None:
+    """Compile your interview preparation into an Anki deck.
+
+    A workspace is a folder of plain YAML files: your talking points
+    (answers.yaml), your STAR stories (stories.yaml), extra question banks
+    (questions/*.yaml) and one research file per company (companies/*.yaml).
+    Rebuild as often as you like: re-importing updates cards in place and keeps
+    your review history.
+
+    \b
+    Start here:
+      deck-builder init my-prep      a commented starter workspace
+      deck-builder check my-prep     find problems and gaps
+      deck-builder build my-prep     write my-prep/build/Interview Prep.apkg
+    """
+
+
+@main.command("init")
+@click.argument("folder", type=click.Path(file_okay=False))
+def init_command(folder: str) -> None:
+    """Create a starter workspace in FOLDER, every file commented.
+
+    Writes deck.yaml, answers.yaml, stories.yaml, a question bank, an example
+    company and a media/ folder. Never overwrites: if any of those files exists,
+    nothing is written.
+    """
+    from .init import init_workspace
+
+    written = init_workspace(folder)
+    click.echo(f"Created a workspace in {folder}:")
+    for rel in written:
+        click.echo(f"  {rel}")
+    click.echo(f"\nNext: edit the files, then run  deck-builder check {folder}  and  deck-builder build {folder}")
+
+
+@main.command("check")
+@click.argument("folder", default=".", type=click.Path(file_okay=False))
+@click.option("--strict", is_flag=True, help="Exit 1 on warnings too, not only on errors.")
+def check_command(folder: str, strict: bool) -> None:
+    """Check the workspace in FOLDER (default: here) without building.
+
+    Prints every error and warning at once as FILE:LINE:COL: error|warning:
+    message, then a coverage summary: questions with and without talking
+    points, unused stories, facts per company. Exits 1 on an error (and on a
+    warning with --strict).
+    """
+    from .derive import derive_notes
+    from .report import coverage
+    from .workspace import load_workspace
+
+    ws, warnings = load_workspace(folder)
+    for problem in warnings:
+        click.echo(str(problem), err=True)
+    notes = derive_notes(ws)
+    for line in coverage(ws):
+        click.echo(line)
+    click.echo(f"\nNo errors, {len(warnings)} warning{'s' if len(warnings) != 1 else ''}; "
+               f"the deck would have {len(notes)} notes.")
+    if strict and warnings:
+        raise SystemExit(1)
+
+
+@main.command("build")
+@click.argument("folder", default=".", type=click.Path(file_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="Where to write the package. Default: FOLDER/build/<deck name>.apkg")
+def build_command(folder: str, output: str | None) -> None:
+    """Build the Anki package (.apkg) from the workspace in FOLDER (default: here).
+
+    Prints how many notes and cards of each kind it holds, what was added,
+    changed and removed since the last build, and how to import it on desktop
+    and phones. Unchanged notes keep their modification time, so re-importing
+    only touches what you changed; the build state lives in
+    FOLDER/.deck-builder/state.json (safe to delete).
+    """
+    from .build import build_deck
+    from .report import build_summary
+
+    result = build_deck(folder, output)
+    for problem in result.warnings:
+        click.echo(str(problem), err=True)
+    for line in build_summary(result):
+        click.echo(line)

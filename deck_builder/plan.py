@@ -1,0 +1,141 @@
+"""Note specs + the last build's state -> what to write: modification times, removals, changes.
+
+Pure: no I/O. The rules (measured with anki 26.9, see docs/anki.md) are
+- a changed note gets a modification time strictly newer than any given before;
+- an unchanged note keeps its time, so Anki reports it unchanged and keeps edits made in Anki;
+- a removed item is sent once more as a card-less "tombstone", tagged deck-builder::removed:
+  Anki updates the note it has (one search finds them all), and a note the user already
+  deleted comes back without cards, so it can never return to their reviews.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from .derive import NoteSpec
+from .notetypes import NoteType
+from .state import BuildState, NoteRecord, NoteTypeRecord
+
+REMOVED_TAG = "deck-builder::removed"
+REMOVED_SEARCH = f"tag:{REMOVED_TAG}"
+REMOVED_BANNER = '<span class="db-removed">Removed from your sources: delete this note</span> '
+
+
+@dataclass(frozen=True)
+class PlannedNote:
+    guid: str
+    kind: str
+    note_type: str
+    deck: str
+    fields: tuple[str, ...]
+    tags: tuple[str, ...]
+    mod: int
+    media: tuple[tuple[str, Path], ...] = ()
+    tombstone: bool = False  # written without cards
+
+
+@dataclass(frozen=True)
+class Change:
+    kind: str
+    label: str
+    fields: tuple[str, ...] = ()  # names of the fields that changed
+
+
+@dataclass
+class Plan:
+    notes: list[PlannedNote]
+    note_type_mods: dict[str, int]
+    added: list[Change] = field(default_factory=list)
+    changed: list[Change] = field(default_factory=list)
+    removed: list[Change] = field(default_factory=list)
+    unchanged: int = 0
+    schema_changes: list[str] = field(default_factory=list)  # note type names
+    new_state: BuildState = field(default_factory=BuildState)
+    build_mod: int = 0
+
+    @property
+    def anything_changed(self) -> bool:
+        return bool(self.added or self.changed or self.removed)
+
+
+def note_hash(type_id: int, fields, tags) -> str:
+    return hashlib.sha256(json.dumps([type_id, list(fields), sorted(tags)]).encode()).hexdigest()[:20]
+
+
+def type_hash(nt: NoteType, css: str) -> str:
+    data = [nt.id, nt.fields, [(t.name, t.front, t.back) for t in nt.templates], nt.kind, css]
+    return hashlib.sha256(json.dumps(data).encode()).hexdigest()[:20]
+
+
+def tombstone(record: NoteRecord, nt: NoteType) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The fields and tags of a removed note: its last content, flagged."""
+    fields = list(record.fields)
+    if "Context" in nt.fields:
+        i = nt.fields.index("Context")
+        fields[i] = REMOVED_BANNER + fields[i]
+    return tuple(fields), tuple(sorted(set(record.tags) | {REMOVED_TAG}))
+
+
+def plan_build(specs: list[NoteSpec], types: dict[str, NoteType], css: str, state: BuildState, now: float) -> Plan:
+    """Specs + state + the clock -> the notes to write with their modification times."""
+    build_mod = max(int(now), state.last_mod + 1)
+    new = BuildState(last_mod=state.last_mod)
+    plan = Plan([], {}, new_state=new, build_mod=build_mod)
+    any_change = False
+
+    for name, nt in types.items():
+        h = type_hash(nt, css)
+        old = state.note_types.get(name)
+        if old is not None and old.id != nt.id:
+            plan.schema_changes.append(nt.name)
+        if old is not None and old.id == nt.id and old.hash == h:
+            mod = old.mod
+        else:
+            mod, any_change = build_mod, True
+        plan.note_type_mods[name] = mod
+        new.note_types[name] = NoteTypeRecord(nt.id, h, mod)
+
+    seen = set()
+    for spec in specs:
+        seen.add(spec.guid)
+        nt = types[spec.note_type]
+        h = note_hash(nt.id, spec.fields, spec.tags)
+        old = state.notes.get(spec.guid)
+        if old is not None and not old.removed and old.hash == h:
+            mod = old.mod
+            plan.unchanged += 1
+        else:
+            mod, any_change = build_mod, True
+            if old is None or old.removed:
+                plan.added.append(Change(spec.kind, spec.label))
+            else:
+                diff = tuple(
+                    f for f, a, b in zip(nt.fields, old.fields, spec.fields) if a != b
+                ) if len(old.fields) == len(spec.fields) else nt.fields
+                if sorted(old.tags) != sorted(spec.tags):
+                    diff += ("tags",)
+                plan.changed.append(Change(spec.kind, spec.label, diff))
+        plan.notes.append(PlannedNote(spec.guid, spec.kind, spec.note_type, spec.deck, spec.fields, spec.tags, mod, spec.media))
+        new.notes[spec.guid] = NoteRecord(spec.kind, spec.label, spec.note_type, spec.deck,
+                                          list(spec.fields), list(spec.tags), h, mod)
+
+    for guid, old in state.notes.items():
+        if guid in seen:
+            continue
+        nt = types.get(old.note_type)
+        if nt is None or len(nt.fields) != len(old.fields):
+            continue  # its note type no longer exists in this shape: nothing can be sent
+        if not old.removed:
+            plan.removed.append(Change(old.kind, old.label))
+            old = replace(old, removed=True, mod=build_mod)
+            any_change = True
+        fields, tags = tombstone(old, nt)
+        plan.notes.append(PlannedNote(guid, old.kind, old.note_type, old.deck, fields, tags, old.mod, tombstone=True))
+        new.notes[guid] = old
+
+    if any_change:
+        new.last_mod = build_mod
+    return plan

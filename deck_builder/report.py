@@ -1,0 +1,96 @@
+"""Human-readable summaries for the CLI: coverage for check, what changed for build."""
+
+from __future__ import annotations
+
+from .build import BuildResult
+from .model import Workspace
+from .plan import REMOVED_SEARCH, Change
+
+LIST_LIMIT = 12
+
+
+def coverage(ws: Workspace) -> list[str]:
+    """What is prepared and what is not yet."""
+    lines = ["Coverage"]
+    answered = [q for q in ws.questions if q in ws.answers]
+    missing = [q for q in ws.questions if q not in ws.answers]
+    lines.append(f"  questions  {len(answered)} of {len(ws.questions)} have talking points")
+    if missing:
+        lines.append(f"             no talking points yet (no card until you add some): {', '.join(missing)}")
+    used = {s for a in ws.answers.values() for s in a.stories}
+    unused = [s for s in ws.stories if s not in used]
+    story_line = f"  stories    {len(ws.stories)}"
+    if ws.stories:
+        story_line += f", unused: {', '.join(unused)}" if unused else ", all linked to an answer"
+    lines.append(story_line)
+    for c in ws.companies.values():
+        parts = [
+            _n(len(c.facts), "fact"), _n(len(c.products), "product"), _n(len(c.people), "person", "people"),
+            _n(len(c.tailoring), "tailored answer"), _n(len(c.questions_to_ask), "question to ask", "questions to ask"),
+        ]
+        lines.append(f"  {c.id:<10} {', '.join(parts)}")
+    if not ws.companies:
+        lines.append("  companies  none yet (add one as companies/ID.yaml)")
+    return lines
+
+
+def _n(count: int, one: str, many: str | None = None) -> str:
+    return f"{count} {one if count == 1 else (many or one + 's')}"
+
+
+def build_summary(result: BuildResult) -> list[str]:
+    """Counts, changes since the last build, and how to import."""
+    plan = result.plan
+    total_notes = sum(n for n, _ in result.counts.values())
+    total_cards = sum(c for _, c in result.counts.values())
+    lines = [f"Built {result.output} ({_n(total_notes, 'note')}, {_n(total_cards, 'card')})", ""]
+    lines.append(f"  {'kind':<18}{'notes':>6}{'cards':>7}")
+    for kind, (notes, cards) in result.counts.items():
+        lines.append(f"  {kind:<18}{notes:>6}{cards:>7}")
+    lines.append("")
+    if not plan.anything_changed and not plan.schema_changes:
+        lines.append("Nothing changed since the last build: importing it again changes nothing in Anki.")
+    else:
+        lines.append(
+            f"Since the last build: {len(plan.added)} added, {len(plan.changed)} changed, "
+            f"{len(plan.removed)} removed, {plan.unchanged} unchanged."
+        )
+        lines += _changes("added", plan.added)
+        lines += _changes("changed", plan.changed)
+        lines += _changes("removed", plan.removed)
+    if plan.removed:
+        lines += [
+            "",
+            "Removed items stay in Anki until you delete them. After importing, open Browse,",
+            f"search  {REMOVED_SEARCH}  and delete those notes (deleted notes never come back",
+            "into your reviews).",
+        ]
+    if plan.schema_changes:
+        lines += [
+            "",
+            f"Note types with a new field list: {', '.join(plan.schema_changes)}.",
+            "In Anki's import dialog tick \"Merge note types\" so your existing notes move to",
+            "the new note type and keep their reviews.",
+        ]
+    lines += [
+        "",
+        "Import it (your review history is kept; changed notes are updated in place):",
+        "  Anki desktop  File > Import, choose the file (or double-click it); keep",
+        "                \"Update notes: If newer\".",
+        "  AnkiMobile    AirDrop the file to the iPhone/iPad, or save it to Files and tap it;",
+        "                choose Open in Anki.",
+        "  AnkiDroid     copy the file to the phone, open it from the file manager, or in",
+        "                AnkiDroid use the menu > Import.",
+        "  Or import on desktop and sync through AnkiWeb.",
+    ]
+    return lines
+
+
+def _changes(verb: str, changes: list[Change]) -> list[str]:
+    out = []
+    for c in changes[:LIST_LIMIT]:
+        detail = f"  ({', '.join(c.fields)})" if c.fields else ""
+        out.append(f"  {verb:<8} {c.label}{detail}")
+    if len(changes) > LIST_LIMIT:
+        out.append(f"  {'':<8} ... and {len(changes) - LIST_LIMIT} more {verb}")
+    return out

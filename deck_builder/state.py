@@ -1,0 +1,103 @@
+"""The build state: what the last build gave Anki, so the next one can be trusted.
+
+Anki's importer updates a note only when the incoming modification time is strictly newer
+than its own, and genanki stamps every note with the build time. So this file remembers,
+per GUID, a hash of the note and the time it was given: unchanged notes keep their time
+(Anki reports them unchanged and keeps edits made inside Anki), changed ones get a time
+strictly newer than any given before, even within one second. It also keeps the last
+content of every note so removed items can be flagged in Anki.
+
+Lives in WORKSPACE/.deck-builder/state.json. Safe to delete: the next build then stamps
+every note as changed (Anki updates them all once) and forgets removed items.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from .problems import Location, Problem
+
+STATE_DIR = ".deck-builder"
+STATE_FILE = "state.json"
+FORMAT = 1
+
+
+@dataclass
+class NoteRecord:
+    kind: str
+    label: str
+    note_type: str
+    deck: str
+    fields: list[str]
+    tags: list[str]
+    hash: str
+    mod: int
+    removed: bool = False
+
+
+@dataclass
+class NoteTypeRecord:
+    id: int
+    hash: str
+    mod: int
+
+
+@dataclass
+class BuildState:
+    last_mod: int = 0  # the newest modification time ever given to a note or note type
+    notes: dict[str, NoteRecord] = field(default_factory=dict)
+    note_types: dict[str, NoteTypeRecord] = field(default_factory=dict)
+
+
+def state_path(root: Path) -> Path:
+    return root / STATE_DIR / STATE_FILE
+
+
+def load_state(root: Path, shown: str) -> tuple[BuildState, list[Problem]]:
+    """The state file -> BuildState; a missing one is a fresh state, a broken one is set aside."""
+    path = state_path(root)
+    if not path.exists():
+        return BuildState(), []
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("format") != FORMAT:
+            raise ValueError(f"format {data.get('format')!r}, expected {FORMAT}")
+        return BuildState(
+            last_mod=int(data["last_mod"]),
+            notes={g: NoteRecord(**r) for g, r in data["notes"].items()},
+            note_types={n: NoteTypeRecord(**r) for n, r in data["note_types"].items()},
+        ), []
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        aside = path.with_name(STATE_FILE + ".broken")
+        try:
+            os.replace(path, aside)
+            moved = f"moved to {aside.name}"
+        except OSError:
+            moved = "left in place"
+        msg = (f"the build state could not be read ({exc}); it was {moved} and a new one is started: "
+               "every note counts as changed once, and items removed earlier are no longer flagged")
+        return BuildState(), [Problem(Location(shown), "warning", msg)]
+
+
+def save_state(root: Path, state: BuildState) -> None:
+    """Write the state atomically (temporary file, then rename)."""
+    path = state_path(root)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {
+        "format": FORMAT,
+        "about": "deck-builder build state: modification times Anki needs to update notes in place. "
+                 "Safe to delete (the next build then marks every note as changed).",
+        "last_mod": state.last_mod,
+        "note_types": {n: asdict(r) for n, r in sorted(state.note_types.items())},
+        "notes": {g: asdict(r) for g, r in state.notes.items()},
+    }
+    tmp = path.with_name(f".{STATE_FILE}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(json.dumps(data, ensure_ascii=False, indent=0), encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
