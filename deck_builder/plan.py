@@ -28,6 +28,7 @@ REMOVED_BANNER = '<span class="db-removed">Removed from your sources: delete thi
 class PlannedNote:
     guid: str
     kind: str
+    label: str
     note_type: str
     deck: str
     fields: tuple[str, ...]
@@ -118,7 +119,7 @@ def plan_build(specs: list[NoteSpec], types: dict[str, NoteType], css: str, stat
                 if sorted(old.tags) != sorted(spec.tags):
                     diff += ("tags",)
                 plan.changed.append(Change(spec.kind, spec.label, diff))
-        plan.notes.append(PlannedNote(spec.guid, spec.kind, spec.note_type, spec.deck, spec.fields, spec.tags, mod, spec.media))
+        plan.notes.append(PlannedNote(spec.guid, spec.kind, spec.label, spec.note_type, spec.deck, spec.fields, spec.tags, mod, spec.media))
         new.notes[spec.guid] = NoteRecord(spec.kind, spec.label, spec.note_type, spec.deck,
                                           list(spec.fields), list(spec.tags), h, mod)
 
@@ -133,7 +134,7 @@ def plan_build(specs: list[NoteSpec], types: dict[str, NoteType], css: str, stat
             old = replace(old, removed=True, mod=build_mod)
             any_change = True
         fields, tags = tombstone(old, nt)
-        plan.notes.append(PlannedNote(guid, old.kind, old.note_type, old.deck, fields, tags, old.mod, tombstone=True))
+        plan.notes.append(PlannedNote(guid, old.kind, old.label, old.note_type, old.deck, fields, tags, old.mod, tombstone=True))
         new.notes[guid] = old
 
     if any_change:
