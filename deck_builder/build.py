@@ -11,7 +11,7 @@ from .derive import KIND_NAMES, derive_notes
 from .model import Workspace
 from .notetypes import CLOZE, note_types, stylesheet
 from .plan import Plan, plan_build
-from .problems import Problem, ProblemsError, UserError
+from .problems import Problem, ProblemsError, UserError, count_summary
 from .state import load_state, save_state, state_path
 from .workspace import load_workspace, shown_path
 
@@ -80,5 +80,4 @@ def write_package(plan, types, css, out):
 
 
 def _failed_summary(problems: list[Problem]) -> str:
-    errors = sum(p.is_error for p in problems)
-    return f"{errors} error{'s' if errors != 1 else ''}; nothing was built and the previous package is unchanged."
+    return count_summary(problems) + "; nothing was built and the previous package is unchanged."

@@ -56,6 +56,7 @@ class Plan:
     schema_changes: list[str] = field(default_factory=list)  # note type names
     new_state: BuildState = field(default_factory=BuildState)
     build_mod: int = 0
+    first: bool = False  # no earlier build state: every note is new
 
     @property
     def anything_changed(self) -> bool:
@@ -84,7 +85,7 @@ def plan_build(specs: list[NoteSpec], types: dict[str, NoteType], css: str, stat
     """Specs + state + the clock -> the notes to write with their modification times."""
     build_mod = max(int(now), state.last_mod + 1)
     new = BuildState(last_mod=state.last_mod)
-    plan = Plan([], {}, new_state=new, build_mod=build_mod)
+    plan = Plan([], {}, new_state=new, build_mod=build_mod, first=not state.notes)
     any_change = False
 
     for name, nt in types.items():

@@ -43,6 +43,14 @@ def sort_problems(problems: Iterable[Problem]) -> list[Problem]:
     return sorted(problems, key=lambda p: (p.location.file, p.location.line, p.location.col, p.message))
 
 
+def count_summary(problems: Iterable[Problem]) -> str:
+    """ "2 errors, 1 warning" """
+    problems = list(problems)
+    errors = sum(p.is_error for p in problems)
+    warnings = len(problems) - errors
+    return f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}"
+
+
 class ProblemsError(click.ClickException):
     """Raised with every problem found; the CLI prints them all and exits 1."""
 
@@ -50,8 +58,7 @@ class ProblemsError(click.ClickException):
 
     def __init__(self, problems: Iterable[Problem], summary: str | None = None):
         self.problems = sort_problems(problems)
-        errors = sum(p.is_error for p in self.problems)
-        self.summary = summary or f"{errors} error{'s' if errors != 1 else ''} found; nothing was written."
+        self.summary = summary or count_summary(self.problems) + "."
         super().__init__(self.summary)
 
     def format_message(self) -> str:

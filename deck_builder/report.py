@@ -48,7 +48,10 @@ def build_summary(result: BuildResult) -> list[str]:
     for kind, (notes, cards) in result.counts.items():
         lines.append(f"  {kind:<18}{notes:>6}{cards:>7}")
     lines.append("")
-    if not plan.anything_changed and not plan.schema_changes:
+    if plan.first:
+        lines.append(f"First build here: all {len(plan.added)} notes are new (Anki updates any it already has). "
+                     "Later builds update them in place.")
+    elif not plan.anything_changed and not plan.schema_changes:
         lines.append("Nothing changed since the last build: importing it again changes nothing in Anki.")
     else:
         lines.append(

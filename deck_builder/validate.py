@@ -40,23 +40,27 @@ class Reader:
         self.problems.append(Problem(loc, "warning", message))
 
     # -- shapes -------------------------------------------------------------------------
-    def record(self, node: Node, what: str, required: tuple[str, ...], optional: tuple[str, ...]) -> dict | None:
-        """A mapping with known keys -> {key: node}; unknown and missing keys are problems."""
+    def record(self, node: Node, what: str, required: tuple[str, ...], optional: tuple[str, ...],
+               at: Location | None = None) -> dict | None:
+        """A mapping with known keys -> {key: node}; unknown and missing keys are problems
+        (missing ones reported ``at`` the key that holds the mapping, when given)."""
         if not isinstance(node, Map):
             self.error(node.loc, f"{what}: expected a mapping (key: value), got {describe(node)}")
             return None
         valid = required + optional
         out = {}
+        guessed = set()
         for key, (key_loc, value) in node.entries.items():
             if key not in valid:
                 guess = nearest(key, valid)
                 hint = f"did you mean '{guess}'?" if guess else "valid keys: " + ", ".join(valid)
                 self.error(key_loc, f"{what}: unknown key '{key}' ({hint})")
+                guessed.add(guess)
                 continue
             out[key] = value
         for key in required:
-            if key not in out:
-                self.error(node.loc, f"{what}: missing required key '{key}'")
+            if key not in out and key not in guessed:  # a misspelt key is reported once, above
+                self.error(at or node.loc, f"{what}: missing required key '{key}'")
         return out
 
     def mapping(self, node: Node, what: str) -> list[tuple[str, Location, Node]]:
@@ -220,29 +224,33 @@ def read_bank(r: Reader, node: Node, name: str, builtin: bool) -> Bank | None:
     return Bank(name, str(title or name), tuple(questions), builtin)
 
 
-def read_answers(r: Reader, node: Node, questions: dict[str, Question], stories: dict) -> dict[str, Answer]:
-    """answers.yaml -> {question id: Answer}."""
+def read_answers(r: Reader, node: Node, questions: dict[str, Question], stories: dict,
+                 declared_stories: set[str] = frozenset()) -> dict[str, Answer]:
+    """answers.yaml -> {question id: Answer}; links to stories that are declared but broken are
+    not reported again (the story itself already has an error)."""
     answers = {}
     for qid, key_loc, value in r.mapping(node, "answers.yaml"):
         if qid not in questions:
             r.error(key_loc, f"answers.yaml: no question has the id '{qid}'{did_you_mean(qid, questions)}; "
                     "answers are keyed by the id of a question in the banks you include")
-        f = r.record(value, f"answer to '{qid}'", ("points",), ("stories", "notes"))
+        f = r.record(value, f"answer to '{qid}'", ("points",), ("stories", "notes"), at=key_loc)
         if f is None:
             continue
         points = r.text_list(f.get("points"), "points")
         if "points" in f and _empty(f["points"]):
             r.error(f["points"].loc, "points: give at least one talking point")
-        linked = _story_refs(r, f.get("stories"), stories)
+        linked = _story_refs(r, f.get("stories"), stories, declared_stories)
         notes = r.text(f.get("notes"), "notes")
         if qid in questions and points:
             answers[qid] = Answer(qid, points, linked, notes, key_loc)
     return answers
 
 
-def _story_refs(r: Reader, node, stories) -> tuple[Text, ...]:
+def _story_refs(r: Reader, node, stories, declared) -> tuple[Text, ...]:
     out = []
     for ref in r.text_list(node, "stories"):
+        if ref in declared and ref not in stories:
+            continue
         if ref not in stories:
             r.error(ref.loc, f"stories: no story has the id '{ref}'{did_you_mean(ref, stories)}; "
                     "story ids are the keys in stories.yaml")
@@ -256,7 +264,7 @@ def read_stories(r: Reader, node: Node) -> dict[str, Story]:
     stories = {}
     for sid, key_loc, value in r.mapping(node, "stories.yaml"):
         valid_id = r.key_ident(sid, key_loc, "story id")
-        f = r.record(value, f"story '{sid}'", ("title", "result"), ("situation", "task", "action"))
+        f = r.record(value, f"story '{sid}'", ("title", "result"), ("situation", "task", "action"), at=key_loc)
         if f is None:
             continue
         title = r.text(f.get("title"), "title", required=True)

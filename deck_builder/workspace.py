@@ -9,7 +9,7 @@ from pathlib import Path
 from .model import Bank, Question, Workspace
 from .problems import Location, Problem, ProblemsError, UserError
 from .validate import Reader, read_answers, read_bank, read_company, read_settings, read_stories
-from .yamltree import load_file, parse
+from .yamltree import Map, load_file, parse
 
 LAYOUT = ("deck.yaml", "answers.yaml", "stories.yaml", "questions/", "companies/", "media/")
 
@@ -99,7 +99,8 @@ def load_workspace(folder: str | os.PathLike) -> tuple[Workspace, list[Problem]]
     stories_tree = read("stories.yaml")
     stories = read_stories(r, stories_tree) if stories_tree is not None else {}
     answers_tree = read("answers.yaml")
-    answers = read_answers(r, answers_tree, questions, stories) if answers_tree is not None else {}
+    declared = set(stories_tree.entries) if isinstance(stories_tree, Map) else set()
+    answers = read_answers(r, answers_tree, questions, stories, declared) if answers_tree is not None else {}
 
     companies = {}
     for rel in folder_files("companies"):
