@@ -27,7 +27,7 @@ def main() -> None:
 
 
 @main.command("init")
-@click.argument("folder", type=click.Path(file_okay=False))
+@click.argument("folder", type=click.Path())
 def init_command(folder: str) -> None:
     """Create a starter workspace in FOLDER, every file commented.
 
@@ -45,7 +45,7 @@ def init_command(folder: str) -> None:
 
 
 @main.command("check")
-@click.argument("folder", default=".", type=click.Path(file_okay=False))
+@click.argument("folder", default=".", type=click.Path())
 @click.option("--strict", is_flag=True, help="Exit 1 on warnings too, not only on errors.")
 def check_command(folder: str, strict: bool) -> None:
     """Check the workspace in FOLDER (default: here) without building.
@@ -66,13 +66,14 @@ def check_command(folder: str, strict: bool) -> None:
     for line in coverage(ws):
         click.echo(line)
     click.echo(f"\nNo errors, {len(warnings)} warning{'s' if len(warnings) != 1 else ''}; "
-               f"the deck would have {len(notes)} notes.")
+               f"the deck would have {len(notes)} note{'s' if len(notes) != 1 else ''}.")
     if strict and warnings:
+        click.echo("--strict: warnings count as errors.", err=True)
         raise SystemExit(1)
 
 
 @main.command("build")
-@click.argument("folder", default=".", type=click.Path(file_okay=False))
+@click.argument("folder", default=".", type=click.Path())
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
               help="Where to write the package. Default: FOLDER/build/<deck name>.apkg")
 def build_command(folder: str, output: str | None) -> None:

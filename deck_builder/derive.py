@@ -163,7 +163,7 @@ def _company_notes(ws: Workspace, company: Company, root: str) -> list[NoteSpec]
     for product in company.products:
         notes.append(NoteSpec(
             note_guid("product", cid, product.id), "product", f"{cid}/product/{product.id}", "basic", deck,
-            (f"What is {render.plain(product.name)}?", render.block(product.about, values), "", context, ""),
+            (f"What is {render.plain(product.name, values)}?", render.block(product.about, values), "", context, ""),
             base_tags + ("kind::product",), loc=product.loc,
         ))
     for person in company.people:
@@ -172,11 +172,11 @@ def _company_notes(ws: Workspace, company: Company, root: str) -> list[NoteSpec]
         if person.photo is not None:
             name = media_name(person.photo)
             media = ((name, person.photo),)
-            photo = f'<img src="{name}" alt="{render.plain(person.name)}">'
+            photo = f'<img src="{name}" alt="{render.plain(person.name, values)}">'
         notes.append(NoteSpec(
             note_guid("person", cid, person.id), "person", f"{cid}/person/{person.id}", "person", deck,
             (
-                render.plain(person.name),
+                render.plain(person.name, values),
                 render.inline(person.role, values),
                 render.plain(company.name),
                 render.block(person.notes, values),

@@ -27,7 +27,8 @@ def _markdown():
 
 def _finish(rendered: str, values: dict[str, str]) -> str:
     """Fill placeholders, then neutralise what Anki would read as its own syntax."""
-    rendered = _PLACEHOLDER.sub(lambda m: html.escape(values[m.group(1)]), rendered)
+    if values:
+        rendered = _PLACEHOLDER.sub(lambda m: html.escape(values[m.group(1)]), rendered)
     # Braces become entities so no user text can open or close a cloze ({{c1::) or a
     # template field; "[sound:" would make Anki play a file.
     rendered = rendered.replace("{", "&#123;").replace("}", "&#125;")
@@ -51,11 +52,11 @@ def block(text: str | None, values: dict[str, str]) -> str:
     return _finish(out, values)
 
 
-def plain(text: str | None) -> str:
-    """Text shown verbatim (names, labels): escaped, no Markdown."""
+def plain(text: str | None, values: dict[str, str] | None = None) -> str:
+    """Text shown verbatim (names, labels): escaped, no Markdown, placeholders filled."""
     if not text:
         return ""
-    return _finish(html.escape(text.strip()), {})
+    return _finish(html.escape(text.strip()), values or {})
 
 
 def cloze(text: str, values: dict[str, str]) -> str:

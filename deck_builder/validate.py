@@ -32,6 +32,17 @@ class Reader:
 
     def __init__(self) -> None:
         self.problems: list[Problem] = []
+        # Ids written in the sources even where their item is broken; None when a file could
+        # not be read at all. A reference to them is not reported again (the item has its error).
+        self.declared_questions: set[str] | None = set()
+        self.declared_stories: set[str] | None = set()
+
+    def unknown_question(self, qid: str) -> bool:
+        """Whether a reference to this question id should be reported."""
+        return self.declared_questions is not None and qid not in self.declared_questions
+
+    def unknown_story(self, sid: str) -> bool:
+        return self.declared_stories is not None and sid not in self.declared_stories
 
     def error(self, loc: Location, message: str) -> None:
         self.problems.append(Problem(loc, "error", message))
@@ -44,6 +55,8 @@ class Reader:
                at: Location | None = None) -> dict | None:
         """A mapping with known keys -> {key: node}; unknown and missing keys are problems
         (missing ones reported ``at`` the key that holds the mapping, when given)."""
+        if _broken(node):
+            return None
         if not isinstance(node, Map):
             self.error(node.loc, f"{what}: expected a mapping (key: value), got {describe(node)}")
             return None
@@ -64,14 +77,16 @@ class Reader:
         return out
 
     def mapping(self, node: Node, what: str) -> list[tuple[str, Location, Node]]:
-        """A mapping with free keys (ids) -> [(key, key location, value)]."""
+        """A mapping with free keys (ids) -> [(key, key location, value)]; nothing is empty."""
+        if isinstance(node, Scalar) and node.null:
+            return []  # nothing written, or already reported
         if not isinstance(node, Map):
             self.error(node.loc, f"{what}: expected a mapping (key: value), got {describe(node)}")
             return []
         return [(key, key_loc, value) for key, (key_loc, value) in node.entries.items()]
 
     def items(self, node: Node | None, what: str) -> list[Node]:
-        if node is None or (isinstance(node, Scalar) and node.null):
+        if node is None or (isinstance(node, Scalar) and node.null):  # nothing, or already reported
             return []
         if not isinstance(node, Seq):
             self.error(node.loc, f"{what}: expected a list (lines starting with '- '), got {describe(node)}")
@@ -79,9 +94,9 @@ class Reader:
         return node.items
 
     # -- values -------------------------------------------------------------------------
-    def text(self, node: Node | None, what: str, required: bool = False) -> Text | None:
+    def text(self, node: Node | None, what: str, required: bool = False, placeholders: bool = True) -> Text | None:
         """Text (numbers and dates stay exactly as typed); placeholders are checked."""
-        if node is None:
+        if node is None or _broken(node):
             return None
         if isinstance(node, Scalar) and node.null:
             if required:
@@ -96,7 +111,9 @@ class Reader:
             self.error(node.loc, f"{what}: expected text, got an empty text")
             return None
         for name, offset in placeholder_names(value):
-            if name not in PLACEHOLDERS:
+            if name in PLACEHOLDERS and not placeholders:
+                self.error(_offset_loc(node, offset), f"{what}: placeholders like {{{name}}} cannot be used here; write it out")
+            elif name not in PLACEHOLDERS:
                 known = " and ".join("{" + p + "}" for p in PLACEHOLDERS)
                 guess = nearest(name, PLACEHOLDERS)
                 hint = f"did you mean {{{guess}}}? " if guess else ""
@@ -128,31 +145,38 @@ class Reader:
         return True
 
 
+def _broken(node) -> bool:
+    return isinstance(node, Scalar) and node.broken
+
+
 def _offset_loc(node: Scalar, offset: int) -> Location:
     """The column of a character inside a one-line scalar (multi-line ones point at its start)."""
-    if "\n" in node.value or node.style in ("|", ">"):
+    if node.multiline or node.style in ("|", ">"):
         return node.loc
-    shift = 1 if node.style in ("'", '"') else 0
-    if node.style == '"' and "\\" in node.value:
-        return node.loc
-    return Location(node.loc.file, node.loc.line, node.loc.col + shift + offset)
+    if node.style == '"':
+        if "\\" in node.value or '"' in node.value:
+            return node.loc  # escapes: the written text is longer than the value
+        return Location(node.loc.file, node.loc.line, node.loc.col + 1 + offset)
+    if node.style == "'":  # a quote inside is written twice
+        return Location(node.loc.file, node.loc.line, node.loc.col + 1 + offset + node.value[:offset].count("'"))
+    return Location(node.loc.file, node.loc.line, node.loc.col + offset)
 
 
 class _Ids:
     """Ids within one namespace; a second item with the same id is reported with both places."""
 
-    def __init__(self, reader: Reader, what: str):
-        self.reader, self.what, self.seen = reader, what, {}
+    def __init__(self, reader: Reader, one: str, many: str):
+        self.reader, self.one, self.many, self.seen = reader, one, many, {}
 
     def claim(self, ident: str, loc: Location, derived_from: str | None = None) -> bool:
         if ident in self.seen:
             first = self.seen[ident]
             where = f"{first.file}:{first.line}" if first.file != loc.file else f"line {first.line}"
             if derived_from:
-                msg = (f"two {self.what} would share the id '{ident}' (the other is at {where}); "
+                msg = (f"two {self.many} would share the id '{ident}' (the other is at {where}); "
                        f"give one of them its own 'id:'")
             else:
-                msg = f"duplicate {self.what} id '{ident}' (first at {where}); ids must be unique"
+                msg = f"duplicate {self.one} id '{ident}' (first at {where}); ids must be unique"
             self.reader.error(loc, msg)
             return False
         self.seen[ident] = loc
@@ -206,12 +230,14 @@ def read_bank(r: Reader, node: Node, name: str, builtin: bool) -> Bank | None:
         return None
     title = r.text(f.get("bank"), "bank", required=True)
     questions = []
-    ids = _Ids(r, "question")
+    ids = _Ids(r, "question", "questions")
     for item in r.items(f.get("questions"), "questions"):
         q = r.record(item, "question", ("id", "ask"), ("category", "why"))
         if q is None:
             continue
         qid = r.ident(q.get("id"), "id")
+        if qid is not None and r.declared_questions is not None:
+            r.declared_questions.add(str(qid))
         ask = r.text(q.get("ask"), "ask", required=True)
         category = r.text(q.get("category"), "category", required=False)
         if category is not None and not ID_RE.match(category.strip().lower().replace(" ", "-")):
@@ -224,13 +250,11 @@ def read_bank(r: Reader, node: Node, name: str, builtin: bool) -> Bank | None:
     return Bank(name, str(title or name), tuple(questions), builtin)
 
 
-def read_answers(r: Reader, node: Node, questions: dict[str, Question], stories: dict,
-                 declared_stories: set[str] = frozenset()) -> dict[str, Answer]:
-    """answers.yaml -> {question id: Answer}; links to stories that are declared but broken are
-    not reported again (the story itself already has an error)."""
+def read_answers(r: Reader, node: Node, questions: dict[str, Question], stories: dict) -> dict[str, Answer]:
+    """answers.yaml -> {question id: Answer}."""
     answers = {}
     for qid, key_loc, value in r.mapping(node, "answers.yaml"):
-        if qid not in questions:
+        if qid not in questions and r.unknown_question(qid):
             r.error(key_loc, f"answers.yaml: no question has the id '{qid}'{did_you_mean(qid, questions)}; "
                     "answers are keyed by the id of a question in the banks you include")
         f = r.record(value, f"answer to '{qid}'", ("points",), ("stories", "notes"), at=key_loc)
@@ -239,18 +263,18 @@ def read_answers(r: Reader, node: Node, questions: dict[str, Question], stories:
         points = r.text_list(f.get("points"), "points")
         if "points" in f and _empty(f["points"]):
             r.error(f["points"].loc, "points: give at least one talking point")
-        linked = _story_refs(r, f.get("stories"), stories, declared_stories)
+        linked = _story_refs(r, f.get("stories"), stories)
         notes = r.text(f.get("notes"), "notes")
         if qid in questions and points:
             answers[qid] = Answer(qid, points, linked, notes, key_loc)
     return answers
 
 
-def _story_refs(r: Reader, node, stories, declared) -> tuple[Text, ...]:
+def _story_refs(r: Reader, node, stories) -> tuple[Text, ...]:
     out = []
     for ref in r.text_list(node, "stories"):
-        if ref in declared and ref not in stories:
-            continue
+        if ref not in stories and not r.unknown_story(ref):
+            continue  # declared but broken, or stories.yaml unreadable: reported there
         if ref not in stories:
             r.error(ref.loc, f"stories: no story has the id '{ref}'{did_you_mean(ref, stories)}; "
                     "story ids are the keys in stories.yaml")
@@ -281,17 +305,17 @@ def read_company(r: Reader, node: Node, cid: str, root: Path, questions: dict[st
                  ("role", "facts", "products", "people", "tailoring", "questions_to_ask"))
     if f is None:
         return None
-    name = r.text(f.get("name"), "name", required=True)
-    role = r.text(f.get("role"), "role")
+    name = r.text(f.get("name"), "name", required=True, placeholders=False)
+    role = r.text(f.get("role"), "role", placeholders=False)
 
-    facts, fact_ids = [], _Ids(r, "facts")
+    facts, fact_ids = [], _Ids(r, "fact", "facts")
     for item in r.items(f.get("facts"), "facts"):
         fact = _read_fact(r, item)
         explicit = isinstance(item, Map) and "id" in item.entries
         if fact is not None and fact_ids.claim(fact.id, item.loc, derived_from=None if explicit else "text"):
             facts.append(fact)
 
-    products, product_ids = [], _Ids(r, "products")
+    products, product_ids = [], _Ids(r, "product", "products")
     for item in r.items(f.get("products"), "products"):
         p = r.record(item, "product", ("name", "about"), ("id",))
         if p is None:
@@ -302,7 +326,7 @@ def read_company(r: Reader, node: Node, cid: str, root: Path, questions: dict[st
         if pname and about and pid and product_ids.claim(pid, item.loc, derived_from=None if "id" in p else "name"):
             products.append(Product(str(pid), pname, about, item.loc))
 
-    people, person_ids = [], _Ids(r, "people")
+    people, person_ids = [], _Ids(r, "person", "people")
     for item in r.items(f.get("people"), "people"):
         p = r.record(item, "person", ("name", "role"), ("notes", "photo", "id"))
         if p is None:
@@ -318,7 +342,8 @@ def read_company(r: Reader, node: Node, cid: str, root: Path, questions: dict[st
     tailoring = {}
     for qid, key_loc, value in r.mapping(f["tailoring"], "tailoring") if "tailoring" in f else ():
         if qid not in questions:
-            r.error(key_loc, f"tailoring: no question has the id '{qid}'{did_you_mean(qid, questions)}")
+            if r.unknown_question(qid):
+                r.error(key_loc, f"tailoring: no question has the id '{qid}'{did_you_mean(qid, questions)}")
             continue
         points = r.text_list(value, f"tailoring for '{qid}'")
         if points:
@@ -365,7 +390,7 @@ def _read_fact(r: Reader, item: Node) -> Fact | None:
 
 
 def _empty(node: Node) -> bool:
-    return (isinstance(node, Seq) and not node.items) or (isinstance(node, Scalar) and node.null)
+    return (isinstance(node, Seq) and not node.items) or (isinstance(node, Scalar) and node.null and not node.broken)
 
 
 def _plain(segments) -> str:
@@ -383,7 +408,12 @@ def _read_photo(r: Reader, node, root: Path) -> Path | None:
     real_root = root.resolve()
     path = (root / raw).resolve()
     if not path.is_relative_to(real_root):
-        r.error(photo.loc, f"photo: '{photo}' is outside the workspace; copy the picture into media/ and refer to it as media/{raw.name}")
+        if ".." not in raw.parts:
+            r.error(photo.loc, f"photo: '{photo}' is a link to a file outside the workspace; "
+                    "copy the picture itself into the workspace instead of linking to it")
+        else:
+            r.error(photo.loc, f"photo: '{photo}' is outside the workspace; copy the picture into media/ "
+                    f"and refer to it as media/{raw.name}")
         return None
     if path.suffix.lower() not in PHOTO_TYPES:
         r.error(photo.loc, f"photo: '{photo}' is not a picture Anki shows; use one of {', '.join(PHOTO_TYPES)}")

@@ -42,12 +42,14 @@ def load_workspace(folder: str | os.PathLike) -> tuple[Workspace, list[Problem]]
 
     r = Reader()
 
-    def read(rel: str):
+    def read(rel: str, unreadable: str | None = None):
         path = root / rel
         if not path.is_file():
             return None
         tree, problems = load_file(path, shown_path(shown_root, rel))
         r.problems.extend(problems)
+        if tree is None and unreadable:  # references into it cannot be checked
+            setattr(r, unreadable, None)
         return tree
 
     def folder_files(name: str) -> list[str]:
@@ -68,7 +70,10 @@ def load_workspace(folder: str | os.PathLike) -> tuple[Workspace, list[Problem]]
             r.warn(Location(shown_path(shown_root, rel)), f"ignored: deck-builder reads {rel[:-4]}.yaml; rename this file")
 
     available = builtin_banks()
-    settings = read_settings(r, read("deck.yaml"), available)
+    deck_tree = read("deck.yaml", "declared_questions")
+    settings = read_settings(r, deck_tree, available)
+    if any(p.message.startswith("banks:") for p in r.problems):
+        r.declared_questions = None  # a misspelt bank: its questions cannot be checked
 
     banks: list[Bank] = []
     for name in settings.banks:
@@ -80,7 +85,7 @@ def load_workspace(folder: str | os.PathLike) -> tuple[Workspace, list[Problem]]
             if bank:
                 banks.append(bank)
     for rel in folder_files("questions"):
-        tree = read(rel)
+        tree = read(rel, "declared_questions")
         if tree is not None:
             bank = read_bank(r, tree, Path(rel).stem, builtin=False)
             if bank:
@@ -91,16 +96,19 @@ def load_workspace(folder: str | os.PathLike) -> tuple[Workspace, list[Problem]]
         for q in bank.questions:
             if q.id in questions:
                 first = questions[q.id]
-                r.error(q.loc, f"question id '{q.id}' is already used by bank '{first.bank}' ({first.loc}); "
+                where = (f"the built-in bank '{first.bank}'" if first.loc.file.startswith("<")
+                         else f"bank '{first.bank}' ({first.loc})")
+                r.error(q.loc, f"question id '{q.id}' is already used by {where}; "
                         "ids must be unique across all banks you include")
             else:
                 questions[q.id] = q
 
-    stories_tree = read("stories.yaml")
+    stories_tree = read("stories.yaml", "declared_stories")
     stories = read_stories(r, stories_tree) if stories_tree is not None else {}
+    if isinstance(stories_tree, Map) and r.declared_stories is not None:
+        r.declared_stories.update(stories_tree.entries)
     answers_tree = read("answers.yaml")
-    declared = set(stories_tree.entries) if isinstance(stories_tree, Map) else set()
-    answers = read_answers(r, answers_tree, questions, stories, declared) if answers_tree is not None else {}
+    answers = read_answers(r, answers_tree, questions, stories) if answers_tree is not None else {}
 
     companies = {}
     for rel in folder_files("companies"):
@@ -115,7 +123,7 @@ def load_workspace(folder: str | os.PathLike) -> tuple[Workspace, list[Problem]]
 
     ws = Workspace(root, shown_root, settings, tuple(banks), questions, answers, stories, companies)
     if not any(p.is_error for p in r.problems) and not has_cards(ws):
-        r.error(Location(shown_root), "nothing to study yet: add talking points to answers.yaml, "
+        r.error(Location(shown_path(shown_root, "answers.yaml")), "nothing to study yet: add talking points to answers.yaml, "
                 "a story to stories.yaml or a company under companies/ (see 'deck-builder init')")
     errors = [p for p in r.problems if p.is_error]
     if errors:

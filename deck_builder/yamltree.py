@@ -32,6 +32,8 @@ class Scalar:
     loc: Location
     null: bool = False
     style: str | None = None
+    multiline: bool = False  # written over several lines (folded or block text)
+    broken: bool = False  # stands in for a value already reported as an error
     kind = "text"
 
 
@@ -83,15 +85,30 @@ _FRIENDLIER = {
 
 def decode(data: bytes, path: str) -> tuple[str | None, list[Problem]]:
     """Bytes -> text, or a located problem where the first byte that is not UTF-8 sits."""
+    if data.startswith(b"\xef\xbb\xbf"):  # a byte order mark, as Windows Notepad writes
+        data = data[3:]
     try:
-        return data.decode("utf-8-sig"), []
+        return data.decode("utf-8"), []
     except UnicodeDecodeError as exc:
         before = data[: exc.start]
         line = before.count(b"\n") + 1
-        col = exc.start - (before.rfind(b"\n") + 1) + 1
+        line_start = before.rfind(b"\n") + 1
+        col = len(data[line_start : exc.start].decode("utf-8", "replace")) + 1  # characters, as editors count
         bad = data[exc.start : exc.start + 1].hex()
         msg = f"this file is not UTF-8 text (byte 0x{bad}); save it with UTF-8 encoding"
         return None, [Problem(Location(path, line, col), "error", msg)]
+
+
+def _starts_with_bracket(text: str, line: int) -> bool:
+    lines = text.splitlines()
+    if line >= len(lines):
+        return False
+    value = lines[line].strip()
+    if value.startswith("- "):
+        value = value[2:].lstrip()
+    elif ": " in value:
+        value = value.split(": ", 1)[1].lstrip()
+    return value.startswith(("{", "[")) and not value.rstrip().endswith(("}", "]"))
 
 
 def parse(text: str, path: str) -> tuple[Node | None, list[Problem]]:
@@ -102,6 +119,10 @@ def parse(text: str, path: str) -> tuple[Node | None, list[Problem]]:
         mark = exc.problem_mark or exc.context_mark
         problem = (exc.problem or "").strip()
         hint = _FRIENDLIER.get(problem)
+        if "end of stream" in problem and exc.context_mark is not None:
+            mark = exc.context_mark  # point at what was never closed, not at the end of the file
+        elif mark is not None and _starts_with_bracket(text, mark.line):
+            hint = "text that starts with '{' or '[' must be in quotes, like \"{company} is growing\""
         msg = f"invalid YAML: {problem}" + (f" ({hint})" if hint else "")
         if exc.context and exc.context_mark and exc.context_mark is not mark:
             msg += f", {exc.context.strip()} at line {exc.context_mark.line + 1}"
@@ -113,7 +134,21 @@ def parse(text: str, path: str) -> tuple[Node | None, list[Problem]]:
         return Map({}, Location(path, 1, 1)), []
     converter = _Converter(path)
     tree = converter.convert(root)
+    if converter.aliases:
+        converter.problems.extend(_alias_problems(text, path))
     return tree, converter.problems
+
+
+_ALIAS_MSG = "anchors and aliases (&name, *name, <<) are not supported; write the value out"
+
+
+def _alias_problems(text: str, path: str) -> list[Problem]:
+    """Where each alias is written (compose only shares nodes, so parse again; rare)."""
+    out = []
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.AliasEvent):
+            out.append(Problem(_loc(path, event.start_mark), "error", _ALIAS_MSG))
+    return out or [Problem(Location(path, 1, 1), "error", _ALIAS_MSG)]
 
 
 class _Converter:
@@ -121,7 +156,7 @@ class _Converter:
         self.path = path
         self.problems: list[Problem] = []
         self.seen: set[int] = set()
-        self.reported_alias: set[int] = set()
+        self.aliases = False
 
     def error(self, loc: Location, message: str) -> None:
         self.problems.append(Problem(loc, "error", message))
@@ -131,16 +166,15 @@ class _Converter:
         if id(node) in self.seen:
             # yaml.compose shares one node between an anchor and its aliases: a revisit is an
             # alias. Refusing them also defuses "billion laughs" expansion.
-            if id(node) not in self.reported_alias:
-                self.reported_alias.add(id(node))
-                self.error(loc, "anchors and aliases (&name, *name, <<) are not supported; write the value out")
-            return Scalar("", loc, null=True)
+            self.aliases = True
+            return Scalar("", loc, null=True, broken=True)
         self.seen.add(id(node))
         if isinstance(node, yaml.ScalarNode):
             if node.tag not in _PLAIN_TAGS:
                 return self._bad_tag(node, loc)
             null = node.tag == _YAML + "null" and not node.style
-            return Scalar(node.value, loc, null=null, style=node.style or None)
+            multiline = node.end_mark.line != node.start_mark.line
+            return Scalar(node.value, loc, null=null, style=node.style or None, multiline=multiline)
         if isinstance(node, yaml.SequenceNode):
             if node.tag != _SEQ_TAG:
                 return self._bad_tag(node, loc)
@@ -154,7 +188,7 @@ class _Converter:
                 self.error(key_loc, "a key must be a plain word, not a list or mapping")
                 continue
             if key_node.tag == _YAML + "merge":
-                self.error(key_loc, "anchors and aliases (&name, *name, <<) are not supported; write the value out")
+                self.aliases = True
                 continue
             key = key_node.value
             value = self.convert(value_node)
@@ -172,7 +206,7 @@ class _Converter:
     def _bad_tag(self, node, loc: Location) -> Node:
         tag = node.tag.replace(_YAML, "!!")
         self.error(loc, f"YAML tag {tag} is not allowed; deck-builder files hold only text, lists and mappings")
-        return Scalar("", loc, null=True)
+        return Scalar("", loc, null=True, broken=True)
 
 
 def load_file(path: Path, shown: str) -> tuple[Node | None, list[Problem]]:
