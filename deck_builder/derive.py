@@ -19,6 +19,7 @@ GENERIC = {"company": "our company", "role": "this role"}
 KIND_NAMES = {
     "answer": "answer",
     "tailored": "tailored answer",
+    "points": "key point",
     "story": "story",
     "fact": "fact",
     "cloze": "cloze fact",
@@ -79,6 +80,8 @@ def derive_notes(ws: Workspace) -> list[NoteSpec]:
     notes: list[NoteSpec] = []
     for qid, answer in ws.answers.items():
         notes.append(_answer_note(ws, ws.questions[qid], answer, answer.points, None, root))
+        if ws.settings.point_cards and len(answer.points) > 1:
+            notes.append(_points_note(ws.questions[qid], answer.points, None, root))
     for story in ws.stories.values():
         notes.append(NoteSpec(
             note_guid("story", "", story.id), "story", f"story/{story.id}", "story", root,
@@ -131,6 +134,30 @@ def _answer_note(ws: Workspace, question: Question, answer: Answer | None, point
     )
 
 
+def _points_note(question: Question, points, company: Company | None, root: str) -> NoteSpec:
+    """One cloze per key point: the question and the other points stay visible.
+
+    The whole-answer card alone is the one people fail (a list of 3-5 items is hard to
+    recall as one item); these narrow cards make each point stick (docs/card-design.md).
+    """
+    values = _values(company)
+    cid = company.id if company else ""
+    tags = ["deck-builder", "kind::points"]
+    if question.category:
+        tags.append(f"category::{tag_word(question.category)}")
+    if company is None:
+        deck, context, label = root, "Your answers", f"points/{question.id}"
+    else:
+        deck, context = company_deck(root, company), render.plain(company.name)
+        label = f"{company.id}/points/{question.id}"
+        tags.append(f"company::{company.id}")
+    text = f'<div class="db-prompt">{render.inline(question.ask, values)}</div>' + render.point_clozes(points, values)
+    return NoteSpec(
+        note_guid("points", cid, question.id), "points", label, "cloze", deck,
+        (text, "", context, ""), tuple(tags), loc=points[0].loc,
+    )
+
+
 def _values(company: Company | None) -> dict[str, str]:
     if company is None:
         return GENERIC
@@ -146,6 +173,8 @@ def _company_notes(ws: Workspace, company: Company, root: str) -> list[NoteSpec]
     notes = []
     for qid, points in company.tailoring.items():
         notes.append(_answer_note(ws, ws.questions[qid], ws.answers.get(qid), points, company, root))
+        if ws.settings.point_cards and len(points) > 1:
+            notes.append(_points_note(ws.questions[qid], points, company, root))
     for fact in company.facts:
         source = render.inline(fact.source, values)
         if fact.cloze is not None:

@@ -30,6 +30,7 @@ class Settings:
     banks: tuple[str, ...] = ("second-interview",)  # built-in banks to include
     tts: str | None = None  # locale such as en_US: questions are read aloud
     voices: tuple[str, ...] = ()  # TTS voice names to prefer, in order
+    point_cards: bool = True  # one cloze card per key point, besides the whole-answer card
 
 
 @dataclass(frozen=True)

@@ -77,6 +77,14 @@ def cloze(text: str, values: dict[str, str]) -> str:
     return re.sub("\ue000(\\d+)\ue001", lambda m: deletions[int(m.group(1))], out)
 
 
+def point_clozes(points, values: dict[str, str]) -> str:
+    """Points as an ordered list with one cloze deletion each: {{c1::first}}, {{c2::second}}..."""
+    items = "".join(
+        f"<li>{{{{c{n}::{inline(p, values).replace(':', '&#58;')}}}}}</li>" for n, p in enumerate(points, 1)
+    )
+    return f'<ol class="db-points">{items}</ol>'
+
+
 def ordered_list(items, values: dict[str, str], css_class: str) -> str:
     """Points in the order the user would say them."""
     lis = "".join(f"<li>{inline(item, values)}</li>" for item in items)

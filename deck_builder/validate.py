@@ -131,6 +131,19 @@ class Reader:
                 out.append(t)
         return tuple(out)
 
+    def flag(self, node: Node, what: str) -> bool | None:
+        """true/false (yes/no, on/off also work, as in YAML 1.1)."""
+        t = self.text(node, what, required=True)
+        if t is None:
+            return None
+        value = t.strip().lower()
+        if value in ("true", "yes", "on"):
+            return True
+        if value in ("false", "no", "off"):
+            return False
+        self.error(t.loc, f"{what}: expected true or false, got '{t}'")
+        return None
+
     def ident(self, node: Node | None, what: str) -> Text | None:
         t = self.text(node, what, required=True)
         if t is not None and not ID_RE.match(t):
@@ -189,7 +202,7 @@ def read_settings(r: Reader, node: Node | None, available_banks) -> Settings:
     """deck.yaml -> Settings (defaults for everything missing)."""
     if node is None:
         return Settings()
-    f = r.record(node, "deck.yaml", (), ("deck", "banks", "tts", "voices"))
+    f = r.record(node, "deck.yaml", (), ("deck", "banks", "tts", "voices", "point_cards"))
     if f is None:
         return Settings()
     kwargs = {}
@@ -220,6 +233,10 @@ def read_settings(r: Reader, node: Node | None, available_banks) -> Settings:
                 kwargs["tts"] = str(tts)
     if "voices" in f:
         kwargs["voices"] = tuple(str(v) for v in r.text_list(f["voices"], "voices"))
+    if "point_cards" in f:
+        flag = r.flag(f["point_cards"], "point_cards")
+        if flag is not None:
+            kwargs["point_cards"] = flag
     return Settings(**kwargs)
 
 

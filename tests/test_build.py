@@ -71,9 +71,10 @@ def test_summary_names_added_changed_and_removed_items(example, cli):
     stories = example / "stories.yaml"
     stories.write_text(stories.read_text() + "\nnew-story:\n  title: A new story\n  result: Saved 10 hours a week\n")
     result = cli("build", example)
-    assert "1 added, 1 changed, 0 removed" in result.stdout
+    assert "1 added, 2 changed, 0 removed" in result.stdout
     assert "added    story/new-story" in result.stdout
     assert "changed  answer/career-prepared  (Points)" in result.stdout
+    assert "changed  points/career-prepared  (Text)" in result.stdout
 
 
 def test_guid_comes_from_identity_not_content(example):
@@ -189,7 +190,7 @@ def test_decks_and_tags(example, anki):
     assert col.find_cards('"deck:Interview Prep::Northwind Parcel"') == col.find_cards("tag:company::northwind")
     assert col.find_notes("tag:kind::story") and col.find_notes("tag:category::career")
     generic = set(col.find_cards('"deck:Interview Prep" -"deck:Interview Prep::*"'))
-    assert generic == set(col.find_cards("tag:kind::answer or tag:kind::story"))
+    assert generic == set(col.find_cards("-tag:company::* (tag:kind::answer or tag:kind::points or tag:kind::story)"))
 
 
 def test_company_cards_use_the_company_name_and_generic_ones_do_not(example, anki):

@@ -201,7 +201,10 @@ def expected_coverage(ws: Path) -> tuple[list[str], int]:
     if stories:
         story_line += f", unused: {', '.join(unused)}" if unused else ", all linked to an answer"
     lines.append(story_line)
+    point_cards = settings.get("point_cards", True)
+    # one note per answer, plus one of point clozes when it has two points or more
     notes = len(answered) + len(stories)
+    notes += sum(1 for q in answered if point_cards and len(answers[q]["points"]) > 1)
     for path in sorted((ws / "companies").glob("*.yaml")):
         c = load(path)
         counts = [len(c.get(k, [])) for k in ("facts", "products", "people", "tailoring", "questions_to_ask")]
@@ -212,6 +215,7 @@ def expected_coverage(ws: Path) -> tuple[list[str], int]:
             f"{plural(asks, 'question to ask', 'questions to ask')}"
         )
         notes += facts + products + people + tailoring + (1 if asks else 0)
+        notes += sum(1 for pts in c.get("tailoring", {}).values() if point_cards and len(pts) > 1)
     return lines, notes
 
 

@@ -77,11 +77,11 @@ def test_rebuild_in_the_same_second_updates_in_place_and_keeps_history(example, 
     second = build_deck(str(example), out, now=t)  # the same second as the first build
     assert second.plan.build_mod > first.plan.build_mod
     assert [c.label for c in second.plan.removed] == ["northwind/product/northwind-returns"]
-    assert len(second.plan.changed) == 3
+    assert len(second.plan.changed) == 4  # the answer, its point clozes, the fact, the person
 
     log = anki.import_package(out)  # default options, as a user imports
-    assert len(log.updated) == 4  # three edits and the removed product's flag
-    assert len(log.duplicate) == total - 4  # unchanged notes are reported unchanged
+    assert len(log.updated) == 5  # four changed notes and the removed product's flag
+    assert len(log.duplicate) == total - 5  # unchanged notes are reported unchanged
     assert not log.new and not log.conflicting
 
     after = snapshot(col)

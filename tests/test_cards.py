@@ -1,0 +1,131 @@
+"""Each card kind, rendered by the real Anki engine: cards per note, fronts and backs."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+
+from deck_builder.build import build_deck
+
+
+def as_text(rendered: str) -> str:
+    body = rendered.split("</style>", 1)[-1]
+    return html.unescape(re.sub(r"<[^>]+>", " ", body))
+
+
+@pytest.fixture
+def imported(example, anki):
+    """The example deck, built and imported into a fresh collection."""
+    out = example / "deck.apkg"
+    build_deck(str(example), out)
+    anki.import_package(out)
+    return anki.col
+
+
+def cards(col, search):
+    return [col.get_card(cid) for cid in col.find_cards(search, order="c.ord")]
+
+
+def test_each_key_point_has_a_cloze_card_hiding_exactly_that_point(imported):
+    col = imported
+    note = col.get_note(col.find_notes('tag:kind::points "Text:*difficult business decision*" -tag:company::*')[0])
+    points = re.findall(r"\{\{c\d+::(.*?)\}\}", note.fields[0])
+    assert len(points) == 4
+    note_cards = sorted(note.cards(), key=lambda c: c.ord)
+    assert len(note_cards) == len(points)
+    for card, point in zip(note_cards, points):
+        front = card.question()
+        hidden = re.findall(r'<span class="cloze"[^>]*>(.*?)</span>', front)
+        assert hidden == ["[...]"]  # exactly one point hidden
+        visible = re.findall(r'<span class="cloze-inactive"[^>]*>(.*?)</span>', front)
+        assert visible == [p for p in points if p != point]  # the others stay in view
+        assert "difficult business decision" in as_text(front)  # the question is on the card
+        assert re.findall(r'<span class="cloze"[^>]*>(.*?)</span>', card.answer()) == [point]
+
+
+def test_tailored_points_get_cloze_cards_in_the_company_deck(imported):
+    col = imported
+    tailored = cards(col, "tag:kind::points tag:company::northwind")
+    assert tailored
+    assert {col.decks.name(c.did) for c in tailored} == {"Interview Prep::Northwind Parcel"}
+    assert all("Northwind Parcel" in as_text(c.question()) for c in tailored)
+
+
+def test_point_cards_can_be_turned_off(example, anki):
+    (example / "deck.yaml").write_text("point_cards: false\n")
+    out = example / "deck.apkg"
+    result = build_deck(str(example), out)
+    assert not any(n.kind == "points" for n in result.plan.notes)
+    anki.import_package(out)
+    assert anki.col.find_notes("tag:kind::points") == []
+    assert anki.col.find_notes("tag:kind::answer")
+
+
+def test_a_single_point_answer_gets_no_separate_point_card(workspace, anki):
+    ws = workspace({"answers.yaml": "career-goals:\n  points: [Lead a fulfilment network]\n"})
+    result = build_deck(str(ws), ws / "d.apkg")
+    assert [n.kind for n in result.plan.notes] == ["answer"]
+
+
+def test_question_card_asks_to_answer_aloud_and_back_shows_points_story_and_why(imported):
+    col = imported
+    (card,) = cards(col, 'tag:kind::answer "Prompt:*difficult business decision*"')
+    front, back = as_text(card.question()), as_text(card.answer())
+    assert "Answer aloud (1-2 minutes)" in front
+    assert "Your answers" in front  # the context label
+    assert "Two half-empty warehouses" not in front
+    assert back.index("Two half-empty warehouses") < back.index("Recommended closing the older site")
+    assert "Closing one of two warehouses" in back and "Saved $1.4M a year" in back  # the story and its result
+    assert "What they look for" in back
+
+
+def test_story_gives_star_card_and_result_card(imported):
+    col = imported
+    star, result = cards(col, 'tag:kind::story "Title:Closing one of two warehouses"')
+    assert "Tell the story" in as_text(star.question())
+    back = as_text(star.answer())
+    assert all(label in back for label in ("Situation", "Task", "Action", "Result"))
+    assert "measurable result" in as_text(result.question())
+    assert "Saved $1.4M a year" in as_text(result.answer())
+    assert "Situation" not in as_text(result.answer())
+    assert "Your stories" in as_text(result.question())
+
+
+def test_person_cards_both_ways_with_photo(imported):
+    col = imported
+    who, name = cards(col, 'tag:kind::person "Name:Dana Okafor"')
+    assert "<img" in who.question() and "Dana Okafor" in as_text(who.question())
+    assert "VP Operations" in as_text(who.answer())
+    assert "Who is the VP Operations (hiring manager) at Northwind Parcel?" in as_text(name.question())
+    assert "Dana Okafor" not in as_text(name.question())
+    assert "Dana Okafor" in as_text(name.answer())
+
+
+def test_every_card_carries_a_context_label(imported):
+    col = imported
+    for card in cards(col, "tag:deck-builder"):
+        label = re.search(r'<div class="db-context">(.*?)</div>', card.question())
+        assert label and label.group(1) in ("Your answers", "Your stories", "Northwind Parcel")
+
+
+def test_markdown_renders_and_raw_html_is_text(workspace, anki):
+    ws = workspace({"answers.yaml": """
+        career-goals:
+          points:
+            - "**Lead** a *network*: see [plan](https://example.com/plan) and `KPI`"
+            - "<b>not bold</b> <script>alert(1)</script>"
+          notes: |
+            - first
+            - second
+        """})
+    out = ws / "d.apkg"
+    build_deck(str(ws), out)
+    anki.import_package(out)
+    (card,) = cards(anki.col, "tag:kind::answer")
+    back = card.answer()
+    assert "<strong>Lead</strong>" in back and "<em>network</em>" in back
+    assert '<a href="https://example.com/plan">plan</a>' in back and "<code>KPI</code>" in back
+    assert "<ul>" in back and "<li>first</li>" in back
+    assert "&lt;b&gt;not bold&lt;/b&gt;" in back and "<script" not in back
