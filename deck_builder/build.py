@@ -35,6 +35,26 @@ def default_output(ws: Workspace) -> Path:
     return ws.root / "build" / package_name(ws.settings.deck)
 
 
+def write_preview(folder: str, output: str | Path | None = None) -> tuple[Path, int]:
+    """A workspace folder -> an HTML page of every card (nothing else is written)."""
+    from .preview import card_sides, preview_page
+
+    ws, _ = load_workspace(folder)
+    types = note_types(ws.settings.tts, ws.settings.voices)
+    specs = derive_notes(ws)
+    out = Path(output) if output is not None else ws.root / "build" / "preview.html"
+    page = preview_page(ws.settings.deck, specs, types, stylesheet())
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(f".{out.name}.tmp")
+        tmp.write_text(page, encoding="utf-8")
+        tmp.replace(out)
+    except OSError as exc:
+        raise UserError(f"cannot write {out}: {exc.strerror or exc}") from None
+    cards = sum(len(card_sides(types[s.note_type], s)) for s in specs)
+    return out, cards
+
+
 def card_count(note_type, fields) -> int:
     if note_type.kind == CLOZE:
         return len(set(re.findall(r"\{\{c(\d+)::", fields[0])))

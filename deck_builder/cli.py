@@ -72,6 +72,23 @@ def check_command(folder: str, strict: bool) -> None:
         raise SystemExit(1)
 
 
+@main.command("preview")
+@click.argument("folder", default=".", type=click.Path())
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="Where to write the page. Default: FOLDER/build/preview.html")
+def preview_command(folder: str, output: str | None) -> None:
+    """Write one HTML page showing every card, front and back, before importing.
+
+    Cards are rendered from the same templates and stylesheet as the package and
+    grouped by deck; the page has a light/dark switch and a phone-width view.
+    It is self-contained (photos included): open it in any browser.
+    """
+    from .build import write_preview
+
+    out, cards = write_preview(folder, output)
+    click.echo(f"Wrote {out} ({cards} cards). Open it in a browser.")
+
+
 @main.command("build")
 @click.argument("folder", default=".", type=click.Path())
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,

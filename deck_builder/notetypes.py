@@ -71,7 +71,7 @@ def note_types(tts: str | None = None, voices: tuple[str, ...] = ()) -> dict[str
             f'{_context()}<div class="db-prompt">{{{{Prompt}}}}</div>{_speak("Prompt", tts, voices)}'
             '<div class="db-hint">Answer aloud (1-2 minutes), then turn the card.</div>',
             f'{_context()}<div class="db-prompt">{{{{Prompt}}}}</div><hr id="answer">'
-            '<div class="db-points">{{Points}}</div>'
+            '<div class="db-answer-points">{{Points}}</div>'
             '{{#Stories}}<div class="db-section"><div class="db-label">Your story</div>{{Stories}}</div>{{/Stories}}'
             '{{#Why}}<div class="db-section db-why"><div class="db-label">What they look for</div>{{Why}}</div>{{/Why}}'
             '{{#Notes}}<div class="db-section db-notes"><div class="db-label">Notes</div>{{Notes}}</div>{{/Notes}}'
