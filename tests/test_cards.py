@@ -129,3 +129,22 @@ def test_markdown_renders_and_raw_html_is_text(workspace, anki):
     assert '<a href="https://example.com/plan">plan</a>' in back and "<code>KPI</code>" in back
     assert "<ul>" in back and "<li>first</li>" in back
     assert "&lt;b&gt;not bold&lt;/b&gt;" in back and "<script" not in back
+
+
+def test_no_inline_colours_and_no_javascript_in_cards(example):
+    """Night mode only works when colours live in the stylesheet; cards carry no scripts."""
+    from deck_builder.derive import derive_notes
+    from deck_builder.notetypes import note_types, stylesheet
+    from deck_builder.workspace import load_workspace
+
+    ws, _ = load_workspace(str(example))
+    for nt in note_types("en_US").values():
+        for t in nt.templates:
+            for side in (t.front, t.back):
+                assert "style=" not in side and "<script" not in side.lower() and "<style" not in side.lower()
+    for spec in derive_notes(ws):
+        for field in spec.fields:
+            assert "style=" not in field and "<script" not in field.lower(), spec.label
+    css = stylesheet()
+    assert ".nightMode" in css and ".night_mode" in css
+    assert "@import" not in css and "url(" not in css
