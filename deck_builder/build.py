@@ -35,6 +35,15 @@ def default_output(ws: Workspace) -> Path:
     return ws.root / "build" / package_name(ws.settings.deck)
 
 
+def plan_next(folder: str, now: float | None = None) -> tuple[Workspace, Plan, list[Problem]]:
+    """A workspace folder -> what the next build would change; writes nothing."""
+    ws, warnings = load_workspace(folder)
+    types = note_types(ws.settings.tts, ws.settings.voices)
+    state, state_warnings = load_state(ws.root, shown_path(ws.shown_root, str(state_path(Path("")))), readonly=True)
+    plan = plan_build(derive_notes(ws), types, stylesheet(), state, time.time() if now is None else now)
+    return ws, plan, warnings + state_warnings
+
+
 def write_preview(folder: str, output: str | Path | None = None) -> tuple[Path, int]:
     """A workspace folder -> an HTML page of every card (nothing else is written)."""
     from .preview import card_sides, preview_page
@@ -73,6 +82,8 @@ def build_deck(folder: str, output: str | Path | None = None, now: float | None 
     state, state_warnings = load_state(ws.root, shown_path(ws.shown_root, str(state_path(Path("")))))
     plan = plan_build(specs, types, css, state, time.time() if now is None else now)
     out = Path(output) if output is not None else default_output(ws)
+    if out.suffix.lower() != ".apkg":
+        raise UserError(f"the output must be an Anki package ending in .apkg, not '{out}'")
     if out.exists() and out.is_dir():
         raise UserError(f"cannot write {out}: it is a folder; give a file name ending in .apkg")
     write_package(plan, types, css, out)

@@ -72,6 +72,33 @@ def check_command(folder: str, strict: bool) -> None:
         raise SystemExit(1)
 
 
+@main.command("diff")
+@click.argument("folder", default=".", type=click.Path())
+def diff_command(folder: str) -> None:
+    """Show what the next build would change, without writing anything.
+
+    Lists notes that would be added, changed (which fields, with a short
+    before/after) and removed since the last build, and note types whose
+    templates or field list would change. Exit status: 0 when nothing would
+    change, 1 when something would, 2 on an error in the workspace.
+    """
+    from .build import plan_next
+    from .problems import ProblemsError, UserError
+    from .report import diff_report
+
+    try:
+        _, plan, warnings = plan_next(folder)
+    except (ProblemsError, UserError) as exc:
+        exc.exit_code = 2
+        raise
+    for problem in warnings:
+        click.echo(str(problem), err=True)
+    for line in diff_report(plan):
+        click.echo(line)
+    if plan.anything_changed or plan.note_types_changed:
+        raise SystemExit(1)
+
+
 @main.command("preview")
 @click.argument("folder", default=".", type=click.Path())
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,

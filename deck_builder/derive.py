@@ -106,7 +106,7 @@ def _answer_note(ws: Workspace, question: Question, answer: Answer | None, point
     values = _values(company)
     stories = [ws.stories[s] for s in (answer.stories if answer else ())]
     story_html = "".join(
-        f'<div class="db-story"><b>{render.inline(s.title, values)}</b>: {render.inline(s.result, values)}</div>'
+        f'<div class="db-story"><b>{render.inline(s.title, values)}</b>: {render.block(s.result, values)}</div>'
         for s in stories
     )
     tags = ["deck-builder", "kind::answer" if company is None else "kind::tailored"]

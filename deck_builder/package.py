@@ -78,18 +78,20 @@ def write_package(plan: Plan, types: dict[str, NoteType], css: str, out: Path) -
         for name, path in planned.media:
             media[name] = path
 
-    out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     work = Path(tempfile.mkdtemp(prefix="deck-builder-"))
     try:
+        out.parent.mkdir(parents=True, exist_ok=True)
         _write(genanki, list(decks.values()), media, work, tmp, plan.build_mod)
         os.replace(tmp, out)
     except OSError as exc:
         raise UserError(f"cannot write {out}: {exc.strerror or exc}; the previous package (if any) is unchanged") from None
     finally:
         shutil.rmtree(work, ignore_errors=True)
-        if tmp.exists():
+        try:
             tmp.unlink()
+        except OSError:
+            pass
 
 
 def _write(genanki, decks, media: dict[str, Path], work: Path, target: Path, timestamp: int) -> None:

@@ -43,6 +43,8 @@ class Change:
     kind: str
     label: str
     fields: tuple[str, ...] = ()  # names of the fields that changed
+    before: tuple[str, ...] = ()  # those fields' old and new HTML, in the same order
+    after: tuple[str, ...] = ()
 
 
 @dataclass
@@ -54,6 +56,7 @@ class Plan:
     removed: list[Change] = field(default_factory=list)
     unchanged: int = 0
     schema_changes: list[str] = field(default_factory=list)  # note type names
+    type_updates: list[str] = field(default_factory=list)  # templates or stylesheet changed
     new_state: BuildState = field(default_factory=BuildState)
     build_mod: int = 0
     first: bool = False  # no earlier build state: every note is new
@@ -61,6 +64,10 @@ class Plan:
     @property
     def anything_changed(self) -> bool:
         return bool(self.added or self.changed or self.removed)
+
+    @property
+    def note_types_changed(self) -> bool:
+        return bool(self.schema_changes or self.type_updates)
 
 
 def note_hash(type_id: int, fields, tags) -> str:
@@ -97,6 +104,8 @@ def plan_build(specs: list[NoteSpec], types: dict[str, NoteType], css: str, stat
             mod = old.mod
         else:
             mod, any_change = build_mod, True
+            if old is not None and old.id == nt.id:
+                plan.type_updates.append(nt.name)
         plan.note_type_mods[name] = mod
         new.note_types[name] = NoteTypeRecord(nt.id, h, mod)
 
@@ -114,12 +123,15 @@ def plan_build(specs: list[NoteSpec], types: dict[str, NoteType], css: str, stat
             if old is None or old.removed:
                 plan.added.append(Change(spec.kind, spec.label))
             else:
-                diff = tuple(
-                    f for f, a, b in zip(nt.fields, old.fields, spec.fields) if a != b
-                ) if len(old.fields) == len(spec.fields) else nt.fields
+                same_shape = len(old.fields) == len(spec.fields)
+                pairs = [(f, a, b) for f, a, b in zip(nt.fields, old.fields, spec.fields) if a != b] if same_shape else []
+                names = tuple(f for f, _, _ in pairs) if same_shape else nt.fields
+                before, after = tuple(a for _, a, _ in pairs), tuple(b for _, _, b in pairs)
                 if sorted(old.tags) != sorted(spec.tags):
-                    diff += ("tags",)
-                plan.changed.append(Change(spec.kind, spec.label, diff))
+                    names += ("tags",)
+                    before += (" ".join(sorted(old.tags)),)
+                    after += (" ".join(sorted(spec.tags)),)
+                plan.changed.append(Change(spec.kind, spec.label, names, before, after))
         plan.notes.append(PlannedNote(spec.guid, spec.kind, spec.label, spec.note_type, spec.deck, spec.fields, spec.tags, mod, spec.media))
         new.notes[spec.guid] = NoteRecord(spec.kind, spec.label, spec.note_type, spec.deck,
                                           list(spec.fields), list(spec.tags), h, mod)

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import html
 import re
+from urllib.parse import quote
 
 from .textrules import Cloze, parse_cloze
 
 _md = None
 _PLACEHOLDER = re.compile(r"\{(company|role)\}")
+_URL_PLACEHOLDER = re.compile(r"%7B(company|role)%7D")
 
 
 def _markdown():
@@ -29,6 +31,8 @@ def _finish(rendered: str, values: dict[str, str]) -> str:
     """Fill placeholders, then neutralise what Anki would read as its own syntax."""
     if values:
         rendered = _PLACEHOLDER.sub(lambda m: html.escape(values[m.group(1)]), rendered)
+        # markdown-it percent-encodes braces in link targets: [site](https://x.com/{company})
+        rendered = _URL_PLACEHOLDER.sub(lambda m: html.escape(quote(values[m.group(1)])), rendered)
     # Braces become entities so no user text can open or close a cloze ({{c1::) or a
     # template field; "[sound:" would make Anki play a file.
     rendered = rendered.replace("{", "&#123;").replace("}", "&#125;")

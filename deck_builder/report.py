@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from .build import BuildResult
 from .model import Workspace
-from .plan import REMOVED_SEARCH, Change
+import html
+import re
+
+from .plan import REMOVED_SEARCH, REMOVED_TAG, Change
 
 LIST_LIMIT = 12
 
@@ -12,9 +15,13 @@ LIST_LIMIT = 12
 def coverage(ws: Workspace) -> list[str]:
     """What is prepared and what is not yet."""
     lines = ["Coverage"]
+    tailored = {q for c in ws.companies.values() for q in c.tailoring}
     answered = [q for q in ws.questions if q in ws.answers]
-    missing = [q for q in ws.questions if q not in ws.answers]
+    only_tailored = [q for q in ws.questions if q not in ws.answers and q in tailored]
+    missing = [q for q in ws.questions if q not in ws.answers and q not in tailored]
     lines.append(f"  questions  {len(answered)} of {len(ws.questions)} have talking points")
+    if only_tailored:
+        lines.append(f"             only for a company so far: {', '.join(only_tailored)}")
     if missing:
         lines.append(f"             no talking points yet (no card until you add some): {', '.join(missing)}")
     used = {s for a in ws.answers.values() for s in a.stories}
@@ -51,8 +58,8 @@ def build_summary(result: BuildResult) -> list[str]:
     if plan.first:
         lines.append(f"First build here: all {len(plan.added)} notes are new (Anki updates any it already has). "
                      "Later builds update them in place.")
-    elif not plan.anything_changed and not plan.schema_changes:
-        lines.append("Nothing changed since the last build: importing it again changes nothing in Anki.")
+    elif not plan.anything_changed and not plan.note_types_changed:
+        lines.append("Nothing changed since the last build.")
     else:
         lines.append(
             f"Since the last build: {len(plan.added)} added, {len(plan.changed)} changed, "
@@ -61,6 +68,8 @@ def build_summary(result: BuildResult) -> list[str]:
         lines += _changes("added", plan.added)
         lines += _changes("changed", plan.changed)
         lines += _changes("removed", plan.removed)
+        for name in plan.type_updates:
+            lines.append(f"  updated  note type {name} (card templates or style; Anki updates it in place)")
     if plan.removed:
         lines += [
             "",
@@ -87,6 +96,47 @@ def build_summary(result: BuildResult) -> list[str]:
         "  Or import on desktop and sync through AnkiWeb.",
     ]
     return lines
+
+
+def diff_report(plan) -> list[str]:
+    """What the next build would change, field by field."""
+    lines = []
+    for c in plan.added:
+        lines.append(f"+ added    {c.label}")
+    for c in plan.changed:
+        lines.append(f"~ changed  {c.label}")
+        for name, before, after in zip(c.fields, c.before, c.after):
+            old, new = _excerpts(_plain(before), _plain(after))
+            lines.append(f"    {name}: {old!r} -> {new!r}")
+    for c in plan.removed:
+        lines.append(f"- removed  {c.label}  (flagged {REMOVED_TAG} in Anki)")
+    for name in plan.schema_changes:
+        lines.append(f"! note type {name}: new field list; tick \"Merge note types\" when importing")
+    for name in plan.type_updates:
+        lines.append(f"~ note type {name}: card templates or style changed (updated in place on import)")
+    changed = len(plan.added) + len(plan.changed) + len(plan.removed)
+    if changed or plan.note_types_changed:
+        lines.append(f"\nThe next build would change {_n(changed, 'note')} ({len(plan.added)} added, "
+                     f"{len(plan.changed)} changed, {len(plan.removed)} removed); {plan.unchanged} unchanged.")
+    else:
+        lines.append(f"Nothing would change: all {plan.unchanged} notes are as last built.")
+    return lines
+
+
+def _plain(field_html: str) -> str:
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", field_html)).split())
+
+
+def _excerpts(old: str, new: str, width: int = 60) -> tuple[str, str]:
+    """Short before/after texts around the first difference."""
+    if len(old) <= width and len(new) <= width:
+        return old, new
+    start = 0
+    while start < min(len(old), len(new)) and old[start] == new[start]:
+        start += 1
+    start = max(0, start - 20)
+    cut = lambda s: ("..." if start else "") + s[start : start + width] + ("..." if len(s) > start + width else "")
+    return cut(old), cut(new)
 
 
 def _changes(verb: str, changes: list[Change]) -> list[str]:

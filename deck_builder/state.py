@@ -56,8 +56,9 @@ def state_path(root: Path) -> Path:
     return root / STATE_DIR / STATE_FILE
 
 
-def load_state(root: Path, shown: str) -> tuple[BuildState, list[Problem]]:
-    """The state file -> BuildState; a missing one is a fresh state, a broken one is set aside."""
+def load_state(root: Path, shown: str, readonly: bool = False) -> tuple[BuildState, list[Problem]]:
+    """The state file -> BuildState; a missing one is a fresh state, a broken one is set aside
+    (or, ``readonly``, left where it is)."""
     path = state_path(root)
     if not path.exists():
         return BuildState(), []
@@ -73,6 +74,8 @@ def load_state(root: Path, shown: str) -> tuple[BuildState, list[Problem]]:
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         aside = path.with_name(STATE_FILE + ".broken")
         try:
+            if readonly:
+                raise OSError
             os.replace(path, aside)
             moved = f"moved to {aside.name}"
         except OSError:

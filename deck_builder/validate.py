@@ -14,6 +14,7 @@ from .yamltree import Map, Node, Scalar, Seq, describe
 
 PHOTO_TYPES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp")
 _LOCALE = re.compile(r"^[a-z]{2,3}(?:_[A-Z]{2})?$")
+_VOICE = re.compile(r"^[A-Za-z0-9 _.-]+$")  # goes inside Anki's {{tts ... voices=A,B:Field}}
 
 
 def nearest(word: str, choices) -> str | None:
@@ -207,7 +208,7 @@ def read_settings(r: Reader, node: Node | None, available_banks) -> Settings:
         return Settings()
     kwargs = {}
     if "deck" in f:
-        deck = r.text(f["deck"], "deck", required=True)
+        deck = r.text(f["deck"], "deck", required=True, placeholders=False)
         if deck is not None:
             if any(not part.strip() for part in deck.split("::")):
                 r.error(deck.loc, "deck: a deck name cannot have an empty part around '::'")
@@ -232,7 +233,13 @@ def read_settings(r: Reader, node: Node | None, available_banks) -> Settings:
             else:
                 kwargs["tts"] = str(tts)
     if "voices" in f:
-        kwargs["voices"] = tuple(str(v) for v in r.text_list(f["voices"], "voices"))
+        voices = []
+        for v in r.text_list(f["voices"], "voices"):
+            if not _VOICE.match(v):
+                r.error(v.loc, f"voices: '{v}' is not a voice name; use letters, digits, spaces, '-', '_' and '.'")
+            else:
+                voices.append(str(v).strip())
+        kwargs["voices"] = tuple(voices)
     if "point_cards" in f:
         flag = r.flag(f["point_cards"], "point_cards")
         if flag is not None:
@@ -392,7 +399,8 @@ def _read_fact(r: Reader, item: Node) -> Fact | None:
         if problems:
             return None
         source = r.text(f.get("source"), "source")
-        fid = r.ident(f["id"], "id") if "id" in f else slug(_plain(segments))
+        # the id leaves the hidden parts out, so correcting an answer keeps the note
+        fid = r.ident(f["id"], "id") if "id" in f else slug(_visible(segments))
         return Fact(str(fid), cloze=text, source=source, loc=item.loc) if fid else None
     f = r.record(item, "fact", ("q", "a"), ("source", "id"))
     if f is None:
@@ -410,13 +418,16 @@ def _empty(node: Node) -> bool:
     return (isinstance(node, Seq) and not node.items) or (isinstance(node, Scalar) and node.null and not node.broken)
 
 
-def _plain(segments) -> str:
-    return "".join(s if isinstance(s, str) else s.content for s in segments)
+def _visible(segments) -> str:
+    return " ".join(s for s in segments if isinstance(s, str))
 
 
 def _read_photo(r: Reader, node, root: Path) -> Path | None:
     photo = r.text(node, "photo")
     if photo is None:
+        return None
+    if "\x00" in photo:
+        r.error(photo.loc, "photo: the path holds a NUL character")
         return None
     raw = Path(photo)
     if raw.is_absolute():

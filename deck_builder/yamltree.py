@@ -19,6 +19,7 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 _YAML = "tag:yaml.org,2002:"
+MAX_DEPTH = 50
 _PLAIN_TAGS = {_YAML + t for t in ("str", "int", "float", "bool", "null", "timestamp")}
 _SEQ_TAG = _YAML + "seq"
 _MAP_TAG = _YAML + "map"
@@ -128,8 +129,16 @@ def parse(text: str, path: str) -> tuple[Node | None, list[Problem]]:
             msg += f", {exc.context.strip()} at line {exc.context_mark.line + 1}"
         loc = _loc(path, mark) if mark else Location(path)
         return None, [Problem(loc, "error", msg)]
+    except yaml.reader.ReaderError as exc:  # a control character: no mark, only a position
+        before = text[: exc.position]
+        line = before.count("\n") + 1
+        col = exc.position - (before.rfind("\n") + 1) + 1
+        msg = f"control character U+{exc.character:04X} is not allowed in YAML text; delete it"
+        return None, [Problem(Location(path, line, col), "error", msg)]
     except yaml.YAMLError as exc:
-        return None, [Problem(Location(path), "error", f"invalid YAML: {exc}")]
+        return None, [Problem(Location(path), "error", "invalid YAML: " + " ".join(str(exc).split()))]
+    except RecursionError:
+        return None, [Problem(Location(path, 1, 1), "error", "this file is nested too deeply to read")]
     if root is None:
         return Map({}, Location(path, 1, 1)), []
     converter = _Converter(path)
@@ -157,12 +166,18 @@ class _Converter:
         self.problems: list[Problem] = []
         self.seen: set[int] = set()
         self.aliases = False
+        self.too_deep = False
 
     def error(self, loc: Location, message: str) -> None:
         self.problems.append(Problem(loc, "error", message))
 
-    def convert(self, node) -> Node:
+    def convert(self, node, depth: int = 0) -> Node:
         loc = _loc(self.path, node.start_mark)
+        if depth > MAX_DEPTH:
+            if not self.too_deep:
+                self.too_deep = True
+                self.error(loc, f"nested more than {MAX_DEPTH} levels deep; deck-builder files need only a few")
+            return Scalar("", loc, null=True, broken=True)
         if id(node) in self.seen:
             # yaml.compose shares one node between an anchor and its aliases: a revisit is an
             # alias. Refusing them also defuses "billion laughs" expansion.
@@ -178,7 +193,7 @@ class _Converter:
         if isinstance(node, yaml.SequenceNode):
             if node.tag != _SEQ_TAG:
                 return self._bad_tag(node, loc)
-            return Seq([self.convert(item) for item in node.value], loc, bool(node.flow_style))
+            return Seq([self.convert(item, depth + 1) for item in node.value], loc, bool(node.flow_style))
         if node.tag != _MAP_TAG:
             return self._bad_tag(node, loc)
         entries: dict[str, tuple[Location, object]] = {}
@@ -191,7 +206,7 @@ class _Converter:
                 self.aliases = True
                 continue
             key = key_node.value
-            value = self.convert(value_node)
+            value = self.convert(value_node, depth + 1)
             if key in entries:
                 first = entries[key][0]
                 self.error(
