@@ -3,9 +3,9 @@
 Pure: no I/O. The rules (measured with anki 26.9, see docs/anki.md) are
 - a changed note gets a modification time strictly newer than any given before;
 - an unchanged note keeps its time, so Anki reports it unchanged and keeps edits made in Anki;
-- a removed item is sent once more as a card-less "tombstone", tagged deck-builder::removed:
-  Anki updates the note it has (one search finds them all), and a note the user already
-  deleted comes back without cards, so it can never return to their reviews.
+- a removed item is sent as a card-less "tombstone", tagged deck-builder::removed, for
+  TOMBSTONE_DAYS: Anki updates the note it has (one search finds them all), and a note the
+  user already deleted comes back without cards, so it does not return to their reviews.
 """
 
 from __future__ import annotations
@@ -21,6 +21,10 @@ from .state import BuildState, NoteRecord, NoteTypeRecord
 
 REMOVED_TAG = "deck-builder::removed"
 REMOVED_SEARCH = f"tag:{REMOVED_TAG}"
+# A removed item is sent (flagged, card-less) for this long after it left the sources: long
+# enough to reach the user's next imports, short enough that a note they deleted stops
+# coming back as a card-less note (which Anki's Check Database would give a card again).
+TOMBSTONE_DAYS = 14
 REMOVED_BANNER = '<span class="db-removed">Removed from your sources: delete this note</span> '
 
 
@@ -60,6 +64,7 @@ class Plan:
     new_state: BuildState = field(default_factory=BuildState)
     build_mod: int = 0
     first: bool = False  # no earlier build state: every note is new
+    forgotten: int = 0  # removed items no longer flagged (TOMBSTONE_DAYS have passed)
 
     @property
     def anything_changed(self) -> bool:
@@ -144,8 +149,11 @@ def plan_build(specs: list[NoteSpec], types: dict[str, NoteType], css: str, stat
             continue  # its note type no longer exists in this shape: nothing can be sent
         if not old.removed:
             plan.removed.append(Change(old.kind, old.label))
-            old = replace(old, removed=True, mod=build_mod)
+            old = replace(old, removed=True, mod=build_mod, removed_at=int(now))
             any_change = True
+        elif now - old.removed_at > TOMBSTONE_DAYS * 86400:
+            plan.forgotten += 1
+            continue  # flagged long enough: no longer sent, no longer remembered
         fields, tags = tombstone(old, nt)
         plan.notes.append(PlannedNote(guid, old.kind, old.label, old.note_type, old.deck, fields, tags, old.mod, tombstone=True))
         new.notes[guid] = old

@@ -7,7 +7,7 @@ from .model import Workspace
 import html
 import re
 
-from .plan import REMOVED_SEARCH, REMOVED_TAG, Change
+from .plan import REMOVED_SEARCH, REMOVED_TAG, TOMBSTONE_DAYS, Change
 
 LIST_LIMIT = 12
 
@@ -74,8 +74,8 @@ def build_summary(result: BuildResult) -> list[str]:
         lines += [
             "",
             "Removed items stay in Anki until you delete them. After importing, open Browse,",
-            f"search  {REMOVED_SEARCH}  and delete those notes (deleted notes never come back",
-            "into your reviews).",
+            f"search  {REMOVED_SEARCH}  and delete those notes. Packages flag them for",
+            f"{TOMBSTONE_DAYS} days, without cards, so a deleted one never returns to your reviews.",
         ]
     if plan.schema_changes:
         lines += [

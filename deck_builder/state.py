@@ -36,6 +36,7 @@ class NoteRecord:
     hash: str
     mod: int
     removed: bool = False
+    removed_at: int = 0  # when the item left the sources (for how long it is still flagged)
 
 
 @dataclass

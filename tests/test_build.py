@@ -204,7 +204,21 @@ def test_company_cards_use_the_company_name_and_generic_ones_do_not(example, ank
     assert "our company" in generic.fields[0]
     for note in anki.notes():
         for field in note.fields:
-            assert "{company}" not in field and "{role}" not in field
+            for name in ("company", "role"):  # as typed, as rendered, and inside a link
+                assert f"{{{name}}}" not in field and f"&#123;{name}&#125;" not in field
+                assert f"%7B{name}%7D" not in field
+
+
+def test_placeholders_fill_link_targets_too(workspace):
+    ws = workspace({"companies/acme.yaml": """
+        name: A&B Co
+        facts:
+          - q: Where is the careers page?
+            a: "[careers](https://jobs.example/{company}/{role})"
+        role: Head of Ops
+        """})
+    (note,) = build_deck(str(ws), ws / "d.apkg").plan.notes
+    assert '<a href="https://jobs.example/A%26B%20Co/Head%20of%20Ops">careers</a>' in note.fields[1]
 
 
 def test_cloze_fact_has_one_card_per_deletion(example, anki):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -31,8 +32,11 @@ def test_console_script_runs():
 
 
 def test_wheel_ships_banks_skeleton_and_stylesheet(tmp_path):
+    # Build from a copy: setuptools builds in-tree and would leave build/ in the checkout.
+    source = tmp_path / "source"
+    shutil.copytree(REPO, source, ignore=shutil.ignore_patterns(".git", "build", "*.egg-info", "test-artifacts", ".deck-builder"))
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), str(REPO)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), str(source)],
         check=True, capture_output=True, text=True,
     )
     (wheel,) = tmp_path.glob("deck_builder-*.whl")
@@ -55,7 +59,7 @@ def test_wheel_ships_banks_skeleton_and_stylesheet(tmp_path):
         "import deck_builder\n"
         f"assert deck_builder.__file__.startswith({str(site)!r}), deck_builder.__file__\n"
         "from deck_builder.cli import main\n"
-        f"main(['build', {str(REPO / 'decks' / 'example')!r}, '-o', {str(tmp_path / 'x.apkg')!r}])\n"
+        f"main(['build', {str(source / 'decks' / 'example')!r}, '-o', {str(tmp_path / 'x.apkg')!r}])\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr

@@ -163,3 +163,19 @@ def test_removed_item_added_back_is_live_again(example, anki):
     anki.import_package(out)
     assert anki.notes(REMOVED_SEARCH) == []
     assert "Removed from your sources" not in " ".join(anki.notes("\"Prompt:What is Northwind Returns?\"")[0].fields)
+
+
+def test_removed_items_are_flagged_for_two_weeks_then_forgotten(example):
+    from deck_builder.plan import TOMBSTONE_DAYS
+
+    out = example / "build" / "deck.apkg"
+    t = time.time()
+    build_deck(str(example), out, now=t)
+    remove_returns_product(example)
+    flagged = build_deck(str(example), out, now=t + 1)
+    assert [n.label for n in flagged.plan.notes if n.tombstone] == ["northwind/product/northwind-returns"]
+    still = build_deck(str(example), out, now=t + TOMBSTONE_DAYS * 86400 - 60)
+    assert [n.label for n in still.plan.notes if n.tombstone] == ["northwind/product/northwind-returns"]
+    later = build_deck(str(example), out, now=t + TOMBSTONE_DAYS * 86400 + 60)
+    assert not any(n.tombstone for n in later.plan.notes)
+    assert later.plan.forgotten == 1
