@@ -12,7 +12,7 @@ from .model import Workspace
 from .notetypes import CLOZE, note_types, stylesheet
 from .plan import Plan, plan_build
 from .problems import Problem, ProblemsError, UserError, count_summary
-from .state import load_state, save_state, state_path
+from .state import load_state, point_numbering, save_state, state_path
 from .workspace import load_workspace, shown_path
 
 
@@ -40,7 +40,8 @@ def plan_next(folder: str, now: float | None = None) -> tuple[Workspace, Plan, l
     ws, warnings = load_workspace(folder)
     types = note_types(ws.settings.tts, ws.settings.voices)
     state, state_warnings = load_state(ws.root, shown_path(ws.shown_root, str(state_path(Path("")))), readonly=True)
-    plan = plan_build(derive_notes(ws), types, stylesheet(), state, time.time() if now is None else now)
+    plan = plan_build(derive_notes(ws, point_numbering(state)), types, stylesheet(), state,
+                      time.time() if now is None else now)
     return ws, plan, warnings + state_warnings
 
 
@@ -78,8 +79,8 @@ def build_deck(folder: str, output: str | Path | None = None, now: float | None 
         raise ProblemsError(exc.problems, _failed_summary(exc.problems)) from None
     types = note_types(ws.settings.tts, ws.settings.voices)
     css = stylesheet()
-    specs = derive_notes(ws)
     state, state_warnings = load_state(ws.root, shown_path(ws.shown_root, str(state_path(Path("")))))
+    specs = derive_notes(ws, point_numbering(state))
     plan = plan_build(specs, types, css, state, time.time() if now is None else now)
     out = Path(output) if output is not None else default_output(ws)
     if out.suffix.lower() != ".apkg":

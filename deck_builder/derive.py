@@ -42,6 +42,7 @@ class NoteSpec:
     tags: tuple[str, ...]
     media: tuple[tuple[str, Path], ...] = ()  # (name in Anki's media folder, file)
     loc: Location = Location("")
+    points: tuple[tuple[int, str], ...] = ()  # key-point notes: (cloze number, point) as numbered
 
 
 _BASE91 = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&()*+,-./:;<=>?@[]^_`{|}~"
@@ -74,14 +75,46 @@ def media_name(path: Path) -> str:
     return f"deck-builder-{digest}-{safe}"
 
 
-def derive_notes(ws: Workspace) -> list[NoteSpec]:
-    """Workspace -> every note, generic ones first, then each company's."""
+def number_points(points: list[str], previous: list[tuple[int, str]]) -> list[int]:
+    """Cloze numbers for key points that follow each point, not its position.
+
+    Anki ties a card's review history to its cloze number, so a point keeps its number when
+    other points are inserted, removed or reordered; an edited point keeps the number of
+    the point it replaced at the same place; a new point gets a number never used before.
+    """
+    numbers: list[int | None] = [None] * len(points)
+    free: dict[str, list[int]] = {}
+    for n, text in previous:
+        free.setdefault(text, []).append(n)
+    used: set[int] = set()
+    for i, p in enumerate(points):
+        if free.get(p):
+            numbers[i] = free[p].pop(0)
+            used.add(numbers[i])
+    texts = set(points)
+    for i in range(min(len(points), len(previous))):
+        n, old_text = previous[i]
+        if numbers[i] is None and n not in used and old_text not in texts:
+            numbers[i] = n
+            used.add(n)
+    nxt = max([n for n, _ in previous] + [0]) + 1
+    for i in range(len(points)):
+        if numbers[i] is None:
+            numbers[i] = nxt
+            nxt += 1
+    return numbers  # type: ignore[return-value]
+
+
+def derive_notes(ws: Workspace, point_numbers: dict[str, list[tuple[int, str]]] | None = None) -> list[NoteSpec]:
+    """Workspace (and the last build's key-point numbering, by GUID) -> every note,
+    generic ones first, then each company's."""
     root = ws.settings.deck
+    numbering = point_numbers or {}
     notes: list[NoteSpec] = []
     for qid, answer in ws.answers.items():
         notes.append(_answer_note(ws, ws.questions[qid], answer, answer.points, None, root))
         if ws.settings.point_cards and len(answer.points) > 1:
-            notes.append(_points_note(ws.questions[qid], answer.points, None, root))
+            notes.append(_points_note(ws.questions[qid], answer.points, None, root, numbering))
     for story in ws.stories.values():
         notes.append(NoteSpec(
             note_guid("story", "", story.id), "story", f"story/{story.id}", "story", root,
@@ -98,7 +131,7 @@ def derive_notes(ws: Workspace) -> list[NoteSpec]:
             loc=story.loc,
         ))
     for company in ws.companies.values():
-        notes.extend(_company_notes(ws, company, root))
+        notes.extend(_company_notes(ws, company, root, numbering))
     return notes
 
 
@@ -134,7 +167,7 @@ def _answer_note(ws: Workspace, question: Question, answer: Answer | None, point
     )
 
 
-def _points_note(question: Question, points, company: Company | None, root: str) -> NoteSpec:
+def _points_note(question: Question, points, company: Company | None, root: str, numbering) -> NoteSpec:
     """One cloze per key point: the question and the other points stay visible.
 
     The whole-answer card alone is the one people fail (a list of 3-5 items is hard to
@@ -151,10 +184,13 @@ def _points_note(question: Question, points, company: Company | None, root: str)
         deck, context = company_deck(root, company), render.plain(company.name)
         label = f"{company.id}/points/{question.id}"
         tags.append(f"company::{company.id}")
-    text = f'<div class="db-prompt">{render.inline(question.ask, values)}</div>' + render.point_clozes(points, values)
+    guid = note_guid("points", cid, question.id)
+    numbers = number_points([str(p) for p in points], [tuple(x) for x in numbering.get(guid, ())])
+    text = f'<div class="db-prompt">{render.inline(question.ask, values)}</div>' + render.point_clozes(points, numbers, values)
     return NoteSpec(
-        note_guid("points", cid, question.id), "points", label, "cloze", deck,
+        guid, "points", label, "cloze", deck,
         (text, "", context, ""), tuple(tags), loc=points[0].loc,
+        points=tuple(zip(numbers, (str(p) for p in points))),
     )
 
 
@@ -164,7 +200,7 @@ def _values(company: Company | None) -> dict[str, str]:
     return {"company": company.name.strip(), "role": (company.role or "this role").strip()}
 
 
-def _company_notes(ws: Workspace, company: Company, root: str) -> list[NoteSpec]:
+def _company_notes(ws: Workspace, company: Company, root: str, numbering) -> list[NoteSpec]:
     values = _values(company)
     deck = company_deck(root, company)
     context = render.plain(company.name)
@@ -174,7 +210,7 @@ def _company_notes(ws: Workspace, company: Company, root: str) -> list[NoteSpec]
     for qid, points in company.tailoring.items():
         notes.append(_answer_note(ws, ws.questions[qid], ws.answers.get(qid), points, company, root))
         if ws.settings.point_cards and len(points) > 1:
-            notes.append(_points_note(ws.questions[qid], points, company, root))
+            notes.append(_points_note(ws.questions[qid], points, company, root, numbering))
     for fact in company.facts:
         source = render.inline(fact.source, values)
         if fact.cloze is not None:

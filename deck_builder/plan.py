@@ -65,6 +65,7 @@ class Plan:
     build_mod: int = 0
     first: bool = False  # no earlier build state: every note is new
     forgotten: int = 0  # removed items no longer flagged (TOMBSTONE_DAYS have passed)
+    emptied_cards: int = 0  # key-point cards whose point was deleted: empty in Anki now
 
     @property
     def anything_changed(self) -> bool:
@@ -139,7 +140,11 @@ def plan_build(specs: list[NoteSpec], types: dict[str, NoteType], css: str, stat
                 plan.changed.append(Change(spec.kind, spec.label, names, before, after))
         plan.notes.append(PlannedNote(spec.guid, spec.kind, spec.label, spec.note_type, spec.deck, spec.fields, spec.tags, mod, spec.media))
         new.notes[spec.guid] = NoteRecord(spec.kind, spec.label, spec.note_type, spec.deck,
-                                          list(spec.fields), list(spec.tags), h, mod)
+                                          list(spec.fields), list(spec.tags), h, mod,
+                                          points=[list(p) for p in spec.points])
+        if old is not None and old.points and not old.removed:
+            gone = {n for n, _ in old.points} - {n for n, _ in spec.points}
+            plan.emptied_cards += len(gone)
 
     for guid, old in state.notes.items():
         if guid in seen:

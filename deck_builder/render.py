@@ -81,10 +81,10 @@ def cloze(text: str, values: dict[str, str]) -> str:
     return re.sub("\ue000(\\d+)\ue001", lambda m: deletions[int(m.group(1))], out)
 
 
-def point_clozes(points, values: dict[str, str]) -> str:
-    """Points as an ordered list with one cloze deletion each: {{c1::first}}, {{c2::second}}..."""
+def point_clozes(points, numbers, values: dict[str, str]) -> str:
+    """Points as an ordered list with one cloze deletion each, numbered as given."""
     items = "".join(
-        f"<li>{{{{c{n}::{inline(p, values).replace(':', '&#58;')}}}}}</li>" for n, p in enumerate(points, 1)
+        f"<li>{{{{c{n}::{inline(p, values).replace(':', '&#58;')}}}}}</li>" for n, p in zip(numbers, points)
     )
     return f'<ol class="db-points">{items}</ol>'
 

@@ -77,6 +77,13 @@ def build_summary(result: BuildResult) -> list[str]:
             f"search  {REMOVED_SEARCH}  and delete those notes. Packages flag them for",
             f"{TOMBSTONE_DAYS} days, without cards, so a deleted one never returns to your reviews.",
         ]
+    if plan.emptied_cards:
+        lines += [
+            "",
+            f"{_n(plan.emptied_cards, 'key-point card')} lost {'its point' if plan.emptied_cards == 1 else 'their points'}"
+            " (you deleted the point). After importing, run Tools > Empty Cards in Anki to delete",
+            f"{'it' if plan.emptied_cards == 1 else 'them'}.",
+        ]
     if plan.schema_changes:
         lines += [
             "",

@@ -37,6 +37,7 @@ class NoteRecord:
     mod: int
     removed: bool = False
     removed_at: int = 0  # when the item left the sources (for how long it is still flagged)
+    points: list = field(default_factory=list)  # key-point notes: [cloze number, point] pairs
 
 
 @dataclass
@@ -51,6 +52,11 @@ class BuildState:
     last_mod: int = 0  # the newest modification time ever given to a note or note type
     notes: dict[str, NoteRecord] = field(default_factory=dict)
     note_types: dict[str, NoteTypeRecord] = field(default_factory=dict)
+
+
+def point_numbering(state: BuildState) -> dict[str, list[tuple[int, str]]]:
+    """GUID -> the (cloze number, point) pairs the last build gave each key-point note."""
+    return {g: [tuple(p) for p in r.points] for g, r in state.notes.items() if r.points and not r.removed}
 
 
 def state_path(root: Path) -> Path:

@@ -148,3 +148,58 @@ def test_no_inline_colours_and_no_javascript_in_cards(example):
     css = stylesheet()
     assert ".nightMode" in css and ".night_mode" in css
     assert "@import" not in css and "url(" not in css
+
+
+@pytest.mark.parametrize(
+    "previous, points, expected",
+    [
+        ([(1, "a"), (2, "b"), (3, "c")], ["new", "a", "b", "c"], [4, 1, 2, 3]),  # inserted at the top
+        ([(1, "a"), (2, "b"), (3, "c")], ["c", "a", "b"], [3, 1, 2]),  # reordered
+        ([(1, "a"), (2, "b"), (3, "c")], ["a", "B!", "c"], [1, 2, 3]),  # edited in place
+        ([(1, "a"), (2, "b"), (3, "c")], ["a", "c"], [1, 3]),  # removed: its number is not reused
+        ([(1, "a"), (3, "c")], ["a", "c", "d"], [1, 3, 4]),
+        ([], ["a", "b"], [1, 2]),
+    ],
+)
+def test_key_points_keep_their_cloze_numbers(previous, points, expected):
+    from deck_builder.derive import number_points
+
+    assert number_points(points, previous) == expected
+
+
+def test_inserting_a_point_keeps_each_cards_history_on_its_point(example, anki):
+    import time as _time
+
+    out = example / "deck.apkg"
+    t = _time.time()
+    build_deck(str(example), out, now=t)
+    anki.import_package(out)
+    col = anki.col
+    search = 'tag:kind::points "Text:*difficult business decision*" -tag:company::*'
+    before = {c.id: re.findall(r'<span class="cloze"[^>]*>(.*?)</span>', c.answer())[0] for c in cards(col, search)}
+
+    answers = example / "answers.yaml"
+    text = answers.read_text(encoding="utf-8")
+    first = '    - "Two half-empty warehouses 20 miles apart were losing $1.4M a year."\n'
+    assert first in text
+    answers.write_text(text.replace(first, '    - "Started from the numbers."\n' + first, 1), encoding="utf-8")
+    build_deck(str(example), out, now=t)
+    anki.import_package(out)
+    after = {c.id: re.findall(r'<span class="cloze"[^>]*>(.*?)</span>', c.answer())[0] for c in cards(col, search)}
+    assert {cid: after[cid] for cid in before} == before  # every old card still asks for its own point
+    assert sorted(set(after) - set(before)) and "Started from the numbers." in after.values()
+
+
+def test_deleting_a_point_says_to_run_empty_cards(example, anki, cli):
+    out = example / "deck.apkg"
+    cli("build", example, "-o", out)
+    anki.import_package(out)
+    answers = example / "answers.yaml"
+    text = answers.read_text(encoding="utf-8")
+    answers.write_text(text.replace('    - "Told staff first, in person; offered transfers, retraining and a shuttle bus."\n', "", 1),
+                       encoding="utf-8")
+    result = cli("build", example, "-o", out)
+    assert "1 key-point card lost its point" in result.stdout and "Tools > Empty Cards" in result.stdout
+    anki.import_package(out)
+    report = anki.col.get_empty_cards()
+    assert sum(len(n.card_ids) for n in report.notes) == 1
