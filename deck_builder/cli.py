@@ -99,6 +99,26 @@ def diff_command(folder: str) -> None:
         raise SystemExit(1)
 
 
+@main.command("watch")
+@click.argument("folder", default=".", type=click.Path())
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="Where to write the package. Default: FOLDER/build/<deck name>.apkg")
+def watch_command(folder: str, output: str | None) -> None:
+    """Build, then rebuild whenever a file in the workspace changes.
+
+    Several saves in quick succession give one build; editor temporary and swap
+    files are ignored. Each rebuild prints one line: the time, what changed and
+    where the deck is. A broken file prints its errors and keeps the last good
+    deck; the next good save builds again. Stop with Ctrl-C.
+    """
+    from .watch import watch_workspace
+
+    try:
+        watch_workspace(folder, output, lambda line, err: click.echo(line, err=err))
+    except KeyboardInterrupt:
+        click.echo("Stopped.")
+
+
 @main.command("preview")
 @click.argument("folder", default=".", type=click.Path())
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
@@ -120,7 +140,9 @@ def preview_command(folder: str, output: str | None) -> None:
 @click.argument("folder", default=".", type=click.Path())
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
               help="Where to write the package. Default: FOLDER/build/<deck name>.apkg")
-def build_command(folder: str, output: str | None) -> None:
+@click.option("--open", "open_after", is_flag=True,
+              help="Then open the package with the system's default handler (Anki desktop imports it).")
+def build_command(folder: str, output: str | None, open_after: bool) -> None:
     """Build the Anki package (.apkg) from the workspace in FOLDER (default: here).
 
     Prints how many notes and cards of each kind it holds, what was added,
@@ -137,3 +159,11 @@ def build_command(folder: str, output: str | None) -> None:
         click.echo(str(problem), err=True)
     for line in build_summary(result):
         click.echo(line)
+    if open_after:
+        from .opener import open_package
+
+        problem = open_package(result.output)
+        if problem:
+            click.echo(f"warning: --open: {problem}", err=True)
+        else:
+            click.echo(f"\nOpened {result.output} with the default application (Anki imports it).")

@@ -131,7 +131,8 @@ def diff_report(plan) -> list[str]:
 
 
 def _plain(field_html: str) -> str:
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", field_html)).split())
+    text = re.sub(r"\{\{c\d+::(.*?)(?:::.*?)?\}\}", r"\1", field_html)  # cloze markers -> their text
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", text)).split())
 
 
 def _excerpts(old: str, new: str, width: int = 60) -> tuple[str, str]:

@@ -1,0 +1,82 @@
+"""deck-builder watch: build, then rebuild whenever a source file changes."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Callable
+
+from .problems import ProblemsError, UserError
+from .state import STATE_DIR
+
+# Editors save through temporary files: vim writes 4913 and .swp/.swx, emacs .#name and
+# name~, JetBrains ___jb_tmp___, many others *.tmp. None of them is a source.
+_TEMP_SUFFIXES = (".swp", ".swx", ".swo", "~", ".tmp", ".bak", "___jb_tmp___", "___jb_old___")
+
+
+def is_source(path: Path, root: Path, output: Path | None) -> bool:
+    """Whether a change to this path should trigger a rebuild."""
+    try:
+        rel = path.resolve().relative_to(root.resolve())
+    except ValueError:
+        return False
+    if output is not None and path.resolve() == output.resolve():
+        return False
+    parts = rel.parts
+    if not parts or parts[0] in ("build", STATE_DIR) or any(p.startswith(".") for p in parts):
+        return False
+    name = parts[-1]
+    if name == "4913" or name.startswith("#") or name.endswith(_TEMP_SUFFIXES):
+        return False
+    return name.endswith(".yaml") or parts[0] == "media"
+
+
+def watch_workspace(folder: str, output: str | None, echo: Callable[[str, bool], None], step_ms: int = 200) -> None:
+    """Build now, then after every burst of saves; returns on Ctrl-C (KeyboardInterrupt)."""
+    from watchfiles import watch
+
+    from .build import build_deck
+
+    root = Path(folder)
+    out_path = Path(output) if output else None
+    last_good: Path | None = None
+
+    def rebuild(what: str) -> None:
+        nonlocal last_good
+        stamp = time.strftime("%H:%M:%S")
+        try:
+            result = build_deck(folder, output)
+        except ProblemsError as exc:
+            for p in exc.problems:
+                echo(str(p), True)
+            kept = f"kept the last good deck: {last_good}" if last_good else "no deck written yet"
+            echo(f"{stamp}  {what}: {sum(p.is_error for p in exc.problems)} error(s); {kept}", False)
+            return
+        except UserError as exc:
+            echo(f"{stamp}  {what}: error: {exc.message}", False)
+            return
+        last_good = result.output
+        plan = result.plan
+        if plan.first:
+            change = f"{len(plan.added)} notes"
+        elif plan.anything_changed or plan.note_types_changed:
+            change = f"{len(plan.added)} added, {len(plan.changed)} changed, {len(plan.removed)} removed"
+        else:
+            change = "nothing changed"
+        echo(f"{stamp}  {what}: {change} -> {result.output}", False)
+
+    rebuild("built")
+    watch_filter = lambda _change, path: is_source(Path(path), root, out_path)  # noqa: E731
+    watching = False
+    # One build per burst of saves: watchfiles waits until nothing changed for step_ms. Its
+    # first (empty) yield on timeout says the watcher is running: only then say "Watching".
+    for changes in watch(root, watch_filter=watch_filter, step=step_ms, debounce=3000, raise_interrupt=True,
+                         rust_timeout=300, yield_on_timeout=True):
+        if not watching:
+            watching = True
+            echo(f"Watching {folder} for changes (Ctrl-C to stop).", False)
+        if not changes:
+            continue
+        names = sorted({Path(p).resolve().relative_to(root.resolve()).as_posix() for _, p in changes})
+        shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        rebuild(shown)

@@ -1,0 +1,103 @@
+"""deck-builder watch as a real subprocess: rebuild on save, keep the last good deck, stop cleanly."""
+
+from __future__ import annotations
+
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+WAIT = 20  # seconds: a bound, not a speed target
+
+
+class Watcher:
+    def __init__(self, folder: Path, out: Path):
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "deck_builder", "watch", str(folder), "-o", str(out)],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1,
+        )
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.seen: list[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        for line in self.proc.stdout:
+            self.lines.put(line.rstrip("\n"))
+
+    def wait_for(self, text: str) -> str:
+        deadline = time.monotonic() + WAIT
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            self.seen.append(line)
+            if text in line:
+                return line
+        raise AssertionError(f"no line with {text!r} within {WAIT}s; got {self.seen}")
+
+
+def test_watch_rebuilds_keeps_last_good_deck_and_stops_cleanly(example, tmp_path):
+    out = tmp_path / "out" / "deck.apkg"
+    w = Watcher(example, out)
+    try:
+        w.wait_for("built: ")
+        w.wait_for("Watching")
+        assert out.is_file()
+
+        answers = example / "answers.yaml"
+        text = answers.read_text(encoding="utf-8")
+        answers.write_text(text.replace("12 years in parcel operations", "Twelve years in parcel operations"),
+                           encoding="utf-8")
+        (example / ".answers.yaml.swp").write_text("editor swap file")  # ignored
+        line = w.wait_for("answers.yaml: ")
+        assert "0 added, 2 changed, 0 removed" in line and str(out) in line
+        good = out.read_bytes()
+
+        stories = example / "stories.yaml"
+        stories.write_text(stories.read_text(encoding="utf-8") + "\nbroken: [\n", encoding="utf-8")
+        w.wait_for(f"{stories}:")  # the error, FILE:LINE:COL
+        line = w.wait_for("stories.yaml: ")
+        assert "kept the last good deck" in line
+        assert out.read_bytes() == good
+
+        stories.write_text(stories.read_text(encoding="utf-8").replace("\nbroken: [\n", "\n"), encoding="utf-8")
+        assert "nothing changed" in w.wait_for("stories.yaml: ")
+    finally:
+        w.proc.send_signal(signal.SIGINT)
+        try:
+            code = w.proc.wait(timeout=WAIT)
+        finally:
+            if w.proc.poll() is None:
+                w.proc.kill()
+    time.sleep(0.2)
+    rest = []
+    while not w.lines.empty():
+        rest.append(w.lines.get())
+    assert code == 0
+    assert "Stopped." in rest
+    assert not any("Traceback" in line for line in w.seen + rest)
+
+
+def test_several_quick_saves_give_one_build(example, tmp_path):
+    out = tmp_path / "deck.apkg"
+    w = Watcher(example, out)
+    try:
+        w.wait_for("Watching")
+        answers = example / "answers.yaml"
+        for i in range(5):
+            answers.write_text(answers.read_text(encoding="utf-8") + f"\n# save {i}\n", encoding="utf-8")
+            time.sleep(0.02)
+        w.wait_for("answers.yaml: ")
+        time.sleep(1.5)  # any second build would have printed by now
+        extra = []
+        while not w.lines.empty():
+            extra.append(w.lines.get())
+        assert [line for line in extra if "answers.yaml: " in line] == []
+    finally:
+        w.proc.send_signal(signal.SIGINT)
+        w.proc.wait(timeout=WAIT)
