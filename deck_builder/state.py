@@ -102,11 +102,11 @@ def save_state(root: Path, state: BuildState) -> None:
                  "Safe to delete (the next build then marks every note as changed).",
         "last_mod": state.last_mod,
         "note_types": {n: asdict(r) for n, r in sorted(state.note_types.items())},
-        "notes": {g: asdict(r) for g, r in state.notes.items()},
+        "notes": {g: dict(vars(r)) for g, r in state.notes.items()},  # flat records: vars() is asdict() without the deep copy
     }
     tmp = path.with_name(f".{STATE_FILE}.{os.getpid()}.tmp")
     try:
-        tmp.write_text(json.dumps(data, ensure_ascii=False, indent=0), encoding="utf-8")
+        tmp.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
         os.replace(tmp, path)
     finally:
         if tmp.exists():
