@@ -38,6 +38,13 @@ def coverage(ws: Workspace) -> list[str]:
         lines.append(f"  {c.id:<10} {', '.join(parts)}")
     if not ws.companies:
         lines.append("  companies  none yet (add one as companies/ID.yaml)")
+    from .mock import last_ratings, read_history
+
+    last = last_ratings(read_history(ws.root))
+    if last:
+        weak = [f"{q} ({r})" for q, r in last.items() if r <= 2 and q in ws.questions]
+        line = f"  mock       {_n(len(last), 'question')} practised"
+        lines.append(line + (f"; weakest last time: {', '.join(weak)}" if weak else "; none rated below 3"))
     return lines
 
 

@@ -1,0 +1,118 @@
+"""deck-builder mock, driven with scripted input as a user without a terminal would."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+BANK = "bank: Practice\nquestions:\n" + "".join(
+    f"  - id: q{i}\n    ask: 'Question {i} for {{company}}?'\n" for i in range(1, 7)
+)
+ANSWERS = "".join(f"q{i}:\n  points: [Point A{i}, Point B{i}]\n" for i in range(1, 7))
+
+
+@pytest.fixture
+def ws(workspace):
+    return workspace({
+        "deck.yaml": "banks: []\n",
+        "questions/practice.yaml": BANK,
+        "answers.yaml": ANSWERS + "  stories: [s1]\n",
+        "stories.yaml": "s1:\n  title: The big save\n  result: Saved 12 hours a week\n",
+        "companies/acme.yaml": "name: Acme & Co\nrole: Head of Ops\ntailoring:\n  q2: [Acme point]\n",
+    })
+
+
+def asked(output: str) -> list[str]:
+    return re.findall(r"^Question \d+ of \d+  \[(q\d)\]$", output, re.M)
+
+
+def history(ws) -> list[dict]:
+    path = ws / ".deck-builder" / "mock-history.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def run(cli_runner, ws, ratings, *args):
+    from click.testing import CliRunner
+
+    from deck_builder.cli import main
+
+    script = "".join(f"\n{r}\n" for r in ratings)  # Enter after answering aloud, then the rating
+    return CliRunner().invoke(main, ["mock", str(ws), *args], input=script, catch_exceptions=False)
+
+
+def test_seeded_mock_asks_the_same_questions_and_writes_history(ws, cli):
+    first = run(cli, ws, [3, 1, 4], "--count", "3", "--seed", "42")
+    assert first.exit_code == 0, first.output
+    questions = asked(first.output)
+    assert len(questions) == 3 and len(set(questions)) == 3
+    assert f"  Question {questions[0][1:]} for our company?" in first.output
+    assert [(h["question"], h["rating"], h["company"]) for h in history(ws)] == [
+        (questions[0], 3, None), (questions[1], 1, None), (questions[2], 4, None)]
+    report = first.output.split("\nReport\n", 1)[1]
+    assert f"  {questions[0]:<28} 3  good" in report
+    assert f"  {questions[1]:<28} 1  missed it" in report
+    assert f"Work on: {questions[1]} (1)" in report
+
+    (ws / ".deck-builder" / "mock-history.jsonl").unlink()
+    again = run(cli, ws, [3, 1, 4], "--count", "3", "--seed", "42")
+    assert asked(again.output) == questions  # --seed makes the choice reproducible
+
+
+def test_weak_questions_come_back_first(ws, cli):
+    first = run(cli, ws, [1, 4, 2, 4], "--count", "4", "--seed", "1")
+    q = asked(first.output)
+    second = run(cli, ws, [3, 3, 3], "--count", "3", "--seed", "99")
+    # rated 1, then rated 2, then one never practised (q5/q6 in some order); never the 4s
+    assert asked(second.output)[:2] == [q[0], q[2]]
+    assert asked(second.output)[2] not in q
+    assert len(history(ws)) == 7  # append-only: earlier lines kept
+
+
+def test_company_mock_uses_its_name_and_tailored_points(ws, cli):
+    result = run(cli, ws, [4] * 6, "--company", "acme", "--count", "6", "--seed", "3")
+    assert result.exit_code == 0
+    assert "Mock interview: 6 questions for Acme & Co" in result.output
+    assert "Question 2 for Acme & Co?" in result.output
+    block = result.output.split("[q2]", 1)[1].split("Rate yourself", 1)[0]
+    assert block.index("For Acme & Co:") < block.index("Acme point") < block.index("Point A2")
+    q6 = result.output.split("[q6]", 1)[1].split("Rate yourself", 1)[0]
+    assert "Story: The big save: Saved 12 hours a week" in q6
+    assert {h["company"] for h in history(ws)} == {"acme"}
+
+
+def test_bad_rating_is_asked_again_and_end_of_input_stops_cleanly(ws, cli):
+    from click.testing import CliRunner
+
+    from deck_builder.cli import main
+
+    result = CliRunner().invoke(main, ["mock", str(ws), "--count", "3", "--seed", "5"], input="\n7\n2\n\n")
+    assert result.exit_code == 0
+    assert "Please type 1, 2, 3 or 4." in result.output
+    assert "Input ended; stopping here." in result.output
+    assert [h["rating"] for h in history(ws)] == [2]
+    assert "Traceback" not in result.output
+
+
+def test_unknown_company_is_a_clear_error(ws, cli):
+    result = cli("mock", ws, "--company", "acm")
+    assert result.exit_code == 1
+    assert "error: no company 'acm' (did you mean 'acme'?); the companies are: acme" in result.stderr
+
+
+def test_check_reports_mock_history(ws, cli):
+    run(cli, ws, [1, 4], "--count", "2", "--seed", "8")
+    result = cli("check", ws)
+    assert re.search(r"  mock       2 questions practised; weakest last time: q\d \(1\)", result.stdout)
+
+
+def test_mock_runs_without_a_terminal_in_a_real_process(ws):
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "deck_builder", "mock", str(ws), "--count", "2", "--seed", "4"],
+                          input="\n3\n\n2\n", capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert "left" not in proc.stdout  # no countdown animation without a terminal
+    assert len(asked(proc.stdout)) == 2 and "Report" in proc.stdout
