@@ -211,6 +211,22 @@ def _ask_rating(stdin) -> int | None:
         click.echo("Please type 1, 2, 3 or 4.")
 
 
+@main.command("banks")
+def banks_command() -> None:
+    """List the built-in question banks and how many questions each has.
+
+    Include one in a workspace with  banks: [NAME]  in deck.yaml.
+    """
+    from .validate import Reader, read_bank
+    from .yamltree import parse
+    from .workspace import builtin_banks
+
+    for name, entry in sorted(builtin_banks().items()):
+        tree, _ = parse(entry.read_text(encoding="utf-8"), name)
+        bank = read_bank(Reader(), tree, name, builtin=True)
+        click.echo(f"{name:<20} {len(bank.questions):>3} questions  {bank.title}")
+
+
 @main.command("preview")
 @click.argument("folder", default=".", type=click.Path())
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,

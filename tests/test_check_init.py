@@ -340,3 +340,20 @@ def test_init_without_folder_is_a_usage_error(cli):
     result = cli("init")
     assert result.exit_code == 2
     assert "Missing argument 'FOLDER'" in result.stderr
+
+
+def test_banks_lists_builtin_banks_with_question_counts(cli):
+    result = cli("banks")
+    assert result.exit_code == 0
+    assert result.stdout.splitlines() == [
+        "behavioral            20 questions  Behavioural questions",
+        "second-interview       8 questions  Second interview",
+    ]
+
+
+def test_behavioral_bank_builds_into_a_deck(workspace, cli):
+    ws = workspace({"deck.yaml": "banks: [behavioral]\n", "answers.yaml": "failure:\n  points: [Owned it, Fixed it]\n"})
+    assert cli("check", ws).exit_code == 0
+    result = cli("build", ws)
+    assert result.exit_code == 0, result.output
+    assert "(2 notes, 3 cards)" in result.stdout

@@ -334,7 +334,7 @@ BAD_WORKSPACES = [
         {"answers.yaml": "why-us:\n  points: [x]\n", "questions/mine.yaml": MY_BANK,
          "deck.yaml": "banks:\n  - second-interviw\n"},
         ["{ws}/deck.yaml:2:5: error: banks: unknown built-in bank 'second-interviw' "
-         "(did you mean 'second-interview'?); the built-in banks are second-interview"],
+         "(did you mean 'second-interview'?); the built-in banks are behavioral, second-interview"],
         id="unknown-builtin-bank-with-suggestion",
     ),
     pytest.param(
