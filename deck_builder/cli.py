@@ -211,6 +211,45 @@ def _ask_rating(stdin) -> int | None:
         click.echo("Please type 1, 2, 3 or 4.")
 
 
+@main.command("brief")
+@click.argument("folder", default=".", type=click.Path())
+@click.option("--company", "company_id", required=True, metavar="ID", help="The company (its file name under companies/).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="Where to write it. Default: FOLDER/build/brief-ID.html (or .md)")
+@click.option("--format", "fmt", type=click.Choice(["html", "md"]), default="html", show_default=True,
+              help="A printable HTML page, or Markdown.")
+def brief_command(folder: str, company_id: str, output: str | None, fmt: str) -> None:
+    """Write a one- or two-page brief to read before the interview.
+
+    For one company: the role, key facts and products, the people you will
+    meet, your key points for each question (tailored ones first) with the story
+    you will tell, and your questions for them. The HTML page is self-contained
+    and prints cleanly on A4 and Letter.
+    """
+    from pathlib import Path
+
+    from .brief import brief_html, brief_markdown
+    from .problems import UserError
+    from .validate import did_you_mean
+    from .workspace import load_workspace
+
+    ws, _ = load_workspace(folder)
+    company = ws.companies.get(company_id)
+    if company is None:
+        known = ", ".join(ws.companies) or "none yet"
+        raise UserError(f"no company '{company_id}'{did_you_mean(company_id, ws.companies)}; the companies are: {known}")
+    text = brief_html(ws, company) if fmt == "html" else brief_markdown(ws, company)
+    out = Path(output) if output else ws.root / "build" / f"brief-{company_id}.{fmt}"
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(f".{out.name}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(out)
+    except OSError as exc:
+        raise UserError(f"cannot write {out}: {exc.strerror or exc}") from None
+    click.echo(f"Wrote {out}")
+
+
 @main.command("banks")
 def banks_command() -> None:
     """List the built-in question banks and how many questions each has.
