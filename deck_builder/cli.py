@@ -26,6 +26,36 @@ def main() -> None:
     """
 
 
+class _interruptible:
+    """Ctrl-C or SIGTERM during a write: clean up (the package is written to a temporary file
+    and renamed, so the old one stays whole), say so, and exit 130 without a traceback."""
+
+    def __init__(self, what: str):
+        self.what = what
+
+    def __enter__(self):
+        import signal
+
+        def on_term(signum, frame):
+            raise KeyboardInterrupt
+
+        try:
+            self.previous = signal.signal(signal.SIGTERM, on_term)
+        except ValueError:  # not the main thread (e.g. inside some test runners)
+            self.previous = None
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        import signal
+
+        if self.previous is not None:
+            signal.signal(signal.SIGTERM, self.previous)
+        if exc_type is KeyboardInterrupt:
+            click.echo(f"\nInterrupted; {self.what}.", err=True)
+            raise SystemExit(130)
+        return False
+
+
 @main.command("init")
 @click.argument("folder", type=click.Path())
 def init_command(folder: str) -> None:
@@ -301,7 +331,8 @@ def build_command(folder: str, output: str | None, open_after: bool) -> None:
     from .build import build_deck
     from .report import build_summary
 
-    result = build_deck(folder, output)
+    with _interruptible("the previous package (if any) is unchanged"):
+        result = build_deck(folder, output)
     for problem in result.warnings:
         click.echo(str(problem), err=True)
     for line in build_summary(result):

@@ -42,11 +42,20 @@ def load_workspace(folder: str | os.PathLike) -> tuple[Workspace, list[Problem]]
 
     r = Reader()
 
+    real_root = root.resolve()
+
     def read(rel: str, unreadable: str | None = None):
         path = root / rel
         if not path.is_file():
             return None
-        tree, problems = load_file(path, shown_path(shown_root, rel))
+        shown = shown_path(shown_root, rel)
+        if not path.resolve().is_relative_to(real_root):
+            r.error(Location(shown), "this file is a link to a file outside the workspace; copy the file "
+                    "itself into the workspace (deck-builder reads nothing outside it)")
+            if unreadable:
+                setattr(r, unreadable, None)
+            return None
+        tree, problems = load_file(path, shown)
         r.problems.extend(problems)
         if tree is None and unreadable:  # references into it cannot be checked
             setattr(r, unreadable, None)

@@ -20,6 +20,7 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 
 _YAML = "tag:yaml.org,2002:"
 MAX_DEPTH = 50
+MAX_FILE_BYTES = 10_000_000  # a year of notes is well under 1 MB; this bounds memory and time
 _PLAIN_TAGS = {_YAML + t for t in ("str", "int", "float", "bool", "null", "timestamp")}
 _SEQ_TAG = _YAML + "seq"
 _MAP_TAG = _YAML + "map"
@@ -139,8 +140,8 @@ def parse(text: str, path: str) -> tuple[Node | None, list[Problem]]:
         return None, [Problem(Location(path), "error", "invalid YAML: " + " ".join(str(exc).split()))]
     except RecursionError:
         return None, [Problem(Location(path, 1, 1), "error", "this file is nested too deeply to read")]
-    if root is None:
-        return Map({}, Location(path, 1, 1)), []
+    if root is None or (isinstance(root, yaml.ScalarNode) and root.tag == _YAML + "null" and not root.value):
+        return Map({}, Location(path, 1, 1)), []  # empty, only comments, or a bare "---"
     converter = _Converter(path)
     tree = converter.convert(root)
     if converter.aliases:
@@ -153,11 +154,11 @@ _ALIAS_MSG = "anchors and aliases (&name, *name, <<) are not supported; write th
 
 def _alias_problems(text: str, path: str) -> list[Problem]:
     """Where each alias is written (compose only shares nodes, so parse again; rare)."""
-    out = []
-    for event in yaml.parse(text, Loader=_Loader):
-        if isinstance(event, yaml.AliasEvent):
-            out.append(Problem(_loc(path, event.start_mark), "error", _ALIAS_MSG))
-    return out or [Problem(Location(path, 1, 1), "error", _ALIAS_MSG)]
+    marks = [event.start_mark for event in yaml.parse(text, Loader=_Loader) if isinstance(event, yaml.AliasEvent)]
+    if not marks:  # a merge key (<<) without an alias
+        return [Problem(Location(path, 1, 1), "error", _ALIAS_MSG)]
+    more = f" (this file has {len(marks)} aliases; the first is shown)" if len(marks) > 1 else ""
+    return [Problem(_loc(path, marks[0]), "error", _ALIAS_MSG + more)]
 
 
 class _Converter:
@@ -227,6 +228,11 @@ class _Converter:
 def load_file(path: Path, shown: str) -> tuple[Node | None, list[Problem]]:
     """A file on disk -> located tree; ``shown`` is the path as problems should print it."""
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            msg = (f"this file is {size / 1e6:.1f} MB; deck-builder reads files of up to "
+                   f"{MAX_FILE_BYTES // 1_000_000} MB (split it, e.g. one company per file)")
+            return None, [Problem(Location(shown), "error", msg)]
         data = path.read_bytes()
     except OSError as exc:
         return None, [Problem(Location(shown), "error", f"cannot read this file: {exc.strerror}")]

@@ -1,0 +1,127 @@
+"""Hostile input and interruptions: clear errors, bounded memory, nothing lost."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+import tracemalloc
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO
+from deck_builder.state import state_path
+
+ANSWER = "career-goals:\n  points: [Lead a network]\n"
+
+
+def test_bank_linked_from_outside_the_workspace_is_refused(workspace, tmp_path, cli):
+    outside = tmp_path / "elsewhere.yaml"
+    outside.write_text("bank: X\nquestions:\n  - id: x\n    ask: Why?\n")
+    ws = workspace({"answers.yaml": ANSWER})
+    (ws / "questions").mkdir()
+    (ws / "questions" / "linked.yaml").symlink_to(outside)
+    result = cli("check", ws)
+    assert result.exit_code == 1
+    assert (f"{ws}/questions/linked.yaml: error: this file is a link to a file outside the workspace; copy the "
+            "file itself into the workspace (deck-builder reads nothing outside it)") in result.stderr
+
+
+def test_huge_file_is_refused_before_reading(workspace, cli):
+    ws = workspace({"answers.yaml": ANSWER, "stories.yaml": "# " + "x" * 11_000_000 + "\n"})
+    result = cli("check", ws)
+    assert result.exit_code == 1
+    assert f"{ws}/stories.yaml: error: this file is 11.0 MB; deck-builder reads files of up to 10 MB" in result.stderr
+
+
+def test_billion_laughs_is_refused_with_bounded_memory(workspace, cli):
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for i, name in enumerate("bcdefghi"):
+        prev = "abcdefghi"[i]
+        lines.append(f"{name}: &{name} [{','.join(['*' + prev] * 9)}]")
+    ws = workspace({"answers.yaml": ANSWER, "stories.yaml": "\n".join(lines) + "\n"})
+    tracemalloc.start()
+    result = cli("check", ws)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert result.exit_code == 1
+    assert f"{ws}/stories.yaml:2:8: error: anchors and aliases (&name, *name, <<) are not supported" in result.stderr
+    assert peak < 50_000_000  # 9**9 expanded strings would need gigabytes
+
+
+@pytest.mark.parametrize("content", ["", "# only a comment\n", "---\n"])
+def test_empty_company_file_says_what_is_missing(workspace, cli, content):
+    ws = workspace({"answers.yaml": ANSWER, "companies/acme.yaml": content})
+    result = cli("check", ws)
+    assert result.exit_code == 1
+    assert f"{ws}/companies/acme.yaml:1:1: error: company: missing required key 'name'" in result.stderr
+
+
+def test_unwritable_output_keeps_sources_and_previous_package(example, cli, tmp_path):
+    good = tmp_path / "deck.apkg"
+    assert cli("build", example, "-o", good).exit_code == 0
+    before = {p: p.read_bytes() for p in example.rglob("*") if p.is_file()}
+    package = good.read_bytes()
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where a folder should be")
+    result = cli("build", example, "-o", blocker / "deck.apkg")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"error: cannot write {blocker / 'deck.apkg'}: ")
+    assert {p: p.read_bytes() for p in example.rglob("*") if p.is_file()} == before  # state untouched too
+    assert good.read_bytes() == package
+
+
+def test_state_from_an_older_version_is_set_aside_with_a_warning(example, cli):
+    cli("build", example)
+    path = state_path(example)
+    path.write_text(json.dumps({"format": 0, "notes": {}}))
+    result = cli("build", example)
+    assert result.exit_code == 0
+    assert "warning: the build state could not be read (format 0, expected 1)" in result.stderr
+    assert "every note counts as changed once" in result.stderr
+    assert "First build here" in result.stdout
+
+
+def big_workspace(root: Path) -> None:
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    try:
+        from rebuild import make_workspace
+    finally:
+        sys.path.pop(0)
+    make_workspace(root, questions=400, stories=100, companies=8)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL], ids=["SIGINT", "SIGTERM", "SIGKILL"])
+def test_interrupted_build_leaves_old_or_new_package_never_a_truncated_one(tmp_path, sig):
+    ws = tmp_path / "ws"
+    big_workspace(ws)
+    out = tmp_path / "deck.apkg"
+    cmd = [sys.executable, "-m", "deck_builder", "build", str(ws), "-o", str(out)]
+    subprocess.run(cmd, check=True, capture_output=True)
+    rng = random.Random(sig)
+    for attempt in range(6):
+        old = out.read_bytes()
+        answers = ws / "answers.yaml"
+        answers.write_text(answers.read_text().replace("a short and specific claim", f"edit {attempt}", 1))
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(rng.uniform(0.3, 1.0))  # past start-up, somewhere in the build
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=60)
+        assert "Traceback" not in err
+        data = out.read_bytes()
+        if data != old:  # the new package, complete
+            with zipfile.ZipFile(out) as z:
+                assert z.testzip() is None and "collection.anki2" in z.namelist()
+        if proc.returncode == -sig:  # killed before our handler was in place, or SIGKILL
+            assert data == old or zipfile.is_zipfile(out)
+        else:
+            assert proc.returncode in (0, 130), err
+            if proc.returncode == 130:
+                assert "Interrupted; the previous package (if any) is unchanged." in err
+            assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
