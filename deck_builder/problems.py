@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 import click
 
 
-@dataclass(frozen=True, order=True)
-class Location:
-    """A place in a source file; line and column count from 1, as editors do."""
+class Location(NamedTuple):
+    """A place in a source file; line and column count from 1, as editors do.
+
+    A NamedTuple, not a dataclass: every value in every file gets one, and a frozen
+    dataclass costs several times more to create.
+    """
 
     file: str
     line: int = 0

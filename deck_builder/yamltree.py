@@ -14,14 +14,18 @@ import yaml
 from .problems import Location, Problem
 
 try:  # the C parser is several times faster; fall back to pure Python where libyaml is absent
-    from yaml import CSafeLoader as _Loader
+    from yaml import CBaseLoader as _Loader
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+    from yaml import BaseLoader as _Loader  # type: ignore[assignment]
+# The *Base* loader: no implicit typing of plain scalars (we keep every value as the text the
+# user typed, "1999" and "yes" included), which also skips the resolver, a large share of a
+# big file's reading time. Only explicit tags need checking, and compose constructs nothing.
 
 _YAML = "tag:yaml.org,2002:"
 MAX_DEPTH = 50
 MAX_FILE_BYTES = 10_000_000  # a year of notes is well under 1 MB; this bounds memory and time
 _PLAIN_TAGS = {_YAML + t for t in ("str", "int", "float", "bool", "null", "timestamp")}
+_NULLS = ("", "~", "null", "Null", "NULL")
 _SEQ_TAG = _YAML + "seq"
 _MAP_TAG = _YAML + "map"
 
@@ -140,7 +144,7 @@ def parse(text: str, path: str) -> tuple[Node | None, list[Problem]]:
         return None, [Problem(Location(path), "error", "invalid YAML: " + " ".join(str(exc).split()))]
     except RecursionError:
         return None, [Problem(Location(path, 1, 1), "error", "this file is nested too deeply to read")]
-    if root is None or (isinstance(root, yaml.ScalarNode) and root.tag == _YAML + "null" and not root.value):
+    if root is None or (isinstance(root, yaml.ScalarNode) and not root.style and root.value in _NULLS):
         return Map({}, Location(path, 1, 1)), []  # empty, only comments, or a bare "---"
     converter = _Converter(path)
     tree = converter.convert(root)
@@ -188,7 +192,7 @@ class _Converter:
         if isinstance(node, yaml.ScalarNode):
             if node.tag not in _PLAIN_TAGS:
                 return self._bad_tag(node, loc)
-            null = node.tag == _YAML + "null" and not node.style
+            null = (not node.style and node.value in _NULLS) or node.tag == _YAML + "null"
             multiline = node.end_mark.line != node.start_mark.line
             return Scalar(node.value, loc, null=null, style=node.style or None, multiline=multiline)
         if isinstance(node, yaml.SequenceNode):
@@ -203,7 +207,7 @@ class _Converter:
             if not isinstance(key_node, yaml.ScalarNode):
                 self.error(key_loc, "a key must be a plain word, not a list or mapping")
                 continue
-            if key_node.tag == _YAML + "merge":
+            if key_node.tag == _YAML + "merge" or (key_node.value == "<<" and not key_node.style):
                 self.aliases = True
                 continue
             key = key_node.value

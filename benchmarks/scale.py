@@ -1,0 +1,116 @@
+"""Build time at 100, 1,000 and 10,000 notes, against plain genanki writing the same notes.
+
+    python benchmarks/scale.py [--runs N] [--sizes 100,1000,10000]
+
+For each size, generates a workspace (answers with key points, stories, and companies with
+facts, cloze facts, products and people), then times, in one process and alternating:
+  ours      deck_builder.build.build_deck from a fresh build state: load, validate, render, write
+  baseline  a plain genanki script writing the same notes (same fields, GUIDs, decks)
+Prints the medians, the ratio, and how time grows from 1,000 to 10,000 notes.
+Target (issue 6): within 1.5x of genanki at 10,000 notes, and linear growth.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import yaml
+
+
+def make_workspace(root: Path, notes: int) -> None:
+    """About NOTES notes: 30% answers, 10% stories, 60% company items."""
+    root.mkdir(parents=True)
+    (root / "questions").mkdir()
+    (root / "companies").mkdir()
+    (root / "deck.yaml").write_text("deck: Scale\nbanks: []\npoint_cards: false\n")
+    n_answers, n_stories = max(1, notes * 3 // 10), max(1, notes // 10)
+    qs = [{"id": f"q{i}", "ask": f"Tell me about situation {i} at {{company}}.", "category": "general",
+           "why": "They want evidence."} for i in range(n_answers)]
+    (root / "questions" / "scale.yaml").write_text(yaml.safe_dump({"bank": "Scale", "questions": qs}))
+    (root / "stories.yaml").write_text(yaml.safe_dump({
+        f"s{i}": {"title": f"Story {i}", "situation": "A busy peak season.", "task": "Fix the backlog.",
+                  "action": "Re-planned shifts and added a **night crew**.", "result": f"Cleared in {i % 9 + 2} days."}
+        for i in range(n_stories)}))
+    (root / "answers.yaml").write_text(yaml.safe_dump({
+        f"q{i}": {"points": [f"Point {j} of answer {i}, short and specific." for j in range(4)],
+                  "stories": [f"s{i % n_stories}"]} for i in range(n_answers)}))
+    rest = notes - n_answers - n_stories
+    companies = max(1, rest // 500)
+    per = rest // companies
+    for c in range(companies):
+        n_facts, n_cloze, n_people = per * 6 // 10, per // 10, per // 10
+        n_products = per - n_facts - n_cloze - n_people - 1
+        (root / "companies" / f"co{c}.yaml").write_text(yaml.safe_dump({
+            "name": f"Company {c}", "role": "Director",
+            "facts": [{"q": f"What is fact {k} of company {c}?", "a": f"It is {k * 7}, up 3% on last year.",
+                       "source": "Annual report", "id": f"f{k}"} for k in range(n_facts)]
+            + [{"cloze": f"Company {c} runs {{{{c1::{k}}}}} sites and {{{{c2::{k * 3}}}}} depots.", "id": f"cz{k}",
+                "source": "Annual report"} for k in range(n_cloze)],
+            "products": [{"name": f"Product {k}", "about": "A service for merchants.", "id": f"p{k}"}
+                         for k in range(n_products)],
+            "people": [{"name": f"Person {k}", "role": f"Role {k}", "notes": "Met at a conference.", "id": f"h{k}"}
+                       for k in range(n_people)],
+            "questions_to_ask": ["What does success look like?"],
+        }))
+
+
+def genanki_baseline(plan, types, css, out: Path) -> None:
+    """What a hand-written genanki script would do: models, notes with GUIDs, decks, write."""
+    import genanki
+
+    models = {k: genanki.Model(t.id, t.name, fields=[{"name": f} for f in t.fields],
+                               templates=[{"name": x.name, "qfmt": x.front, "afmt": x.back} for x in t.templates],
+                               css=css, model_type=t.kind) for k, t in types.items()}
+    decks: dict[str, genanki.Deck] = {}
+    for n in plan.notes:
+        deck = decks.get(n.deck)
+        if deck is None:
+            deck = decks[n.deck] = genanki.Deck(len(decks) + 1, n.deck)
+        deck.add_note(genanki.Note(model=models[n.note_type], fields=list(n.fields), tags=list(n.tags), guid=n.guid))
+    genanki.Package(list(decks.values())).write_to_file(str(out))
+
+
+def main() -> None:
+    from deck_builder.build import build_deck
+    from deck_builder.notetypes import note_types, stylesheet
+
+    warnings.filterwarnings("ignore")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--sizes", default="100,1000,10000")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for size in sizes:
+            root = Path(tmp) / f"ws{size}"
+            make_workspace(root, size)
+            ours, base = [], []
+            result = None
+            for _ in range(args.runs):
+                shutil.rmtree(root / ".deck-builder", ignore_errors=True)
+                t0 = time.perf_counter()
+                result = build_deck(str(root), Path(tmp) / "ours.apkg")
+                ours.append(time.perf_counter() - t0)
+                t0 = time.perf_counter()
+                genanki_baseline(result.plan, note_types(), stylesheet(), Path(tmp) / "base.apkg")
+                base.append(time.perf_counter() - t0)
+            rows.append((size, len(result.plan.notes), statistics.median(ours), statistics.median(base)))
+    print(f"{'items':>7} {'notes':>7} {'deck-builder':>13} {'genanki':>9} {'ratio':>6}")
+    for size, notes, ours, base in rows:
+        print(f"{size:>7} {notes:>7} {ours * 1000:>10.0f} ms {base * 1000:>6.0f} ms {ours / base:>5.2f}x")
+    by = {r[0]: r for r in rows}
+    if 1000 in by and 10000 in by:
+        growth = by[10000][2] / by[1000][2]
+        notes = by[10000][1] / by[1000][1]
+        print(f"growth 1,000 -> 10,000: notes x{notes:.1f}, deck-builder time x{growth:.1f} (linear is x{notes:.1f})")
+
+
+if __name__ == "__main__":
+    main()
