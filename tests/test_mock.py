@@ -116,3 +116,45 @@ def test_mock_runs_without_a_terminal_in_a_real_process(ws):
     assert proc.returncode == 0, proc.stderr
     assert "left" not in proc.stdout  # no countdown animation without a terminal
     assert len(asked(proc.stdout)) == 2 and "Report" in proc.stdout
+
+
+def test_in_a_terminal_a_countdown_runs_until_enter(ws):
+    """A real pseudo-terminal: the countdown animates in place, Enter stops it."""
+    import os
+    import pty
+    import select
+    import subprocess
+    import sys
+    import time
+
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "deck_builder", "mock", str(ws), "--count", "1", "--seconds", "5",
+                             "--seed", "1"], stdin=slave, stdout=slave, stderr=slave, close_fds=True)
+    os.close(slave)
+    seen = b""
+
+    def read_until(token: bytes, limit: float = 20) -> None:
+        nonlocal seen
+        deadline = time.monotonic() + limit
+        while token not in seen:
+            assert time.monotonic() < deadline, f"{token!r} not seen; got {seen[-300:]!r}"
+            ready, _, _ = select.select([master], [], [], 0.2)
+            if ready:
+                try:
+                    seen += os.read(master, 4096)
+                except OSError:
+                    break
+
+    try:
+        read_until(b"left")  # the countdown, e.g. "\r  0:04 left"
+        assert re.search(rb"\r  0:0[0-5] left", seen)
+        os.write(master, b"\n")
+        read_until(b"Rate yourself")
+        os.write(master, b"4\n")
+        read_until(b"Report")
+        assert proc.wait(timeout=20) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(master)
+    assert [h["rating"] for h in history(ws)] == [4]
