@@ -86,10 +86,13 @@ def check_command(folder: str, strict: bool) -> None:
     warning with --strict).
     """
     from .derive import derive_notes
+    from .lint import content_warnings
+    from .problems import sort_problems
     from .report import coverage
     from .workspace import load_workspace
 
     ws, warnings = load_workspace(folder)
+    warnings = sort_problems([*warnings, *content_warnings(ws)])
     for problem in warnings:
         click.echo(str(problem), err=True)
     notes = derive_notes(ws)

@@ -82,6 +82,7 @@ def write_package(plan: Plan, types: dict[str, NoteType], css: str, out: Path) -
     work = Path(tempfile.mkdtemp(prefix="deck-builder-"))
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
+        _remove_stale_temporaries(out)
         _write(genanki, list(decks.values()), media, work, tmp, plan.build_mod)
         os.replace(tmp, out)
     except OSError as exc:
@@ -90,6 +91,20 @@ def write_package(plan: Plan, types: dict[str, NoteType], css: str, out: Path) -
         shutil.rmtree(work, ignore_errors=True)
         try:
             tmp.unlink()
+        except OSError:
+            pass
+
+
+def _remove_stale_temporaries(out: Path) -> None:
+    """Temporary files of earlier builds that were killed outright (SIGKILL, power loss)."""
+    for stale in out.parent.glob(f".{out.name}.*.tmp"):
+        pid = stale.name[len(out.name) + 2 : -len(".tmp")]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)  # that build is still running: leave its file alone
+        except ProcessLookupError:
+            stale.unlink(missing_ok=True)
         except OSError:
             pass
 

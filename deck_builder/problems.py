@@ -34,7 +34,9 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.location}: {self.severity}: {self.message}"
+        # One problem, one line: user text echoed in a message may hold a newline.
+        message = self.message.replace("\r", "\\r").replace("\n", "\\n")
+        return f"{self.location}: {self.severity}: {message}"
 
     @property
     def is_error(self) -> bool:

@@ -14,6 +14,7 @@ _TOKEN = re.compile(
     r"(?P<open>\{\{c(?P<n>\d+)::)|(?P<ph>\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)\})|(?P<close>\}\})"
 )
 _SLUG_DROP = re.compile(r"[^a-z0-9]+")
+MAX_CLOZE = 500  # Anki stores the number in a 32-bit card ordinal; no real fact needs more
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
@@ -53,8 +54,8 @@ def parse_cloze(text: str) -> tuple[list[str | Cloze], list[tuple[int, str]]]:
             content, _, hint = body.partition("::")
             if not content.strip():
                 problems.append((open_at, f"cloze {{{{c{number}::}}}} hides nothing; put the hidden text after '::'"))
-            if number < 1:
-                problems.append((open_at, "cloze numbers start at c1"))
+            if number < 1 or number > MAX_CLOZE:
+                problems.append((open_at, f"cloze numbers go from c1 to c{MAX_CLOZE}"))
             segments.append(Cloze(number, content, hint or None))
             open_at, pos = None, m.end()
     if open_at is not None:

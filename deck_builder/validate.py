@@ -14,6 +14,9 @@ from .yamltree import Map, Node, Scalar, Seq, describe
 
 PHOTO_TYPES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp")
 _LOCALE = re.compile(r"^[a-z]{2,3}(?:_[A-Z]{2})?$")
+# U+001F is Anki's field separator; the others have no place on a card either.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_CLOZE_IN_LINK = re.compile(r"\]\([^)]*?(\{\{c\d+::)")
 _VOICE = re.compile(r"^[A-Za-z0-9 _.-]+$")  # goes inside Anki's {{tts ... voices=A,B:Field}}
 
 
@@ -108,6 +111,10 @@ class Reader:
             self.error(node.loc, f"{what}: expected text, got {describe(node)}{hint}")
             return None
         value = node.value
+        bad = _CONTROL.search(value)
+        if bad:  # written as a YAML escape such as "\x1f" (raw ones are refused while reading)
+            self.error(node.loc, f"{what}: control character U+{ord(bad.group()):04X} is not allowed in text; delete it")
+            return None
         if required and not value.strip():
             self.error(node.loc, f"{what}: expected text, got an empty text")
             return None
@@ -394,6 +401,10 @@ def _read_fact(r: Reader, item: Node) -> Fact | None:
             return None
         segments, problems = parse_cloze(text)
         node = item.entries["cloze"][1]
+        link = _CLOZE_IN_LINK.search(text)
+        if link:
+            problems.append((link.start(1), "a hidden part cannot be inside a link's address or title; "
+                             "hide the link text instead, like [{{c1::text}}](address)"))
         for offset, message in problems:
             r.error(_offset_loc(node, offset), f"cloze: {message}")
         if problems:
@@ -433,6 +444,14 @@ def _read_photo(r: Reader, node, root: Path) -> Path | None:
     if raw.is_absolute():
         r.error(photo.loc, f"photo: '{photo}' is an absolute path; give a path inside the workspace, like media/{raw.name}")
         return None
+    try:
+        return _photo_path(r, photo, raw, root)
+    except OSError as exc:
+        r.error(photo.loc, f"photo: '{photo}' cannot be used ({exc.strerror or exc})")
+        return None
+
+
+def _photo_path(r: Reader, photo: Text, raw: Path, root: Path) -> Path | None:
     real_root = root.resolve()
     path = (root / raw).resolve()
     if not path.is_relative_to(real_root):

@@ -260,7 +260,7 @@ BAD_WORKSPACES = [
     ),
     pytest.param(
         company('facts:\n  - cloze: "Founded in {{c0::2015}}"\n'),
-        ["{ws}/companies/acme.yaml:3:24: error: cloze: cloze numbers start at c1"],
+        ["{ws}/companies/acme.yaml:3:24: error: cloze: cloze numbers go from c1 to c500"],
         id="cloze-numbered-c0",
     ),
     # -- photos --------------------------------------------------------------------------

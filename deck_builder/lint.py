@@ -1,0 +1,237 @@
+"""Content warnings: what makes cards hard to learn, found in a valid workspace.
+
+Each rule comes from card-design.md in the shared docs (the flashcard and interview-coaching
+research the deck follows). The checks are pure: a Workspace in, warnings out, no I/O.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from difflib import SequenceMatcher
+
+from .model import Answer, Company, Fact, Story, Text, Workspace
+from .problems import Location, Problem
+from .textrules import strip_cloze
+
+# card-design.md, "Flashcard rules": sets over 3-5 items are nearly impossible to memorise as one
+# card. More points than this on an answer (or a company's tailoring of it) is a warning.
+MAX_POINTS = 5
+
+# card-design.md, "Flashcard rules" (minimum information: one card tests one thing) and
+# "Structure of a prepared answer" (bullet points practised aloud, not memorised scripts).
+# A point longer than this many words is a warning.
+MAX_POINT_WORDS = 15
+
+# card-design.md, "Structure of a prepared answer": avoid reusing one story for many questions
+# with the same panel. A story linked from the answers of more questions than this is a warning
+# (one question answered by the same story as more than 3 other questions).
+MAX_QUESTIONS_PER_STORY = 4
+
+# card-design.md, "Flashcard rules": similar items interfere. Two answers, or two facts of one
+# company, whose normalised texts have a difflib.SequenceMatcher ratio at least this high are
+# near duplicates.
+NEAR_DUPLICATE_RATIO = 0.85
+
+# A cheap first filter for near duplicates, so that thousands of facts stay fast: two texts are
+# compared character by character only if the words they share weigh at least this much of
+# their words (a Dice coefficient where a word weighs more the fewer texts have it, so "the" and
+# the company's name count for little). Texts 85% alike by characters share far more than this
+# unless nearly every word has a typo: on generated near duplicates with a few words and letters
+# changed, it missed 1 pair in 2,700.
+CANDIDATE_WORD_OVERLAP = 0.3
+
+# card-design.md, "Structure of a prepared answer": results with a number ("cut delays 18%").
+# A result has a number if it has a digit or one of these words (whole words, any case).
+NUMBER_WORDS = frozenset("""
+    zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen
+    sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety
+    hundred hundreds thousand thousands million millions billion billions dozen dozens
+    half halved halves quarter quarters third thirds double doubled triple tripled quadrupled
+    twice thrice tenfold percent
+""".split())
+
+_WORD = re.compile(r"[^\W_]+")
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+def content_warnings(ws: Workspace) -> list[Problem]:
+    """Warnings, with FILE:LINE:COL, for content that makes cards hard to learn (unsorted)."""
+    out: list[Problem] = []
+    for answer in ws.answers.values():
+        out += _points_warnings(answer.points, "points", answer.loc,
+                                "keep 3-5 and move the rest to notes")
+    for story in ws.stories.values():
+        out += _result_warnings(story)
+    out += _story_reuse_warnings(ws)
+    out += _duplicate_answer_warnings(list(ws.answers.values()))
+    for company in ws.companies.values():
+        for qid, points in company.tailoring.items():
+            # The tailoring list keeps no location of its own: point at its first point.
+            out += _points_warnings(points, f"tailoring for '{qid}'", points[0].loc,
+                                    "keep 3-5 and merge or drop the rest")
+        out += [_warn(f.loc, "fact: no source, so you cannot check it when it goes stale; "
+                             "add 'source:' saying where and when you found it")
+                for f in company.facts if f.source is None or not f.source.strip()]
+        out += _duplicate_fact_warnings(company)
+    return out
+
+
+def _warn(loc: Location, message: str) -> Problem:
+    return Problem(loc, "warning", message)
+
+
+# -- points -----------------------------------------------------------------------------------
+
+def word_count(text: str) -> int:
+    """Words as a reader counts them: runs between spaces that hold a letter or digit
+    ("3-5" and "multi-site" are one word each, a lone "&" or "-" is none)."""
+    return sum(1 for token in text.split() if _WORD.search(token))
+
+
+def _points_warnings(points: tuple[Text, ...], what: str, loc: Location, fix: str) -> list[Problem]:
+    out = []
+    if len(points) > MAX_POINTS:
+        out.append(_warn(loc, f"{what}: {len(points)} points are hard to recall as one answer; {fix}"))
+    for point in points:
+        words = word_count(strip_cloze(point))
+        if words > MAX_POINT_WORDS:
+            out.append(_warn(point.loc, f"{what}: a point of {words} words is hard to recall; "
+                                        f"cut it to {MAX_POINT_WORDS} words or fewer and put details in notes"))
+    return out
+
+
+# -- stories ----------------------------------------------------------------------------------
+
+def has_number(text: str) -> bool:
+    """A digit, or a number word such as "half", "doubled" or "three"."""
+    return any(ch.isdigit() for ch in text) or any(
+        w.lower() in NUMBER_WORDS for w in _WORD.findall(text)
+    )
+
+
+def _result_warnings(story: Story) -> list[Problem]:
+    if has_number(story.result):
+        return []
+    return [_warn(story.result.loc, "result: no number, so the outcome is hard to remember and to believe; "
+                                    "add a measure, like 'cut delays 18%'")]
+
+
+def _story_reuse_warnings(ws: Workspace) -> list[Problem]:
+    linked: dict[str, list[str]] = defaultdict(list)  # story id -> question ids, in file order
+    for answer in ws.answers.values():
+        for sid in dict.fromkeys(answer.stories):  # a story listed twice counts once
+            linked[sid].append(answer.question_id)
+    out = []
+    for sid, qids in linked.items():
+        story = ws.stories.get(sid)
+        if story is not None and len(qids) > MAX_QUESTIONS_PER_STORY:
+            out.append(_warn(story.loc, f"story '{sid}' backs {len(qids)} answers ({', '.join(qids)}); "
+                                        "one panel notices the same story told again; "
+                                        "link another story to some of them"))
+    return out
+
+
+# -- near duplicates --------------------------------------------------------------------------
+
+def normalise(text: str) -> str:
+    """Lowercase words and digits separated by single spaces: punctuation and markup dropped."""
+    return _NOT_WORD.sub(" ", text.lower()).strip()
+
+
+def _answer_text(answer: Answer) -> str:
+    return normalise(" ".join(answer.points))
+
+
+def _fact_text(fact: Fact) -> str:
+    if fact.cloze is not None:
+        return normalise(strip_cloze(fact.cloze))
+    return normalise(f"{fact.q or ''} {fact.a or ''}")
+
+
+def _duplicate_answer_warnings(answers: list[Answer]) -> list[Problem]:
+    out = []
+    for later, earlier in near_duplicates([_answer_text(a) for a in answers]).items():
+        first, second = answers[earlier], answers[later]
+        out.append(_warn(second.loc, f"answer to '{second.question_id}' is nearly the same as the answer to "
+                                     f"'{first.question_id}' (line {first.loc.line}); similar cards get mixed up "
+                                     "in review; merge them or make each answer distinct"))
+    return out
+
+
+def _duplicate_fact_warnings(company: Company) -> list[Problem]:
+    facts = company.facts
+    out = []
+    for later, earlier in near_duplicates([_fact_text(f) for f in facts]).items():
+        out.append(_warn(facts[later].loc, f"fact: nearly the same as the fact at line {facts[earlier].loc.line}; "
+                                           "similar cards get mixed up in review; merge them or make the difference clear"))
+    return out
+
+
+def near_duplicates(texts: list[str], threshold: float = NEAR_DUPLICATE_RATIO) -> dict[int, int]:
+    """{index of a later text: index of the first earlier text it nearly duplicates}.
+
+    Comparing every pair is far too slow for thousands of facts, and difflib's own cheap bounds
+    (quick_ratio) pass most pairs of English sentences. So candidates come first from the words:
+    each word weighs more the fewer texts have it, and two texts are compared only if the words
+    they share weigh at least CANDIDATE_WORD_OVERLAP of their words (a weighted Dice
+    coefficient). Prefix filtering finds those pairs without looking at the others: texts are
+    taken lightest first, each one's words ordered rarest first; two texts sharing that much must
+    share a word among the first words of each (the ones before the rest weigh too little). A
+    candidate then passes the length bound (difflib's real_quick_ratio), the weighted overlap
+    itself and quick_ratio before the real ratio is computed.
+    """
+    t = CANDIDATE_WORD_OVERLAP
+    words = [_tagged_words(text) for text in texts]
+    frequency = Counter(w for ws in words for w in ws)
+    weight = {w: math.log(1 + len(texts) / df) for w, df in frequency.items()}
+    total = [sum(weight[w] for w in ws) for ws in words]
+    index: dict[str, list[int]] = defaultdict(list)
+    pairs: dict[int, int] = {}  # later text -> earliest text it nearly duplicates
+    for j in sorted(range(len(texts)), key=lambda k: (total[k], k)):
+        ws = words[j]
+        if not ws:
+            continue
+        ordered = sorted(ws, key=lambda w: (frequency[w], w))  # rarest first
+        # Weighted Dice >= t with a text at most this heavy needs shared words weighing
+        # t*total/(2-t); with a text at least this heavy (the ones indexed later), t*total.
+        candidates = {i for w in _prefix(ordered, weight, t * total[j] / (2 - t)) for i in index[w]}
+        n = len(texts[j])
+        for i in sorted(candidates):
+            m = len(texts[i])
+            later, earlier = max(i, j), min(i, j)
+            if earlier >= pairs.get(later, later):
+                continue  # an earlier duplicate of it is known already
+            if 2 * min(m, n) < threshold * (m + n):  # real_quick_ratio, without a call
+                continue
+            if 2 * sum(weight[w] for w in words[i] & ws) < t * (total[i] + total[j]):
+                continue
+            # ratio() is not symmetric: always compare the earlier text with the later one.
+            matcher = SequenceMatcher(None, texts[earlier], texts[later], autojunk=False)
+            if matcher.quick_ratio() >= threshold and matcher.ratio() >= threshold:
+                pairs[later] = earlier
+        for w in _prefix(ordered, weight, t * total[j]):
+            index[w].append(j)
+    return dict(sorted(pairs.items()))
+
+
+def _prefix(ordered: list[str], weight: dict[str, float], overlap: float) -> list[str]:
+    """The first words of ``ordered`` that any text sharing words of this weight with it
+    must share one of: up to where the words left weigh less than ``overlap``."""
+    rest = sum(weight[w] for w in ordered)
+    for k, w in enumerate(ordered):
+        if rest < overlap * (1 - 1e-9):
+            return ordered[:k]
+        rest -= weight[w]
+    return ordered
+
+
+def _tagged_words(text: str) -> frozenset[str]:
+    """The words of a text as a set, a repeated word tagged with its count ("the", "the#2")."""
+    seen: Counter[str] = Counter()
+    out = []
+    for w in text.split():
+        seen[w] += 1
+        out.append(w if seen[w] == 1 else f"{w}#{seen[w]}")
+    return frozenset(out)
