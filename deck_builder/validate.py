@@ -118,7 +118,7 @@ class Reader:
         if required and not value.strip():
             self.error(node.loc, f"{what}: expected text, got an empty text")
             return None
-        for name, offset in placeholder_names(value):
+        for name, offset in (placeholder_names(value) if "{" in value else ()):
             if name in PLACEHOLDERS and not placeholders:
                 self.error(_offset_loc(node, offset), f"{what}: placeholders like {{{name}}} cannot be used here; write it out")
             elif name not in PLACEHOLDERS:

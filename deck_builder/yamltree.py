@@ -26,6 +26,9 @@ MAX_DEPTH = 50
 MAX_FILE_BYTES = 10_000_000  # a year of notes is well under 1 MB; this bounds memory and time
 _PLAIN_TAGS = {_YAML + t for t in ("str", "int", "float", "bool", "null", "timestamp")}
 _NULLS = ("", "~", "null", "Null", "NULL")
+_STR = _YAML + "str"
+_NULL_TAG = _YAML + "null"
+_SCALAR = yaml.ScalarNode
 _SEQ_TAG = _YAML + "seq"
 _MAP_TAG = _YAML + "map"
 
@@ -177,7 +180,8 @@ class _Converter:
         self.problems.append(Problem(loc, "error", message))
 
     def convert(self, node, depth: int = 0) -> Node:
-        loc = _loc(self.path, node.start_mark)
+        mark = node.start_mark
+        loc = Location(self.path, mark.line + 1, mark.column + 1)
         if depth > MAX_DEPTH:
             if not self.too_deep:
                 self.too_deep = True
@@ -189,12 +193,12 @@ class _Converter:
             self.aliases = True
             return Scalar("", loc, null=True, broken=True)
         self.seen.add(id(node))
-        if isinstance(node, yaml.ScalarNode):
-            if node.tag not in _PLAIN_TAGS:
+        if type(node) is _SCALAR:
+            if node.tag != _STR and node.tag not in _PLAIN_TAGS:
                 return self._bad_tag(node, loc)
-            null = (not node.style and node.value in _NULLS) or node.tag == _YAML + "null"
-            multiline = node.end_mark.line != node.start_mark.line
-            return Scalar(node.value, loc, null=null, style=node.style or None, multiline=multiline)
+            style = node.style
+            null = (not style and node.value in _NULLS) or node.tag == _NULL_TAG
+            return Scalar(node.value, loc, null, style or None, node.end_mark.line != mark.line)
         if isinstance(node, yaml.SequenceNode):
             if node.tag != _SEQ_TAG:
                 return self._bad_tag(node, loc)
