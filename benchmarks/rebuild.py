@@ -21,6 +21,8 @@ from pathlib import Path
 
 import yaml
 
+from scale import genanki_baseline  # the same plain-genanki script as the scale benchmark
+
 
 def make_workspace(root: Path, questions: int = 120, stories: int = 40, companies: int = 4) -> None:
     """A believable, large-ish workspace (all generated text)."""
@@ -61,20 +63,6 @@ def edit_one_point(root: Path, n: int) -> None:
     start = text.index(marker)
     end = text.index("\n", start)
     path.write_text(text[:start] + f"{marker} edited {n} times." + text[end:])
-
-
-def genanki_baseline(plan, types, css, out: Path) -> None:
-    """Plain genanki: the same notes, fields and decks, nothing else."""
-    import genanki
-
-    models = {k: genanki.Model(t.id, t.name, fields=[{"name": f} for f in t.fields],
-                               templates=[{"name": x.name, "qfmt": x.front, "afmt": x.back} for x in t.templates],
-                               css=css, model_type=t.kind) for k, t in types.items()}
-    decks = {}
-    for n in plan.notes:
-        deck = decks.setdefault(n.deck, genanki.Deck(abs(hash(n.deck)) % (1 << 30), n.deck))
-        deck.add_note(genanki.Note(model=models[n.note_type], fields=list(n.fields), tags=list(n.tags), guid=n.guid))
-    genanki.Package(list(decks.values())).write_to_file(str(out))
 
 
 def main() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import re
 import time
 from dataclasses import dataclass
@@ -46,6 +47,19 @@ def plan_next(folder: str, now: float | None = None) -> tuple[Workspace, Plan, l
     return ws, plan, warnings + state_warnings
 
 
+def write_text_atomically(out: Path, text: str) -> None:
+    """Write a page through a temporary file and a rename, so a reader never sees half of it."""
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(out)
+    except OSError as exc:
+        raise UserError(f"cannot write {out}: {exc.strerror or exc}") from None
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def write_preview(folder: str, output: str | Path | None = None) -> tuple[Path, int]:
     """A workspace folder -> an HTML page of every card (nothing else is written)."""
     from .preview import card_sides, preview_page
@@ -54,14 +68,7 @@ def write_preview(folder: str, output: str | Path | None = None) -> tuple[Path, 
     types = note_types(ws.settings.tts, ws.settings.voices)
     specs = derive_notes(ws)
     out = Path(output) if output is not None else ws.root / "build" / "preview.html"
-    page = preview_page(ws.settings.deck, specs, types, stylesheet())
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_name(f".{out.name}.tmp")
-        tmp.write_text(page, encoding="utf-8")
-        tmp.replace(out)
-    except OSError as exc:
-        raise UserError(f"cannot write {out}: {exc.strerror or exc}") from None
+    write_text_atomically(out, preview_page(ws.settings.deck, specs, types, stylesheet()))
     cards = sum(len(card_sides(types[s.note_type], s)) for s in specs)
     return out, cards
 

@@ -262,6 +262,7 @@ def brief_command(folder: str, company_id: str, output: str | None, fmt: str) ->
     from pathlib import Path
 
     from .brief import brief_html, brief_markdown
+    from .build import write_text_atomically
     from .problems import UserError
     from .validate import did_you_mean
     from .workspace import load_workspace
@@ -273,13 +274,7 @@ def brief_command(folder: str, company_id: str, output: str | None, fmt: str) ->
         raise UserError(f"no company '{company_id}'{did_you_mean(company_id, ws.companies)}; the companies are: {known}")
     text = brief_html(ws, company) if fmt == "html" else brief_markdown(ws, company)
     out = Path(output) if output else ws.root / "build" / f"brief-{company_id}.{fmt}"
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_name(f".{out.name}.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(out)
-    except OSError as exc:
-        raise UserError(f"cannot write {out}: {exc.strerror or exc}") from None
+    write_text_atomically(out, text)
     click.echo(f"Wrote {out}")
 
 
@@ -331,10 +326,10 @@ def build_command(folder: str, output: str | None, open_after: bool) -> None:
     only touches what you changed; the build state lives in
     FOLDER/.deck-builder/state.json (safe to delete).
     """
-    from .build import build_deck
-    from .report import build_summary
-
     with _interruptible("the previous package (if any) is unchanged"):
+        from .build import build_deck
+        from .report import build_summary
+
         result = build_deck(folder, output)
     for problem in result.warnings:
         click.echo(str(problem), err=True)
