@@ -43,6 +43,7 @@ li { margin: .1rem 0; }
 .person { display: flex; gap: .6rem; align-items: flex-start; break-inside: avoid; margin: 0 0 .5rem; }
 .person img { width: 3rem; height: 3rem; border-radius: 50%; flex: none; }
 .src { color: #56606d; font-size: .85em; }
+.a { font-weight: 600; }
 @page { margin: 12mm; }
 @media print {
   body { margin: 0; max-width: none; padding: 0; font-size: 9pt; }
@@ -57,7 +58,7 @@ def _fact_html(fact, values) -> str:
     if fact.cloze is not None:
         text = _CLOZE_HTML.sub(r"<strong>\1</strong>", render.cloze(fact.cloze, values))
     else:
-        text = f'{render.inline(fact.q, values)} <strong>{render.block(fact.a, values)}</strong>'
+        text = f'{render.inline(fact.q, values)} <span class="a">{render.block(fact.a, values)}</span>'
     source = f' <span class="src">({render.inline(fact.source, values)})</span>' if fact.source else ""
     return f"<li>{text}{source}</li>"
 
@@ -144,7 +145,7 @@ def brief_markdown(ws: Workspace, company: Company) -> str:
     if company.facts or company.products:
         lines += ["## The company", ""]
         for f in company.facts:
-            text = _md_cloze(f.cloze, v) if f.cloze is not None else f"{_md(f.q, v)} **{_md(f.a, v)}**"
+            text = _md_cloze(f.cloze, v) if f.cloze is not None else f"{_md(f.q, v)} {_md(f.a, v)}"
             lines.append(f"- {text}" + (f" ({_md(f.source, v)})" if f.source else ""))
         for p in company.products:
             lines.append(f"- **{_md(p.name, v)}**: {_md(p.about, v)}")

@@ -196,7 +196,8 @@ def mock_command(folder: str, company_id: str | None, count: int, seconds: int, 
     results: list[tuple[str, int]] = []
     for n, q in enumerate(questions, 1):
         click.echo(f"\nQuestion {n} of {len(questions)}  [{q.id}]")
-        click.echo(f"  {mock.question_text(q, company)}")
+        speaker = f"Interviewer, {company.name}" if company else "Interviewer"
+        click.echo(f"  {speaker}: \"{mock.question_text(q, company)}\"")
         click.echo(f"Answer aloud now ({mock.clock(seconds)}), then press Enter.")
         took = mock.timed_answer(seconds, interactive, stdin.readline, lambda s: click.echo(s, nl=False))
         if took is None:
@@ -220,6 +221,9 @@ def mock_command(folder: str, company_id: str | None, count: int, seconds: int, 
             break
         mock.append_history(ws.root, mock.Practice(q.id, company.id if company else None, rating, took, mock.now_iso()))
         results.append((q.id, rating))
+    if not results:
+        click.echo("\nNo answers recorded.")
+        return
     click.echo("\nReport")
     for qid, rating in results:
         click.echo(f"  {qid:<28} {rating}  {mock.RATINGS[rating]}")

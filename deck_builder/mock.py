@@ -42,7 +42,10 @@ def read_history(root: Path) -> list[Practice]:
     for line in path.read_text(encoding="utf-8").splitlines():
         try:
             d = json.loads(line)
-            out.append(Practice(str(d["question"]), d.get("company"), int(d["rating"]), float(d.get("seconds", 0)),
+            rating = int(d["rating"])
+            if rating not in RATINGS:
+                continue
+            out.append(Practice(str(d["question"]), d.get("company"), rating, float(d.get("seconds", 0)),
                                 str(d.get("time", ""))))
         except (ValueError, KeyError, TypeError):
             continue

@@ -24,8 +24,16 @@ def open_package(path: Path) -> str | None:
             opener = shutil.which("xdg-open")
             if opener is None:
                 return f"xdg-open is not installed, so there is no default application to ask; {advice}"
-            subprocess.Popen([opener, str(path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                             start_new_session=True)
+            # xdg-open hands the file over and returns; a non-zero status means nothing took it.
+            proc = subprocess.Popen([opener, str(path)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                    start_new_session=True)
+            try:
+                _, err = proc.communicate(timeout=10)
+            except subprocess.TimeoutExpired:
+                return None  # still running: an application has it
+            if proc.returncode != 0:
+                detail = err.decode(errors="replace").strip().splitlines()[-1:] or [f"status {proc.returncode}"]
+                return f"xdg-open could not open it ({detail[0]}); is Anki installed? {advice}"
     except (OSError, subprocess.CalledProcessError) as exc:
         return f"the default application could not be started ({exc}); {advice}"
     return None

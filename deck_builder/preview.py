@@ -138,7 +138,7 @@ main { padding: 8px 12px 40px; }
 """
 
 _SCRIPT = """
-for (const [id, cls] of [["pv-dark", "nightMode night_mode"], ["pv-phone", "phone"]]) {
+for (const [id, cls] of [["pv-dark", "nightMode night_mode"], ["pv-phone", "phone mobile"]]) {
   const b = document.getElementById(id);
   b.addEventListener("click", () => {
     const on = b.getAttribute("aria-pressed") !== "true";

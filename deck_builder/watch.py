@@ -8,6 +8,7 @@ from typing import Callable
 
 from .problems import ProblemsError, UserError
 from .state import STATE_DIR
+from .validate import PHOTO_TYPES
 
 # Editors save through temporary files: vim writes 4913 and .swp/.swx, emacs .#name and
 # name~, JetBrains ___jb_tmp___, many others *.tmp. None of them is a source.
@@ -28,7 +29,8 @@ def is_source(path: Path, root: Path, output: Path | None) -> bool:
     name = parts[-1]
     if name == "4913" or name.startswith("#") or name.endswith(_TEMP_SUFFIXES):
         return False
-    return name.endswith(".yaml") or parts[0] == "media"
+    # photos may live anywhere in the workspace, not only in media/
+    return name.endswith((".yaml", ".yml")) or parts[0] == "media" or name.lower().endswith(PHOTO_TYPES)
 
 
 def watch_workspace(folder: str, output: str | None, echo: Callable[[str, bool], None], step_ms: int = 200) -> None:
@@ -38,6 +40,9 @@ def watch_workspace(folder: str, output: str | None, echo: Callable[[str, bool],
     from .build import build_deck
 
     root = Path(folder)
+    if not root.is_dir():
+        what = "is a file" if root.exists() else "does not exist"
+        raise UserError(f"no workspace at '{folder}': it {what}; give the workspace folder")
     out_path = Path(output) if output else None
     last_good: Path | None = None
 

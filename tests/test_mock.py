@@ -47,7 +47,7 @@ def test_seeded_mock_asks_the_same_questions_and_writes_history(ws, cli):
     assert first.exit_code == 0, first.output
     questions = asked(first.output)
     assert len(questions) == 3 and len(set(questions)) == 3
-    assert f"  Question {questions[0][1:]} for our company?" in first.output
+    assert f'  Interviewer: "Question {questions[0][1:]} for our company?"' in first.output
     assert [(h["question"], h["rating"], h["company"]) for h in history(ws)] == [
         (questions[0], 3, None), (questions[1], 1, None), (questions[2], 4, None)]
     report = first.output.split("\nReport\n", 1)[1]
@@ -74,7 +74,7 @@ def test_company_mock_uses_its_name_and_tailored_points(ws, cli):
     result = run(cli, ws, [4] * 6, "--company", "acme", "--count", "6", "--seed", "3")
     assert result.exit_code == 0
     assert "Mock interview: 6 questions for Acme & Co" in result.output
-    assert "Question 2 for Acme & Co?" in result.output
+    assert '  Interviewer, Acme & Co: "Question 2 for Acme & Co?"' in result.output
     block = result.output.split("[q2]", 1)[1].split("Rate yourself", 1)[0]
     assert block.index("For Acme & Co:") < block.index("Acme point") < block.index("Point A2")
     q6 = result.output.split("[q6]", 1)[1].split("Rate yourself", 1)[0]
@@ -158,3 +158,17 @@ def test_in_a_terminal_a_countdown_runs_until_enter(ws):
             proc.kill()
         os.close(master)
     assert [h["rating"] for h in history(ws)] == [4]
+
+
+def test_odd_history_lines_are_skipped_and_no_answers_say_so(ws, cli):
+    history_file = ws / ".deck-builder" / "mock-history.jsonl"
+    history_file.parent.mkdir()
+    history_file.write_text('{"question": "q1", "rating": 7}\nnot json\n{"question": "q2", "rating": 1}\n')
+    from click.testing import CliRunner
+
+    from deck_builder.cli import main
+
+    result = CliRunner().invoke(main, ["mock", str(ws), "--count", "1"], input="")
+    assert result.exit_code == 0 and "Traceback" not in result.output
+    assert "[q2]" in result.output  # the rating-1 line counts; the bad ones are skipped
+    assert result.output.rstrip().endswith("No answers recorded.")

@@ -37,6 +37,20 @@ def test_open_hands_the_package_to_xdg_open(example, tmp_path):
     assert record.read_text() == str(package)
 
 
+def test_open_says_so_when_nothing_can_open_the_package(example, tmp_path):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    script = bin_dir / "xdg-open"
+    script.write_text("#!/bin/sh\necho 'no application for application/octet-stream' >&2\nexit 3\n")
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "DISPLAY": ":0"}
+    result = run_build_open(example, env)
+    assert result.returncode == 0
+    assert "Opened" not in result.stdout
+    assert ("warning: --open: xdg-open could not open it (no application for application/octet-stream); "
+            "is Anki installed?") in result.stderr
+
+
 def test_open_without_a_desktop_says_what_to_do(example):
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     result = run_build_open(example, env)

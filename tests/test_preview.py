@@ -136,6 +136,15 @@ def preview_page(tmp_path_factory):
         "  title: Supercalifragilisticexpialidocious-operations-excellence-programme-2026-phase-two\n"
         "  action: '[a long link](https://example.com/a/very/long/path/that/keeps/going/and/going/without/any/break)'\n"
         "  result: '`a_very_long_identifier_in_code_that_does_not_break_anywhere_at_all_2026`'\n"
+        "  task: |\n"
+        "    ```\n"
+        "    SELECT site_id, count(*) FROM parcels WHERE delivered_at > promised_at GROUP BY site_id ORDER BY 2 DESC;\n"
+        "    ```\n"
+        "\n"
+        "    > a quoted line that is rather long and should wrap nicely on a phone screen too\n"
+        "\n"
+        "    - a list\n"
+        "      - with a nested item\n"
     ), encoding="utf-8")
     from deck_builder.build import write_preview
 

@@ -101,3 +101,10 @@ def test_several_quick_saves_give_one_build(example, tmp_path):
     finally:
         w.proc.send_signal(signal.SIGINT)
         w.proc.wait(timeout=WAIT)
+
+
+def test_watch_on_a_missing_folder_is_a_clear_error(tmp_path, cli):
+    result = cli("watch", tmp_path / "nope")
+    assert result.exit_code == 1
+    assert result.stderr == f"error: no workspace at '{tmp_path / 'nope'}': it does not exist; give the workspace folder\n"
+    assert "built:" not in result.stdout
