@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import base64
-import html
-import mimetypes
 import re
 from datetime import date
 
 from . import render
 from .model import Company, Question, Workspace
-from .mock import values_for
-from .textrules import parse_cloze, Cloze
+from .derive import placeholder_values
+from .preview import data_uri
+from .textrules import CLOZE_MARKUP, parse_cloze
 
-_CLOZE_HTML = re.compile(r"\{\{c\d+::(.*?)(?:::.*?)?\}\}", re.S)
 
 
 def questions_for(ws: Workspace, company: Company) -> list[Question]:
@@ -56,7 +53,7 @@ li { margin: .1rem 0; }
 
 def _fact_html(fact, values) -> str:
     if fact.cloze is not None:
-        text = _CLOZE_HTML.sub(r"<strong>\1</strong>", render.cloze(fact.cloze, values))
+        text = CLOZE_MARKUP.sub(r"<strong>\2</strong>", render.cloze(fact.cloze, values))
     else:
         text = f'{render.inline(fact.q, values)} <span class="a">{render.block(fact.a, values)}</span>'
     source = f' <span class="src">({render.inline(fact.source, values)})</span>' if fact.source else ""
@@ -65,7 +62,7 @@ def _fact_html(fact, values) -> str:
 
 def brief_html(ws: Workspace, company: Company) -> str:
     """One company -> a self-contained HTML page that prints on one or two pages."""
-    v = values_for(company)
+    v = placeholder_values(company)
     role = render.plain(company.role) if company.role else "the role"
     out = [
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">",
@@ -88,9 +85,7 @@ def brief_html(ws: Workspace, company: Company) -> str:
         for p in company.people:
             photo = ""
             if p.photo is not None:
-                mime = mimetypes.guess_type(p.photo.name)[0] or "image/png"
-                data = base64.b64encode(p.photo.read_bytes()).decode()
-                photo = f'<img src="data:{mime};base64,{data}" alt="">'
+                photo = f'<img src="{data_uri(p.photo)}" alt="">'
             notes = f"<br>{render.block(p.notes, v)}" if p.notes else ""
             out.append(f'<div class="person">{photo}<div><strong>{render.plain(p.name, v)}</strong>, '
                        f"{render.inline(p.role, v)}{notes}</div></div>")
@@ -139,7 +134,7 @@ def _md_cloze(text: str, values) -> str:
 
 def brief_markdown(ws: Workspace, company: Company) -> str:
     """One company -> the same brief as Markdown."""
-    v = values_for(company)
+    v = placeholder_values(company)
     lines = [f"# {_md(company.role, v) or 'The role'} at {_md(company.name, {})}", "",
              f"Interview brief, {date.today():%d %B %Y}", ""]
     if company.facts or company.products:

@@ -11,10 +11,10 @@ from pathlib import Path
 
 from .derive import KIND_NAMES, derive_notes
 from .model import Workspace
-from .notetypes import CLOZE, note_types, stylesheet
+from .notetypes import card_ordinals, note_types, stylesheet
 from .plan import Plan, plan_build
 from .problems import Problem, ProblemsError, UserError, count_summary
-from .state import load_state, point_numbering, save_state, state_path
+from .state import STATE_DIR, STATE_FILE, load_state, point_numbering, save_state
 from .workspace import load_workspace, shown_path
 
 
@@ -37,13 +37,21 @@ def default_output(ws: Workspace) -> Path:
     return ws.root / "build" / package_name(ws.settings.deck)
 
 
+def _plan(ws: Workspace, now: float | None, readonly: bool):
+    """Workspace + its build state -> (note types, stylesheet, plan, state warnings)."""
+    types = note_types(ws.settings.tts, ws.settings.voices)
+    css = stylesheet()
+    shown = shown_path(ws.shown_root, f"{STATE_DIR}/{STATE_FILE}")
+    state, warnings = load_state(ws.root, shown, readonly=readonly)
+    plan = plan_build(derive_notes(ws, point_numbering(state)), types, css, state,
+                      time.time() if now is None else now)
+    return types, css, plan, warnings
+
+
 def plan_next(folder: str, now: float | None = None) -> tuple[Workspace, Plan, list[Problem]]:
     """A workspace folder -> what the next build would change; writes nothing."""
     ws, warnings = load_workspace(folder)
-    types = note_types(ws.settings.tts, ws.settings.voices)
-    state, state_warnings = load_state(ws.root, shown_path(ws.shown_root, str(state_path(Path("")))), readonly=True)
-    plan = plan_build(derive_notes(ws, point_numbering(state)), types, stylesheet(), state,
-                      time.time() if now is None else now)
+    _, _, plan, state_warnings = _plan(ws, now, readonly=True)
     return ws, plan, warnings + state_warnings
 
 
@@ -62,21 +70,14 @@ def write_text_atomically(out: Path, text: str) -> None:
 
 def write_preview(folder: str, output: str | Path | None = None) -> tuple[Path, int]:
     """A workspace folder -> an HTML page of every card (nothing else is written)."""
-    from .preview import card_sides, preview_page
+    from .preview import preview_page
 
     ws, _ = load_workspace(folder)
     types = note_types(ws.settings.tts, ws.settings.voices)
-    specs = derive_notes(ws)
     out = Path(output) if output is not None else ws.root / "build" / "preview.html"
-    write_text_atomically(out, preview_page(ws.settings.deck, specs, types, stylesheet()))
-    cards = sum(len(card_sides(types[s.note_type], s)) for s in specs)
+    page, cards = preview_page(ws.settings.deck, derive_notes(ws), types, stylesheet())
+    write_text_atomically(out, page)
     return out, cards
-
-
-def card_count(note_type, fields) -> int:
-    if note_type.kind == CLOZE:
-        return len(set(re.findall(r"\{\{c(\d+)::", fields[0])))
-    return len(note_type.templates)
 
 
 class no_gc:
@@ -109,11 +110,7 @@ def _build_deck(folder: str, output: str | Path | None, now: float | None) -> Bu
         ws, warnings = load_workspace(folder)
     except ProblemsError as exc:
         raise ProblemsError(exc.problems, _failed_summary(exc.problems)) from None
-    types = note_types(ws.settings.tts, ws.settings.voices)
-    css = stylesheet()
-    state, state_warnings = load_state(ws.root, shown_path(ws.shown_root, str(state_path(Path("")))))
-    specs = derive_notes(ws, point_numbering(state))
-    plan = plan_build(specs, types, css, state, time.time() if now is None else now)
+    types, css, plan, state_warnings = _plan(ws, now, readonly=False)
     out = Path(output) if output is not None else default_output(ws)
     if out.suffix.lower() != ".apkg":
         raise UserError(f"the output must be an Anki package ending in .apkg, not '{out}'")
@@ -133,7 +130,7 @@ def _build_deck(folder: str, output: str | Path | None, now: float | None) -> Bu
             continue
         name = KIND_NAMES[planned.kind]
         notes, cards = counts.get(name, (0, 0))
-        counts[name] = (notes + 1, cards + card_count(types[planned.note_type], planned.fields))
+        counts[name] = (notes + 1, cards + len(card_ordinals(types[planned.note_type], planned.fields)))
     return BuildResult(ws, out, plan, warnings + state_warnings, counts)
 
 

@@ -173,17 +173,10 @@ def mock_command(folder: str, company_id: str | None, count: int, seconds: int, 
 
     from . import mock
     from .problems import UserError
-    from .validate import did_you_mean
-    from .workspace import load_workspace
+    from .workspace import find_company, load_workspace
 
     ws, _ = load_workspace(folder)
-    company = None
-    if company_id is not None:
-        company = ws.companies.get(company_id)
-        if company is None:
-            known = ", ".join(ws.companies) or "none yet"
-            raise UserError(f"no company '{company_id}'{did_you_mean(company_id, ws.companies)}; "
-                            f"the companies are: {known}")
+    company = find_company(ws, company_id) if company_id is not None else None
     history = mock.read_history(ws.root)
     questions = mock.choose_questions(ws, company, count, seed, history)
     if not questions:
@@ -208,9 +201,9 @@ def mock_command(folder: str, company_id: str | None, count: int, seconds: int, 
         if tailored:
             click.echo(f"  For {company.name}:")
             for i, p in enumerate(tailored, 1):
-                click.echo(f"    {i}. {mock.fill(p, mock.values_for(company))}")
+                click.echo(f"    {i}. {mock.fill(p, mock.placeholder_values(company))}")
         for i, p in enumerate(general, 1):
-            click.echo(f"  {i}. {mock.fill(p, mock.values_for(company))}")
+            click.echo(f"  {i}. {mock.fill(p, mock.placeholder_values(company))}")
         answer = ws.answers.get(q.id)
         for sid in (answer.stories if answer else ()):
             story = ws.stories[sid]
@@ -267,15 +260,10 @@ def brief_command(folder: str, company_id: str, output: str | None, fmt: str) ->
 
     from .brief import brief_html, brief_markdown
     from .build import write_text_atomically
-    from .problems import UserError
-    from .validate import did_you_mean
-    from .workspace import load_workspace
+    from .workspace import find_company, load_workspace
 
     ws, _ = load_workspace(folder)
-    company = ws.companies.get(company_id)
-    if company is None:
-        known = ", ".join(ws.companies) or "none yet"
-        raise UserError(f"no company '{company_id}'{did_you_mean(company_id, ws.companies)}; the companies are: {known}")
+    company = find_company(ws, company_id)
     text = brief_html(ws, company) if fmt == "html" else brief_markdown(ws, company)
     out = Path(output) if output else ws.root / "build" / f"brief-{company_id}.{fmt}"
     write_text_atomically(out, text)

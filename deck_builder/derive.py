@@ -136,21 +136,14 @@ def derive_notes(ws: Workspace, point_numbers: dict[str, list[tuple[int, str]]] 
 
 
 def _answer_note(ws: Workspace, question: Question, answer: Answer | None, points, company: Company | None, root: str) -> NoteSpec:
-    values = _values(company)
+    values = placeholder_values(company)
     stories = [ws.stories[s] for s in (answer.stories if answer else ())]
     story_html = "".join(
         f'<div class="db-story"><b>{render.inline(s.title, values)}</b>: {render.block(s.result, values)}</div>'
         for s in stories
     )
-    tags = ["deck-builder", "kind::answer" if company is None else "kind::tailored"]
-    if question.category:
-        tags.append(f"category::{tag_word(question.category)}")
-    if company is None:
-        kind, cid, deck, context, label = "answer", "", root, "Your answers", f"answer/{question.id}"
-    else:
-        kind, cid, deck = "tailored", company.id, company_deck(root, company)
-        context, label = render.plain(company.name), f"{company.id}/tailored/{question.id}"
-        tags.append(f"company::{company.id}")
+    kind = "answer" if company is None else "tailored"
+    cid, deck, context, label, tags = _question_place(question, company, root, kind)
     return NoteSpec(
         note_guid(kind, cid, question.id), kind, label, "answer", deck,
         (
@@ -162,9 +155,21 @@ def _answer_note(ws: Workspace, question: Question, answer: Answer | None, point
             context,
             "",
         ),
-        tuple(tags),
+        tags,
         loc=points[0].loc if points else question.loc,
     )
+
+
+def _question_place(question: Question, company: Company | None, root: str, kind: str):
+    """Where a note about a question goes -> (company id, deck, context label, label, tags)."""
+    tags = ["deck-builder", f"kind::{kind}"]
+    if question.category:
+        tags.append(f"category::{tag_word(question.category)}")
+    if company is None:
+        return "", root, "Your answers", f"{kind}/{question.id}", tuple(tags)
+    tags.append(f"company::{company.id}")
+    return company.id, company_deck(root, company), render.plain(company.name), \
+        f"{company.id}/{kind}/{question.id}", tuple(tags)
 
 
 def _points_note(question: Question, points, company: Company | None, root: str, numbering) -> NoteSpec:
@@ -173,35 +178,27 @@ def _points_note(question: Question, points, company: Company | None, root: str,
     The whole-answer card alone is the one people fail (a list of 3-5 items is hard to
     recall as one item); these narrow cards make each point stick (docs/card-design.md).
     """
-    values = _values(company)
-    cid = company.id if company else ""
-    tags = ["deck-builder", "kind::points"]
-    if question.category:
-        tags.append(f"category::{tag_word(question.category)}")
-    if company is None:
-        deck, context, label = root, "Your answers", f"points/{question.id}"
-    else:
-        deck, context = company_deck(root, company), render.plain(company.name)
-        label = f"{company.id}/points/{question.id}"
-        tags.append(f"company::{company.id}")
+    values = placeholder_values(company)
+    cid, deck, context, label, tags = _question_place(question, company, root, "points")
     guid = note_guid("points", cid, question.id)
     numbers = number_points([str(p) for p in points], [tuple(x) for x in numbering.get(guid, ())])
     text = f'<div class="db-prompt">{render.inline(question.ask, values)}</div>' + render.point_clozes(points, numbers, values)
     return NoteSpec(
         guid, "points", label, "cloze", deck,
-        (text, "", context, ""), tuple(tags), loc=points[0].loc,
+        (text, "", context, ""), tags, loc=points[0].loc,
         points=tuple(zip(numbers, (str(p) for p in points))),
     )
 
 
-def _values(company: Company | None) -> dict[str, str]:
+def placeholder_values(company: Company | None) -> dict[str, str]:
+    """What {company} and {role} become: on a company's cards, and everywhere else."""
     if company is None:
         return GENERIC
     return {"company": company.name.strip(), "role": (company.role or "this role").strip()}
 
 
 def _company_notes(ws: Workspace, company: Company, root: str, numbering) -> list[NoteSpec]:
-    values = _values(company)
+    values = placeholder_values(company)
     deck = company_deck(root, company)
     context = render.plain(company.name)
     base_tags = ("deck-builder", f"company::{company.id}")

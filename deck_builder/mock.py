@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .model import Company, Question, Workspace
+from .derive import placeholder_values
 from .render import fill
 from .state import STATE_DIR
 
@@ -87,13 +88,8 @@ def choose_questions(ws: Workspace, company: Company | None, count: int, seed: i
     return [q for _, _, q in keyed[:count]]
 
 
-def values_for(company: Company | None) -> dict[str, str]:
-    return {"company": str(company.name) if company else "our company",
-            "role": str(company.role) if company and company.role else "this role"}
-
-
 def question_text(q: Question, company: Company | None) -> str:
-    return fill(str(q.ask), values_for(company))
+    return fill(str(q.ask), placeholder_values(company))
 
 
 def key_points(ws: Workspace, q: Question, company: Company | None) -> tuple[list[str], list[str]]:

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from importlib import resources
 
+from .textrules import cloze_numbers
+
 FRONT_BACK, CLOZE = 0, 1
 
 
@@ -38,6 +40,17 @@ class NoteType:
         schema = "\x1f".join([self.name, *self.fields, "|", *(t.name for t in self.templates), str(self.kind)])
         digest = hashlib.sha256(schema.encode()).digest()
         return (1 << 30) + int.from_bytes(digest[:4], "big") % (1 << 30)
+
+
+def card_ordinals(nt: NoteType, fields) -> list[int]:
+    """The cards a note of this type gives in Anki: cloze numbers, or template ordinals from 1.
+
+    Every front template here shows a field that deck-builder always fills, so a standard
+    note gives all its templates' cards.
+    """
+    if nt.kind == CLOZE:
+        return cloze_numbers(fields[0])
+    return list(range(1, len(nt.templates) + 1))
 
 
 def stylesheet() -> str:

@@ -15,10 +15,10 @@ import re
 from pathlib import Path
 
 from .derive import KIND_NAMES, NoteSpec
-from .notetypes import CLOZE, NoteType
+from .notetypes import CLOZE, NoteType, card_ordinals
+from .textrules import CLOZE_MARKUP
 
 _TOKEN = re.compile(r"\{\{([#^/]?)\s*([^{}]*?)\s*\}\}")
-_CLOZE = re.compile(r"\{\{c(\d+)::(.*?)(?:::(.*?))?\}\}", re.S)
 
 
 def _parse(template: str):
@@ -53,7 +53,7 @@ def _cloze(text: str, ordinal: int, back: bool) -> str:
             return f'<span class="cloze" data-ordinal="{n}">{content}</span>'
         return f'<span class="cloze" data-ordinal="{n}">[{hint or "..."}]</span>'
 
-    return _CLOZE.sub(one, text)
+    return CLOZE_MARKUP.sub(one, text)
 
 
 def render_side(template: str, fields: dict[str, str], ordinal: int, back: bool, front: str = "") -> str:
@@ -90,24 +90,24 @@ def card_sides(nt: NoteType, spec: NoteSpec) -> list[tuple[str, str, str]]:
     """(card name, front, back) for every card the note gives in Anki."""
     fields = dict(zip(nt.fields, spec.fields))
     out = []
-    if nt.kind == CLOZE:
-        template = nt.templates[0]
-        for n in sorted({int(x) for x in re.findall(r"\{\{c(\d+)::", spec.fields[0])}):
-            front = render_side(template.front, fields, n, back=False)
-            out.append((f"{template.name} {n}", front, render_side(template.back, fields, n, back=True, front=front)))
-    else:
-        for t in nt.templates:
-            front = render_side(t.front, fields, 1, back=False)
-            out.append((t.name, front, render_side(t.back, fields, 1, back=True, front=front)))
+    for n in card_ordinals(nt, spec.fields):
+        template = nt.templates[0] if nt.kind == CLOZE else nt.templates[n - 1]
+        name = f"{template.name} {n}" if nt.kind == CLOZE else template.name
+        ordinal = n if nt.kind == CLOZE else 1
+        front = render_side(template.front, fields, ordinal, back=False)
+        out.append((name, front, render_side(template.back, fields, ordinal, back=True, front=front)))
     return out
 
 
-def _inline_media(side: str, media: dict[str, Path]) -> str:
-    """Photos as data: URIs, so the page is one self-contained file."""
-    for name, path in media.items():
-        mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        data = base64.b64encode(path.read_bytes()).decode()
-        side = side.replace(f'src="{name}"', f'src="data:{mime};base64,{data}"')
+def data_uri(path: Path) -> str:
+    """A picture as a data: URI, so a page is one self-contained file."""
+    mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode()}"
+
+
+def _inline_media(side: str, uris: dict[str, str]) -> str:
+    for name, uri in uris.items():
+        side = side.replace(f'src="{name}"', f'src="{uri}"')
     return side
 
 
@@ -149,13 +149,18 @@ for (const [id, cls] of [["pv-dark", "nightMode night_mode"], ["pv-phone", "phon
 """
 
 
-def preview_page(title: str, specs: list[NoteSpec], types: dict[str, NoteType], css: str) -> str:
-    """Every card of every note, grouped by deck, as one HTML page."""
+def preview_page(title: str, specs: list[NoteSpec], types: dict[str, NoteType], css: str) -> tuple[str, int]:
+    """Every card of every note, grouped by deck -> (one HTML page, how many cards)."""
     decks: dict[str, list[str]] = {}
     total = 0
+    uris: dict[str, str] = {}  # each photo read and encoded once, however many cards show it
     for spec in specs:
         nt = types[spec.note_type]
-        media = dict(spec.media)
+        media = {}
+        for name, path in spec.media:
+            if name not in uris:
+                uris[name] = data_uri(path)
+            media[name] = uris[name]
         for name, front, back in card_sides(nt, spec):
             total += 1
             label = f"{KIND_NAMES[spec.kind]} · {spec.label} · {name}"
@@ -179,4 +184,4 @@ def preview_page(title: str, specs: list[NoteSpec], types: dict[str, NoteType], 
         '<button id="pv-dark" type="button" aria-pressed="false">Dark</button>'
         '<button id="pv-phone" type="button" aria-pressed="false">Phone width</button></div>'
         f"<main>{sections}</main><script>{_SCRIPT}</script></body></html>\n"
-    )
+    ), total

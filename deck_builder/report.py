@@ -7,6 +7,7 @@ from .model import Workspace
 import html
 import re
 
+from .textrules import CLOZE_MARKUP
 from .plan import REMOVED_SEARCH, REMOVED_TAG, TOMBSTONE_DAYS, Change
 
 LIST_LIMIT = 12
@@ -138,7 +139,7 @@ def diff_report(plan) -> list[str]:
 
 
 def _plain(field_html: str) -> str:
-    text = re.sub(r"\{\{c\d+::(.*?)(?:::.*?)?\}\}", r"\1", field_html)  # cloze markers -> their text
+    text = CLOZE_MARKUP.sub(r"\2", field_html)  # cloze markers -> their text
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", text)).split())
 
 

@@ -18,6 +18,15 @@ MAX_CLOZE = 500  # Anki stores the number in a 32-bit card ordinal; no real fact
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
+# A deletion as it stands in a rendered field (user text inside is brace-escaped, so no nesting).
+CLOZE_MARKUP = re.compile(r"\{\{c(\d+)::(.*?)(?:::(.*?))?\}\}", re.S)
+
+
+def cloze_numbers(field_html: str) -> list[int]:
+    """The cloze numbers of a rendered field, sorted: one Anki card each."""
+    return sorted({int(m.group(1)) for m in CLOZE_MARKUP.finditer(field_html)})
+
+
 def placeholder_names(text: str) -> list[tuple[str, int]]:
     """Every {name} in the text with its offset."""
     return [(m["name"], m.start()) for m in _TOKEN.finditer(text) if m["ph"]]

@@ -5,9 +5,8 @@ from __future__ import annotations
 import difflib
 import re
 from pathlib import Path
-from typing import Callable
 
-from .model import Answer, Bank, Company, Fact, Person, Product, Question, Settings, Story, Text, Workspace
+from .model import Answer, Bank, Company, Fact, Person, Product, Question, Settings, Story, Text
 from .problems import Location, Problem
 from .textrules import ID_RE, PLACEHOLDERS, parse_cloze, placeholder_names, slug
 from .yamltree import Map, Node, Scalar, Seq, describe

@@ -145,3 +145,14 @@ def has_cards(ws: Workspace) -> bool:
     return bool(ws.answers or ws.stories or any(
         c.facts or c.products or c.people or c.tailoring or c.questions_to_ask for c in ws.companies.values()
     ))
+
+
+def find_company(ws: Workspace, company_id: str):
+    """A company by id, or a UserError naming the nearest id and all of them."""
+    from .validate import did_you_mean
+
+    company = ws.companies.get(company_id)
+    if company is None:
+        known = ", ".join(ws.companies) or "none yet"
+        raise UserError(f"no company '{company_id}'{did_you_mean(company_id, ws.companies)}; the companies are: {known}")
+    return company

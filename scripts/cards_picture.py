@@ -29,7 +29,8 @@ def main() -> None:
     # One card per note is enough for a picture: the first card of each.
     with tempfile.TemporaryDirectory() as tmp:
         page_file = Path(tmp) / "cards.html"
-        page_file.write_text(preview_page(ws.settings.deck, specs, note_types(), stylesheet()), encoding="utf-8")
+        page, _ = preview_page(ws.settings.deck, specs, note_types(), stylesheet())
+        page_file.write_text(page, encoding="utf-8")
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium",
                                         args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])

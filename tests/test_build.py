@@ -8,7 +8,10 @@ import re
 import time
 from pathlib import Path
 
+import pytest
+
 from deck_builder.build import build_deck
+from deck_builder.problems import UserError
 from deck_builder.derive import note_guid
 from deck_builder.notetypes import note_types
 from deck_builder.state import state_path
@@ -56,6 +59,13 @@ def test_output_that_is_a_folder_is_a_clear_error(example, cli, tmp_path):
     result = cli("build", example, "-o", tmp_path)
     assert result.exit_code in (1, 2)
     assert "Traceback" not in result.output
+    folder = tmp_path / "deck.apkg"
+    folder.mkdir()
+    result = cli("build", example, "-o", folder)
+    assert result.exit_code == 2  # click's usage error for a -o that is a directory
+    assert f"Invalid value for '-o' / '--output': File '{folder}' is a directory." in result.stderr
+    with pytest.raises(UserError, match="it is a folder; give a file name ending in .apkg"):
+        build_deck(str(example), folder)  # the same guard for callers of the Python API
 
 
 def test_second_build_reports_nothing_changed(example, cli):

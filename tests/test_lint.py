@@ -314,7 +314,6 @@ def test_near_duplicates_names_the_first_earlier_text_in_any_order():
 
 def test_near_duplicates_of_thousands_of_facts_stay_fast():
     import random
-    import time
 
     rng = random.Random(7)
     # 1,500 made-up words, used as often as words in English text are (the n-th most common

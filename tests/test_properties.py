@@ -24,7 +24,6 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-import pytest
 import yaml
 from click.testing import CliRunner
 from hypothesis import HealthCheck, assume, event, given, settings

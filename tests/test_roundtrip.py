@@ -140,7 +140,7 @@ def test_unchanged_rebuild_keeps_edits_made_in_anki(example, anki):
 
 def test_rebuilding_twice_never_duplicates(example, anki):
     out = example / "build" / "deck.apkg"
-    for i in range(3):
+    for _ in range(3):
         build_deck(str(example), out)
         anki.import_package(out)
     result = build_deck(str(example), out)
