@@ -26,9 +26,18 @@ def main() -> None:
     """
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised where the build happens to be (a BaseException, like KeyboardInterrupt).
+
+    Not a KeyboardInterrupt: CPython remembers a KeyboardInterrupt that passed through code
+    compiled from a string (dataclasses and namedtuples are), and under `python -m` it then
+    kills itself with SIGINT after our clean exit."""
+
+
 class _interruptible:
     """Ctrl-C or SIGTERM during a write: clean up (the package is written to a temporary file
-    and renamed, so the old one stays whole), say so, and exit 130 without a traceback."""
+    and renamed, so the old one stays whole), say so, and exit 130 (Ctrl-C) or 143 (SIGTERM)
+    without a traceback."""
 
     def __init__(self, what: str):
         self.what = what
@@ -37,7 +46,7 @@ class _interruptible:
         import signal
 
         def on_term(signum, frame):
-            raise KeyboardInterrupt
+            raise Terminated
 
         try:
             self.previous = signal.signal(signal.SIGTERM, on_term)
@@ -50,9 +59,9 @@ class _interruptible:
 
         if self.previous is not None:
             signal.signal(signal.SIGTERM, self.previous)
-        if exc_type is KeyboardInterrupt:
+        if exc_type is KeyboardInterrupt or exc_type is Terminated:
             click.echo(f"\nInterrupted; {self.what}.", err=True)
-            raise SystemExit(130)
+            raise SystemExit(130 if exc_type is KeyboardInterrupt else 143)
         return False
 
 
