@@ -1,0 +1,48 @@
+"""The baseline: a plain genanki script writing the same notes as deck-builder.
+
+    python benchmarks/baseline.py NOTES.json OUT.apkg
+
+NOTES.json holds the notes exactly as deck-builder rendered them (fields, tags, GUIDs,
+decks) and its note types; `export_notes` writes it. This script is what someone would
+write by hand with genanki: models, notes, decks, write_to_file. The benchmarks run it as
+its own process, beside `deck-builder build`, so neither pays for the other's memory.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+
+def export_notes(plan, path: Path) -> int:
+    """deck-builder's plan -> NOTES.json for this script; returns the number of notes."""
+    from deck_builder.notetypes import note_types, stylesheet
+
+    types = {key: {"id": t.id, "name": t.name, "kind": t.kind, "fields": list(t.fields),
+                   "templates": [[x.name, x.front, x.back] for x in t.templates]}
+             for key, t in note_types().items()}
+    notes = [[n.note_type, n.deck, n.guid, list(n.fields), list(n.tags)] for n in plan.notes if not n.tombstone]
+    path.write_text(json.dumps({"css": stylesheet(), "types": types, "notes": notes}), encoding="utf-8")
+    return len(notes)
+
+
+def main(notes_file: str, out: str) -> None:
+    import genanki
+
+    data = json.loads(Path(notes_file).read_text(encoding="utf-8"))
+    models = {key: genanki.Model(t["id"], t["name"], fields=[{"name": f} for f in t["fields"]],
+                                 templates=[{"name": n, "qfmt": q, "afmt": a} for n, q, a in t["templates"]],
+                                 css=data["css"], model_type=t["kind"])
+              for key, t in data["types"].items()}
+    decks: dict[str, genanki.Deck] = {}
+    for note_type, deck_name, guid, fields, tags in data["notes"]:
+        deck = decks.get(deck_name)
+        if deck is None:
+            deck = decks[deck_name] = genanki.Deck(len(decks) + 1, deck_name)
+        deck.add_note(genanki.Note(model=models[note_type], fields=fields, tags=tags, guid=guid))
+    genanki.Package(list(decks.values())).write_to_file(out)
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:3])
