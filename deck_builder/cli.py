@@ -328,19 +328,26 @@ def build_command(folder: str, output: str | None, open_after: bool) -> None:
     FOLDER/.deck-builder/state.json (safe to delete).
     """
     with _interruptible("the previous package (if any) is unchanged"):
-        from .build import build_deck
+        from .build import build_deck, no_gc
         from .report import build_summary
 
-        result = build_deck(folder, output)
-    for problem in result.warnings:
-        click.echo(str(problem), err=True)
-    for line in build_summary(result):
+        # The collector comes back on only once the build's objects are freed: its first pass
+        # over them would cost more than printing the summary (0.1 s at 10,000 notes).
+        with no_gc():
+            result = build_deck(folder, output)
+            warnings = [str(problem) for problem in result.warnings]
+            summary = build_summary(result)
+            written = result.output
+            del result
+    for warning in warnings:
+        click.echo(warning, err=True)
+    for line in summary:
         click.echo(line)
     if open_after:
         from .opener import open_package
 
-        problem = open_package(result.output)
+        problem = open_package(written)
         if problem:
             click.echo(f"warning: --open: {problem}", err=True)
         else:
-            click.echo(f"\nOpened {result.output} with the default application (Anki imports it).")
+            click.echo(f"\nOpened {written} with the default application (Anki imports it).")
