@@ -29,14 +29,20 @@ def _markdown():
 
 def _finish(rendered: str, values: dict[str, str]) -> str:
     """Fill placeholders, then neutralise what Anki would read as its own syntax."""
-    if values:
+    # (Each step first checks that its character occurs at all: most texts have none, and
+    # this runs for every text of every card.)
+    if values and "{" in rendered:
         rendered = _PLACEHOLDER.sub(lambda m: html.escape(values[m.group(1)]), rendered)
+    if values and "%7B" in rendered:
         # markdown-it percent-encodes braces in link targets: [site](https://x.com/{company})
         rendered = _URL_PLACEHOLDER.sub(lambda m: html.escape(quote(values[m.group(1)])), rendered)
     # Braces become entities so no user text can open or close a cloze ({{c1::) or a
     # template field; "[sound:" would make Anki play a file.
-    rendered = rendered.replace("{", "&#123;").replace("}", "&#125;")
-    return rendered.replace("[sound:", "&#91;sound:").replace("[anki:", "&#91;anki:")
+    if "{" in rendered or "}" in rendered:
+        rendered = rendered.replace("{", "&#123;").replace("}", "&#125;")
+    if "[" in rendered:
+        rendered = rendered.replace("[sound:", "&#91;sound:").replace("[anki:", "&#91;anki:")
+    return rendered
 
 
 # Text with none of these characters renders in Markdown exactly as it escapes in HTML, so
