@@ -59,10 +59,25 @@ class _interruptible:
 
         if self.previous is not None:
             signal.signal(signal.SIGTERM, self.previous)
-        if exc_type is KeyboardInterrupt or exc_type is Terminated:
+        interrupt = interruption(exc)
+        if interrupt is not None:
             click.echo(f"\nInterrupted; {self.what}.", err=True)
-            raise SystemExit(130 if exc_type is KeyboardInterrupt else 143)
+            raise SystemExit(130 if interrupt is KeyboardInterrupt else 143) from None
         return False
+
+
+def interruption(exc: BaseException | None) -> type | None:
+    """KeyboardInterrupt or Terminated, if EXC is one or was raised because of one.
+
+    Python 3.11 wraps an exception raised while a class is being created (in __set_name__,
+    as functools.cached_property is) in a RuntimeError, so Ctrl-C landing in an import can
+    arrive as a RuntimeError whose cause is the KeyboardInterrupt."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, (KeyboardInterrupt, Terminated)):
+            return type(exc) if isinstance(exc, Terminated) else KeyboardInterrupt
+        exc, seen = exc.__cause__, seen + 1
+    return None
 
 
 @main.command("init")
