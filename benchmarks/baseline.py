@@ -28,7 +28,18 @@ def export_notes(plan, path: Path) -> int:
 
 
 def main(notes_file: str, out: str) -> None:
+    import tempfile
+
     import genanki
+
+    # genanki.Package.write_to_file leaves its scratch database in the temporary folder:
+    # give it one that is removed afterwards, so the benchmark leaves nothing behind.
+    with tempfile.TemporaryDirectory() as scratch:
+        tempfile.tempdir = scratch
+        write(genanki, notes_file, out)
+
+
+def write(genanki, notes_file: str, out: str) -> None:
 
     data = json.loads(Path(notes_file).read_text(encoding="utf-8"))
     models = {key: genanki.Model(t["id"], t["name"], fields=[{"name": f} for f in t["fields"]],
@@ -39,7 +50,7 @@ def main(notes_file: str, out: str) -> None:
     for note_type, deck_name, guid, fields, tags in data["notes"]:
         deck = decks.get(deck_name)
         if deck is None:
-            deck = decks[deck_name] = genanki.Deck(len(decks) + 1, deck_name)
+            deck = decks[deck_name] = genanki.Deck((1 << 30) + len(decks), deck_name)  # 1 is Anki's Default
         deck.add_note(genanki.Note(model=models[note_type], fields=fields, tags=tags, guid=guid))
     genanki.Package(list(decks.values())).write_to_file(out)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from . import __version__
+from .interrupts import interruptible, interruption
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -24,60 +25,6 @@ def main() -> None:
       deck-builder check my-prep     find problems and gaps
       deck-builder build my-prep     write my-prep/build/Interview Prep.apkg
     """
-
-
-class Terminated(BaseException):
-    """SIGTERM, raised where the build happens to be (a BaseException, like KeyboardInterrupt).
-
-    Not a KeyboardInterrupt: CPython remembers a KeyboardInterrupt that passed through code
-    compiled from a string (dataclasses and namedtuples are), and under `python -m` it then
-    kills itself with SIGINT after our clean exit."""
-
-
-class _interruptible:
-    """Ctrl-C or SIGTERM during a write: clean up (the package is written to a temporary file
-    and renamed, so the old one stays whole), say so, and exit 130 (Ctrl-C) or 143 (SIGTERM)
-    without a traceback."""
-
-    def __init__(self, what: str):
-        self.what = what
-
-    def __enter__(self):
-        import signal
-
-        def on_term(signum, frame):
-            raise Terminated
-
-        try:
-            self.previous = signal.signal(signal.SIGTERM, on_term)
-        except ValueError:  # not the main thread (e.g. inside some test runners)
-            self.previous = None
-        return self
-
-    def __exit__(self, exc_type, exc, tb):
-        import signal
-
-        if self.previous is not None:
-            signal.signal(signal.SIGTERM, self.previous)
-        interrupt = interruption(exc)
-        if interrupt is not None:
-            click.echo(f"\nInterrupted; {self.what}.", err=True)
-            raise SystemExit(130 if interrupt is KeyboardInterrupt else 143) from None
-        return False
-
-
-def interruption(exc: BaseException | None) -> type | None:
-    """KeyboardInterrupt or Terminated, if EXC is one or was raised because of one.
-
-    Python 3.11 wraps an exception raised while a class is being created (in __set_name__,
-    as functools.cached_property is) in a RuntimeError, so Ctrl-C landing in an import can
-    arrive as a RuntimeError whose cause is the KeyboardInterrupt."""
-    seen = 0
-    while exc is not None and seen < 10:
-        if isinstance(exc, (KeyboardInterrupt, Terminated)):
-            return type(exc) if isinstance(exc, Terminated) else KeyboardInterrupt
-        exc, seen = exc.__cause__, seen + 1
-    return None
 
 
 @main.command("init")
@@ -172,7 +119,9 @@ def watch_command(folder: str, output: str | None) -> None:
 
     try:
         watch_workspace(folder, output, lambda line, err: click.echo(line, err=err))
-    except KeyboardInterrupt:
+    except BaseException as exc:
+        if interruption(exc) is None:
+            raise
         click.echo("Stopped.")
 
 
@@ -342,7 +291,7 @@ def build_command(folder: str, output: str | None, open_after: bool) -> None:
     only touches what you changed; the build state lives in
     FOLDER/.deck-builder/state.json (safe to delete).
     """
-    with _interruptible("the previous package (if any) is unchanged"):
+    with interruptible("the previous package (if any) is unchanged"):
         from .build import build_deck, no_gc
         from .report import build_summary
 

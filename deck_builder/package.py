@@ -62,13 +62,14 @@ def _remove_stale_temporaries(out: Path) -> None:
 
 def _write_collection(plan: Plan, types: dict[str, NoteType], css: str, db: Path) -> None:
     """The collection inside the package: genanki's schema, note-type and deck records, and
-    the same note and card rows genanki writes, inserted in two statements.
+    note and card rows with the columns genanki writes, inserted in two statements.
 
     genanki's own writer makes a Python call and an INSERT per note and per card, half of a
-    10,000-note build's writing time (benchmarks/scale.py). The rows are its rows: a note's
-    modification time is our own (unchanged notes keep theirs), cards are the ones Anki
-    would generate (card_ordinals, checked against Anki in the tests), and a tombstone has
-    none."""
+    10,000-note build's writing time (benchmarks/scale.py). Differences from its rows: ids
+    follow the plan's order rather than deck by deck (Anki matches notes by GUID and cards
+    by note and ordinal, never by these ids), a note's modification time is our own
+    (unchanged notes keep theirs), cards are the ones Anki would generate (card_ordinals,
+    checked against Anki in the tests), and a tombstone has none."""
     import genanki
     from genanki.apkg_col import APKG_COL
     from genanki.apkg_schema import APKG_SCHEMA
@@ -85,7 +86,7 @@ def _write_collection(plan: Plan, types: dict[str, NoteType], css: str, db: Path
         types_in_deck[did][planned.note_type] = None
         nt = types[planned.note_type]
         nid = next(ids)
-        mod = planned.mod
+        mod = int(planned.mod)  # an INTEGER column for Anki, whatever a hand-edited state file says
         fields = planned.fields
         notes.append((nid, planned.guid, nt.id, mod, -1, f" {' '.join(planned.tags)} ", "\x1f".join(fields),
                       fields[0], 0, 0, ""))
@@ -115,7 +116,7 @@ def _write_collection(plan: Plan, types: dict[str, NoteType], css: str, db: Path
                         templates=[{"name": t.name, "qfmt": t.front, "afmt": t.back} for t in nt.templates],
                         css=css, model_type=nt.kind,
                     )
-                models[str(model.model_id)] = model.to_json(plan.note_type_mods[key], did)
+                models[str(model.model_id)] = model.to_json(int(plan.note_type_mods[key]), did)
         conn.execute("UPDATE col SET decks = ?, models = ?", (json.dumps(decks), json.dumps(models)))
         conn.executemany("INSERT INTO notes VALUES(?,?,?,?,?,?,?,?,?,?,?)", notes)
         conn.executemany("INSERT INTO cards VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", cards)

@@ -105,6 +105,7 @@ def test_interrupted_build_leaves_old_or_new_package_never_a_truncated_one(tmp_p
     subprocess.run(cmd, check=True, capture_output=True)
     took = time.monotonic() - started
     # Signals spread over the whole build, start-up to the final rename, wherever this machine is.
+    interrupted = 0
     for attempt, when in enumerate(took * f for f in (0.15, 0.3, 0.45, 0.6, 0.7, 0.8, 0.9, 0.97)):
         old = out.read_bytes()
         answers = ws / "answers.yaml"
@@ -126,22 +127,25 @@ def test_interrupted_build_leaves_old_or_new_package_never_a_truncated_one(tmp_p
         else:
             assert zipfile.is_zipfile(out)
         if proc.returncode == -sig or (proc.returncode == 1 and "Aborted!" in err):
+            interrupted += 1
             continue  # SIGKILL, or a signal before the build command started (Python's or click's default)
         # Ctrl-C: 130, or death by SIGINT (CPython's own convention after a caught Ctrl-C under -m);
         # SIGTERM: always 143, never a death by a signal that was not sent.
         assert proc.returncode in {signal.SIGINT: (0, 130, -2), signal.SIGTERM: (0, 143), signal.SIGKILL: (0,)}[sig], err
         if proc.returncode != 0:
+            interrupted += 1
             assert err.strip() in ("Interrupted; the previous package (if any) is unchanged.",
                                    "Interrupted while starting; nothing was changed."), err
         assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+    assert interrupted >= 3  # most signals land before the build ends: this test tests interrupts
 
 
 def test_sigterm_inside_generated_code_exits_143(tmp_path):
     """SIGTERM landing in code compiled from a string (dataclasses, namedtuples) under python -m:
     CPython would turn a KeyboardInterrupt there into a death by SIGINT after our clean exit."""
     (tmp_path / "victim.py").write_text(
-        "from deck_builder.cli import _interruptible\n"
-        "with _interruptible('nothing was written'):\n"
+        "from deck_builder.interrupts import interruptible\n"
+        "with interruptible('nothing was written'):\n"
         "    exec('import os, signal, time\\nos.kill(os.getpid(), signal.SIGTERM)\\ntime.sleep(5)')\n"
     )
     proc = subprocess.run([sys.executable, "-m", "victim"], cwd=tmp_path, capture_output=True, text=True, timeout=30)
@@ -153,14 +157,22 @@ def test_ctrl_c_while_a_class_is_created_is_an_interrupt_too(tmp_path):
     by modules the build imports) in a RuntimeError: still an interrupt, not a traceback."""
     (tmp_path / "victim.py").write_text(
         "import os, signal, time\n"
-        "from deck_builder.cli import _interruptible\n"
+        "from deck_builder.interrupts import interruptible\n"
         "class Slow:\n"
         "    def __set_name__(self, owner, name):\n"
         "        os.kill(os.getpid(), signal.SIGINT)\n"
         "        time.sleep(5)\n"
-        "with _interruptible('nothing was written'):\n"
+        "with interruptible('nothing was written'):\n"
         "    class Built:\n"
         "        part = Slow()\n"
     )
     proc = subprocess.run([sys.executable, "-m", "victim"], cwd=tmp_path, capture_output=True, text=True, timeout=30)
     assert (proc.returncode, proc.stderr) == (130, "\nInterrupted; nothing was written.\n")
+
+
+def test_the_installed_command_starts_through_the_interrupt_guard():
+    """Ctrl-C while the command is still importing gets the same clean exit as python -m."""
+    from importlib.metadata import entry_points
+
+    (command,) = [e for e in entry_points(group="console_scripts") if e.name == "deck-builder"]
+    assert command.value == "deck_builder.interrupts:run"
