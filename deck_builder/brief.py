@@ -12,12 +12,37 @@ from .preview import data_uri
 from .textrules import CLOZE_MARKUP, parse_cloze
 
 
+# About this many answers fill the second page beside the example company's facts, people
+# and questions to ask (tests/test_brief.py prints it); more may spill onto a third.
+FITS_TWO_PAGES = 9
 
-def questions_for(ws: Workspace, company: Company) -> list[Question]:
-    """Questions with points, those tailored for this company first, in bank order."""
+
+def questions_for(ws: Workspace, company: Company, limit: int | None = None,
+                  ratings: dict[str, int] | None = None) -> list[Question]:
+    """Questions with points, those tailored for this company first, in bank order.
+
+    With LIMIT, only the LIMIT most useful for a last read: the tailored ones, then those
+    rated weakest in mock interviews (RATINGS: question id -> last rating), then those never
+    practised; still shown in the order above."""
     tailored = [q for q in ws.questions.values() if q.id in company.tailoring]
     rest = [q for q in ws.questions.values() if q.id in ws.answers and q.id not in company.tailoring]
-    return tailored + rest
+    ordered = tailored + rest
+    if limit is None or len(ordered) <= limit:
+        return ordered
+    from .mock import WEAKEST_FIRST
+
+    ratings = ratings or {}
+    useful = sorted(range(len(ordered)), key=lambda i: (
+        ordered[i].id not in company.tailoring, WEAKEST_FIRST[ratings.get(ordered[i].id)], i))
+    return [ordered[i] for i in sorted(useful[:limit])]
+
+
+def _left_out(ws: Workspace, company: Company, shown: list[Question]) -> int:
+    return len(questions_for(ws, company)) - len(shown)
+
+
+def _more(count: int) -> str:
+    return f"{count} more answer{'s are' if count != 1 else ' is'} in your deck, not on this page."
 
 
 # -- HTML -------------------------------------------------------------------------------------
@@ -60,8 +85,10 @@ def _fact_html(fact, values) -> str:
     return f"<li>{text}{source}</li>"
 
 
-def brief_html(ws: Workspace, company: Company) -> str:
-    """One company -> a self-contained HTML page that prints on one or two pages."""
+def brief_html(ws: Workspace, company: Company, questions: list[Question] | None = None) -> str:
+    """One company -> a self-contained HTML page that prints on one or two pages.
+
+    QUESTIONS: the answers to show (default: all, see questions_for)."""
     v = placeholder_values(company)
     role = render.plain(company.role) if company.role else "the role"
     out = [
@@ -90,7 +117,8 @@ def brief_html(ws: Workspace, company: Company) -> str:
             out.append(f'<div class="person">{photo}<div><strong>{render.plain(p.name, v)}</strong>, '
                        f"{render.inline(p.role, v)}{notes}</div></div>")
         out.append("</div>")
-    questions = questions_for(ws, company)
+    questions = questions_for(ws, company) if questions is None else questions
+    left_out = _left_out(ws, company, questions)
     if questions:
         out.append("<h2>Your answers</h2><div class=\"cols\">")
         for q in questions:
@@ -109,6 +137,8 @@ def brief_html(ws: Workspace, company: Company) -> str:
             parts.append("</div>")
             out.append("".join(parts))
         out.append("</div>")
+        if left_out:
+            out.append(f'<p class="src">{_more(left_out)}</p>')
     if company.questions_to_ask:
         out.append("<h2>Your questions for them</h2>" + render.ordered_list(company.questions_to_ask, v, "asks"))
     out.append("</body></html>\n")
@@ -132,7 +162,7 @@ def _md_cloze(text: str, values) -> str:
                    for s in segments).strip()
 
 
-def brief_markdown(ws: Workspace, company: Company) -> str:
+def brief_markdown(ws: Workspace, company: Company, questions: list[Question] | None = None) -> str:
     """One company -> the same brief as Markdown."""
     v = placeholder_values(company)
     lines = [f"# {_md(company.role, v) or 'The role'} at {_md(company.name, {})}", "",
@@ -150,7 +180,8 @@ def brief_markdown(ws: Workspace, company: Company) -> str:
         for p in company.people:
             lines.append(f"- **{_md(p.name, v)}**, {_md(p.role, v)}" + (f": {_md(p.notes, v)}" if p.notes else ""))
         lines.append("")
-    questions = questions_for(ws, company)
+    questions = questions_for(ws, company) if questions is None else questions
+    left_out = _left_out(ws, company, questions)
     if questions:
         lines += ["## Your answers", ""]
         for q in questions:
@@ -167,6 +198,8 @@ def brief_markdown(ws: Workspace, company: Company) -> str:
                     s = ws.stories[sid]
                     lines.append(f"\nStory: **{_md(s.title, v)}**: {_md(s.result, v)}")
                 lines.append("")
+        if left_out:
+            lines += [_more(left_out), ""]
     if company.questions_to_ask:
         lines += ["## Your questions for them", ""]
         lines += [f"{i}. {_md(a, v)}" for i, a in enumerate(company.questions_to_ask, 1)]

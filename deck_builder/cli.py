@@ -217,30 +217,39 @@ def _ask_rating(stdin) -> int | None:
 @main.command("brief")
 @click.argument("folder", default=".", type=click.Path())
 @click.option("--company", "company_id", required=True, metavar="ID", help="The company (its file name under companies/).")
+@click.option("--questions", "limit", type=click.IntRange(1, 500), metavar="N", default=None,
+              help="Only the N most useful answers: those tailored for the company, then those you "
+                   "rated weakest in mock interviews, then those never practised. Default: all.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
               help="Where to write it. Default: FOLDER/build/brief-ID.html (or .md)")
 @click.option("--format", "fmt", type=click.Choice(["html", "md"]), default="html", show_default=True,
               help="A printable HTML page, or Markdown.")
-def brief_command(folder: str, company_id: str, output: str | None, fmt: str) -> None:
+def brief_command(folder: str, company_id: str, limit: int | None, output: str | None, fmt: str) -> None:
     """Write a one- or two-page brief to read before the interview.
 
     For one company: the role, key facts and products, the people you will
     meet, your key points for each question (tailored ones first) with the story
     you will tell, and your questions for them. The HTML page is self-contained
-    and prints cleanly on A4 and Letter.
+    and prints cleanly on A4 and Letter. About nine answers fit on two printed
+    pages; --questions keeps the most useful ones when you have more.
     """
     from pathlib import Path
 
-    from .brief import brief_html, brief_markdown
+    from .brief import FITS_TWO_PAGES, brief_html, brief_markdown, questions_for
     from .build import write_text_atomically
+    from .mock import last_ratings, read_history
     from .workspace import find_company, load_workspace
 
     ws, _ = load_workspace(folder)
     company = find_company(ws, company_id)
-    text = brief_html(ws, company) if fmt == "html" else brief_markdown(ws, company)
+    questions = questions_for(ws, company, limit, last_ratings(read_history(ws.root)) if limit else None)
+    text = brief_html(ws, company, questions) if fmt == "html" else brief_markdown(ws, company, questions)
     out = Path(output) if output else ws.root / "build" / f"brief-{company_id}.{fmt}"
     write_text_atomically(out, text)
-    click.echo(f"Wrote {out}")
+    click.echo(f"Wrote {out} ({len(questions)} answer{'s' if len(questions) != 1 else ''})")
+    if limit is None and len(questions) > FITS_TWO_PAGES:
+        click.echo(f"About {FITS_TWO_PAGES} answers fit on two printed pages; for a shorter brief, "
+                   f"--questions {FITS_TWO_PAGES} keeps the tailored ones and those you rated weakest in mocks.")
 
 
 @main.command("banks")

@@ -62,6 +62,11 @@ def append_history(root: Path, practice: Practice) -> None:
                              "rating": practice.rating, "seconds": round(practice.seconds, 1)}) + "\n")
 
 
+# A question's place by its last rating: missed it (1), then shaky (2), then never practised,
+# then good (3) and nailed (4).
+WEAKEST_FIRST = {1: 0, 2: 1, None: 2, 3: 3, 4: 4}
+
+
 def last_ratings(history: list[Practice]) -> dict[str, int]:
     """Question id -> the rating of its most recent practice."""
     out: dict[str, int] = {}
@@ -81,9 +86,8 @@ def choose_questions(ws: Workspace, company: Company | None, count: int, seed: i
     """Weakest first: rated 1, then 2, then never practised, then 3 and 4; ties in random order."""
     rng = random.Random(seed)
     last = last_ratings(history)
-    rank = {1: 0, 2: 1, None: 2, 3: 3, 4: 4}
     pool = candidates(ws, company)
-    keyed = [(rank[last.get(q.id)], rng.random(), q) for q in pool]
+    keyed = [(WEAKEST_FIRST[last.get(q.id)], rng.random(), q) for q in pool]
     keyed.sort(key=lambda k: (k[0], k[1]))
     return [q for _, _, q in keyed[:count]]
 

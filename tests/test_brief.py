@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import html
+import json
 import re
 import shutil
 from pathlib import Path
 
 import pytest
 
+from deck_builder.brief import questions_for
 from deck_builder.textrules import strip_cloze
 from deck_builder.workspace import load_workspace
 
@@ -29,7 +31,7 @@ def test_brief_has_every_fact_person_tailored_point_and_question(example, cli):
     result = cli("brief", example, "--company", "northwind")
     assert result.exit_code == 0, result.output
     out = example / "build" / "brief-northwind.html"
-    assert result.stdout == f"Wrote {out}\n"
+    assert result.stdout == f"Wrote {out} (9 answers)\n"
     text = page_text(out.read_text(encoding="utf-8"))
     ws, _ = load_workspace(str(example))
     c = ws.companies["northwind"]
@@ -88,13 +90,11 @@ def test_unknown_company(example, cli):
     assert "error: no company 'northwnd' (did you mean 'northwind'?); the companies are: northwind" in result.stderr
 
 
-@pytest.mark.parametrize("paper", ["A4", "Letter"])
-def test_brief_prints_on_at_most_two_pages(example, cli, paper):
+def printed_pages(page_file: Path, paper: str) -> int:
+    """Print the page to PDF with headless Chromium, as a browser's Print would; count its pages."""
     sync_api = pytest.importorskip("playwright.sync_api", reason="the test extras install playwright")
     assert Path(CHROMIUM).exists(), "headless Chromium is needed: apt-get install chromium (.ci/run does)"
-    cli("brief", example, "--company", "northwind")
-    page_file = example / "build" / "brief-northwind.html"
-    pdf = example / "build" / f"brief-{paper}.pdf"
+    pdf = page_file.with_name(f"{page_file.stem}-{paper}.pdf")
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu",
                                                                       "--disable-background-networking"])
@@ -102,5 +102,60 @@ def test_brief_prints_on_at_most_two_pages(example, cli, paper):
         page.goto(page_file.as_uri())
         page.pdf(path=str(pdf), format=paper, print_background=True)
         browser.close()
-    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes()))
+    return len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes()))
+
+
+@pytest.mark.parametrize("paper", ["A4", "Letter"])
+def test_brief_prints_on_at_most_two_pages(example, cli, paper):
+    cli("brief", example, "--company", "northwind")
+    pages = printed_pages(example / "build" / "brief-northwind.html", paper)
     assert 1 <= pages <= 2, f"{pages} pages on {paper}"
+
+
+BEHAVIORAL = ["teamwork", "conflict-colleague", "disagree-manager", "failure", "leadership-without-title",
+              "influence-without-authority", "prioritisation", "tight-deadline"]
+
+
+def with_more_answers(example: Path) -> Path:
+    """The example with the behavioral bank and eight more answers: 17 in all."""
+    deck = example / "deck.yaml"
+    deck.write_text(deck.read_text().replace("banks:\n  - second-interview\n",
+                                             "banks:\n  - second-interview\n  - behavioral\n"))
+    extra = "".join(
+        f"{qid}:\n  points:\n"
+        + "".join(f"    - Point {n} about {qid}, with the detail a panel will probe for.\n" for n in range(1, 5))
+        + "  stories: [dock-slot-dispute]\n"
+        for qid in BEHAVIORAL)
+    answers = example / "answers.yaml"
+    answers.write_text(answers.read_text() + "\n" + extra)
+    return example
+
+
+def test_a_long_brief_says_how_to_shorten_it_and_questions_keeps_the_most_useful(example, cli):
+    ws = with_more_answers(example)
+    # rated in mock interviews: "failure" missed (1), "teamwork" nailed (4)
+    history = ws / ".deck-builder" / "mock-history.jsonl"
+    history.parent.mkdir()
+    history.write_text("".join(
+        json.dumps({"time": "2026-11-20T10:00:00+00:00", "question": q, "company": None, "rating": r, "seconds": 90.0})
+        + "\n" for q, r in [("failure", 1), ("teamwork", 4)]))
+    result = cli("brief", ws, "--company", "northwind")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[1:] == [
+        "About 9 answers fit on two printed pages; for a shorter brief, --questions 9 keeps the tailored "
+        "ones and those you rated weakest in mocks."]
+    assert printed_pages(ws / "build" / "brief-northwind.html", "A4") > 2  # the hint is needed
+
+    out = ws / "build" / "short.html"
+    result = cli("brief", ws, "--company", "northwind", "--questions", "9", "-o", out)
+    assert result.stdout == f"Wrote {out} (9 answers)\n"
+    text = page_text(out.read_text(encoding="utf-8"))
+    assert "8 more answers are in your deck, not on this page." in text
+    loaded, _ = load_workspace(str(ws))
+    shown = questions_for(loaded, loaded.companies["northwind"], 9, {"failure": 1, "teamwork": 4})
+    # the three tailored questions first; then the missed one and those never practised; the nailed one waits
+    assert [q.id for q in shown][:3] == ["career-prepared", "difficult-decision", "why-this-company"]
+    assert "failure" in [q.id for q in shown] and "teamwork" not in [q.id for q in shown]
+    assert norm(loaded.questions["failure"].ask) in text and norm(loaded.questions["teamwork"].ask) not in text
+    for paper in ("A4", "Letter"):
+        assert printed_pages(out, paper) <= 2, paper
