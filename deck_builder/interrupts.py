@@ -76,4 +76,9 @@ def run() -> None:
             raise
         print("\nInterrupted while starting; nothing was changed.", file=sys.stderr)
         raise SystemExit(exit_code(interrupt)) from None
-    main()
+    try:
+        main()
+    finally:
+        # The command is done. A Ctrl-C while Python shuts down now ends the process quietly
+        # (as killed by SIGINT) instead of printing an ignored KeyboardInterrupt.
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
