@@ -5,14 +5,19 @@
 NOTES.json holds the notes exactly as deck-builder rendered them (fields, tags, GUIDs,
 decks) and its note types; `export_notes` writes it. This script is what someone would
 write by hand with genanki: models, notes, decks, write_to_file. The benchmarks run it as
-its own process, beside `deck-builder build`, so neither pays for the other's memory.
+its own process, beside `deck-builder build`, so neither pays for the other's memory;
+build_command, baseline_command and timed are how the benchmarks run and time each side.
 """
 
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
+import time
 from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
 
 
 def export_notes(plan, path: Path) -> int:
@@ -25,6 +30,23 @@ def export_notes(plan, path: Path) -> int:
     notes = [[n.note_type, n.deck, n.guid, list(n.fields), list(n.tags)] for n in plan.notes if not n.tombstone]
     path.write_text(json.dumps({"css": stylesheet(), "types": types, "notes": notes}), encoding="utf-8")
     return len(notes)
+
+
+def build_command(workspace: Path, out: Path) -> list[str]:
+    """`deck-builder build WORKSPACE -o OUT` as a new Python process."""
+    return [sys.executable, "-m", "deck_builder", "build", str(workspace), "-o", str(out)]
+
+
+def baseline_command(notes_file: Path, out: Path) -> list[str]:
+    """This script as a new Python process."""
+    return [sys.executable, str(HERE / "baseline.py"), str(notes_file), str(out)]
+
+
+def timed(cmd: list[str]) -> float:
+    """Seconds one run of CMD takes, start to exit."""
+    t0 = time.perf_counter()
+    subprocess.run(cmd, check=True, capture_output=True)
+    return time.perf_counter() - t0
 
 
 def main(notes_file: str, out: str) -> None:

@@ -13,17 +13,12 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
 import yaml
 
-from baseline import export_notes
-
-HERE = Path(__file__).resolve().parent
+from baseline import baseline_command, build_command, export_notes, timed
 
 
 def make_workspace(root: Path, questions: int = 120, stories: int = 40, companies: int = 4) -> None:
@@ -67,12 +62,6 @@ def edit_one_point(root: Path, n: int) -> None:
     path.write_text(text[:start] + f"{marker} edited {n} times." + text[end:])
 
 
-def timed(cmd: list[str]) -> float:
-    t0 = time.perf_counter()
-    subprocess.run(cmd, check=True, capture_output=True)
-    return time.perf_counter() - t0
-
-
 def main() -> None:
     import warnings
 
@@ -89,8 +78,8 @@ def main() -> None:
         first = build_deck(str(root), out)
         notes_file = Path(tmp) / "notes.json"
         export_notes(first.plan, notes_file)
-        ours_cmd = [sys.executable, "-m", "deck_builder", "build", str(root), "-o", str(out)]
-        base_cmd = [sys.executable, str(HERE / "baseline.py"), str(notes_file), str(Path(tmp) / "baseline.apkg")]
+        ours_cmd = build_command(root, out)
+        base_cmd = baseline_command(notes_file, Path(tmp) / "baseline.apkg")
         ours, baseline = [], []
         for i in range(runs):
             edit_one_point(root, i)

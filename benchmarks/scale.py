@@ -18,16 +18,13 @@ from __future__ import annotations
 import argparse
 import shutil
 import statistics
-import subprocess
-import sys
 import tempfile
-import time
 import warnings
 from pathlib import Path
 
 import yaml
 
-HERE = Path(__file__).resolve().parent
+from baseline import baseline_command, build_command, export_notes, timed
 
 
 def make_workspace(root: Path, notes: int) -> None:
@@ -67,14 +64,7 @@ def make_workspace(root: Path, notes: int) -> None:
         }))
 
 
-def timed(cmd: list[str]) -> float:
-    t0 = time.perf_counter()
-    subprocess.run(cmd, check=True, capture_output=True)
-    return time.perf_counter() - t0
-
-
 def main() -> None:
-    from baseline import export_notes
     from deck_builder.build import build_deck
 
     warnings.filterwarnings("ignore")
@@ -90,8 +80,8 @@ def main() -> None:
             make_workspace(root, size)
             notes_file = Path(tmp) / f"notes{size}.json"
             notes = export_notes(build_deck(str(root), Path(tmp) / "ours.apkg").plan, notes_file)
-            ours_cmd = [sys.executable, "-m", "deck_builder", "build", str(root), "-o", str(Path(tmp) / "ours.apkg")]
-            base_cmd = [sys.executable, str(HERE / "baseline.py"), str(notes_file), str(Path(tmp) / "base.apkg")]
+            ours_cmd = build_command(root, Path(tmp) / "ours.apkg")
+            base_cmd = baseline_command(notes_file, Path(tmp) / "base.apkg")
             ours, base = [], []
             for _ in range(args.runs):
                 shutil.rmtree(root / ".deck-builder", ignore_errors=True)

@@ -13,20 +13,16 @@ import argparse
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
+
+from baseline import timed
 
 REPO = Path(__file__).resolve().parent.parent
 HEAVY = ("genanki", "markdown_it", "yaml", "sqlite3", "chevron")
 
 
-def timed(cmd: list[str], runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        subprocess.run(cmd, check=True, capture_output=True)
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+def median_time(cmd: list[str], runs: int) -> float:
+    return statistics.median(timed(cmd) for _ in range(runs))
 
 
 def imported(args: list[str]) -> list[str]:
@@ -51,7 +47,7 @@ def main() -> None:
     ]
     base = None
     for name, cmd, args in rows:
-        t = timed(cmd, runs)
+        t = median_time(cmd, runs)
         base = base or t
         heavy = imported(args) if args else []
         print(f"{name:<34} {t * 1000:7.0f} ms  (+{(t - base) * 1000:4.0f} ms over bare Python)"

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import date
 
 from . import render
-from .model import Company, Question, Workspace
 from .derive import placeholder_values
+from .mock import WEAKEST_FIRST
+from .model import Company, Question, Workspace
 from .preview import data_uri
 from .textrules import CLOZE_MARKUP, parse_cloze
-
 
 # About this many answers fill the second page beside the example company's facts, people
 # and questions to ask (tests/test_brief.py prints it); more may spill onto a third.
@@ -29,16 +30,10 @@ def questions_for(ws: Workspace, company: Company, limit: int | None = None,
     ordered = tailored + rest
     if limit is None or len(ordered) <= limit:
         return ordered
-    from .mock import WEAKEST_FIRST
-
     ratings = ratings or {}
     useful = sorted(range(len(ordered)), key=lambda i: (
         ordered[i].id not in company.tailoring, WEAKEST_FIRST[ratings.get(ordered[i].id)], i))
     return [ordered[i] for i in sorted(useful[:limit])]
-
-
-def _left_out(ws: Workspace, company: Company, shown: list[Question]) -> int:
-    return len(questions_for(ws, company)) - len(shown)
 
 
 def _more(count: int) -> str:
@@ -117,8 +112,9 @@ def brief_html(ws: Workspace, company: Company, questions: list[Question] | None
             out.append(f'<div class="person">{photo}<div><strong>{render.plain(p.name, v)}</strong>, '
                        f"{render.inline(p.role, v)}{notes}</div></div>")
         out.append("</div>")
-    questions = questions_for(ws, company) if questions is None else questions
-    left_out = _left_out(ws, company, questions)
+    every = questions_for(ws, company)
+    questions = every if questions is None else questions
+    left_out = len(every) - len(questions)
     if questions:
         out.append("<h2>Your answers</h2><div class=\"cols\">")
         for q in questions:
@@ -153,7 +149,7 @@ def _md(text, values, strip: bool = True) -> str:
         return ""
     filled = render.fill(re.sub(r"\s+", " ", str(text)), values)
     filled = filled.strip() if strip else filled
-    return filled.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return html.escape(filled, quote=False)
 
 
 def _md_cloze(text: str, values) -> str:
@@ -180,8 +176,9 @@ def brief_markdown(ws: Workspace, company: Company, questions: list[Question] | 
         for p in company.people:
             lines.append(f"- **{_md(p.name, v)}**, {_md(p.role, v)}" + (f": {_md(p.notes, v)}" if p.notes else ""))
         lines.append("")
-    questions = questions_for(ws, company) if questions is None else questions
-    left_out = _left_out(ws, company, questions)
+    every = questions_for(ws, company)
+    questions = every if questions is None else questions
+    left_out = len(every) - len(questions)
     if questions:
         lines += ["## Your answers", ""]
         for q in questions:

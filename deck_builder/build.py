@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import gc
-import os
 import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from .atomic import replacing
 from .derive import KIND_NAMES, derive_notes
 from .model import Workspace
 from .notetypes import card_ordinals, note_types, stylesheet
@@ -57,15 +57,12 @@ def plan_next(folder: str, now: float | None = None) -> tuple[Workspace, Plan, l
 
 def write_text_atomically(out: Path, text: str) -> None:
     """Write a page through a temporary file and a rename, so a reader never sees half of it."""
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(out)
+        with replacing(out) as tmp:
+            tmp.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise UserError(f"cannot write {out}: {exc.strerror or exc}") from None
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def write_preview(folder: str, output: str | Path | None = None) -> tuple[Path, int]:

@@ -58,7 +58,7 @@ def check_command(folder: str, strict: bool) -> None:
     """
     from .derive import derive_notes
     from .lint import content_warnings
-    from .problems import sort_problems
+    from .problems import plural, sort_problems
     from .report import coverage
     from .workspace import load_workspace
 
@@ -69,8 +69,7 @@ def check_command(folder: str, strict: bool) -> None:
     notes = derive_notes(ws)
     for line in coverage(ws):
         click.echo(line)
-    click.echo(f"\nNo errors, {len(warnings)} warning{'s' if len(warnings) != 1 else ''}; "
-               f"the deck would have {len(notes)} note{'s' if len(notes) != 1 else ''}.")
+    click.echo(f"\nNo errors, {plural(len(warnings), 'warning')}; the deck would have {plural(len(notes), 'note')}.")
     if strict and warnings:
         click.echo("--strict: warnings count as errors.", err=True)
         raise SystemExit(1)
@@ -145,7 +144,7 @@ def mock_command(folder: str, company_id: str | None, count: int, seconds: int, 
     import sys
 
     from . import mock
-    from .problems import UserError
+    from .problems import UserError, plural
     from .workspace import find_company, load_workspace
 
     ws, _ = load_workspace(folder)
@@ -157,7 +156,7 @@ def mock_command(folder: str, company_id: str | None, count: int, seconds: int, 
     stdin = click.get_text_stream("stdin")
     interactive = stdin.isatty() and sys.stdout.isatty()
     where = f" for {company.name}" if company else ""
-    click.echo(f"Mock interview: {len(questions)} question{'s' if len(questions) != 1 else ''}{where}, "
+    click.echo(f"Mock interview: {plural(len(questions), 'question')}{where}, "
                f"{mock.clock(seconds)} each. Answer aloud, as you would in the room.")
     results: list[tuple[str, int]] = []
     for n, q in enumerate(questions, 1):
@@ -194,10 +193,9 @@ def mock_command(folder: str, company_id: str | None, count: int, seconds: int, 
     for qid, rating in results:
         click.echo(f"  {qid:<28} {rating}  {mock.RATINGS[rating]}")
     weak = [f"{qid} ({rating})" for qid, rating in results if rating <= 2]
-    if results:
-        click.echo(f"Work on: {', '.join(weak)}" if weak else "Nothing rated below 3: well done.")
-        click.echo(f"History: {mock.history_path(ws.root)} ({len(results)} answer{'s' if len(results) != 1 else ''} added);"
-                   " the next mock asks your weakest questions first.")
+    click.echo(f"Work on: {', '.join(weak)}" if weak else "Nothing rated below 3: well done.")
+    click.echo(f"History: {mock.history_path(ws.root)} ({plural(len(results), 'answer')} added);"
+               " the next mock asks your weakest questions first.")
 
 
 def _ask_rating(stdin) -> int | None:
@@ -238,6 +236,7 @@ def brief_command(folder: str, company_id: str, limit: int | None, output: str |
     from .brief import FITS_TWO_PAGES, brief_html, brief_markdown, questions_for
     from .build import write_text_atomically
     from .mock import last_ratings, read_history
+    from .problems import plural
     from .workspace import find_company, load_workspace
 
     ws, _ = load_workspace(folder)
@@ -246,7 +245,7 @@ def brief_command(folder: str, company_id: str, limit: int | None, output: str |
     text = brief_html(ws, company, questions) if fmt == "html" else brief_markdown(ws, company, questions)
     out = Path(output) if output else ws.root / "build" / f"brief-{company_id}.{fmt}"
     write_text_atomically(out, text)
-    click.echo(f"Wrote {out} ({len(questions)} answer{'s' if len(questions) != 1 else ''})")
+    click.echo(f"Wrote {out} ({plural(len(questions), 'answer')})")
     if limit is None and len(questions) > FITS_TWO_PAGES:
         click.echo(f"About {FITS_TWO_PAGES} answers fit on two printed pages; for a shorter brief, "
                    f"--questions {FITS_TWO_PAGES} keeps the tailored ones and those you rated weakest in mocks.")
@@ -258,13 +257,11 @@ def banks_command() -> None:
 
     Include one in a workspace with  banks: [NAME]  in deck.yaml.
     """
-    from .validate import Reader, read_bank
-    from .yamltree import parse
-    from .workspace import builtin_banks
+    from .validate import Reader
+    from .workspace import builtin_banks, read_builtin_bank
 
     for name, entry in sorted(builtin_banks().items()):
-        tree, _ = parse(entry.read_text(encoding="utf-8"), name)
-        bank = read_bank(Reader(), tree, name, builtin=True)
+        bank = read_builtin_bank(Reader(), name, entry)
         click.echo(f"{name:<20} {len(bank.questions):>3} questions  {bank.title}")
 
 

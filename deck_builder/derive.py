@@ -13,7 +13,6 @@ from pathlib import Path
 
 from . import render
 from .model import Answer, Company, Question, Workspace
-from .problems import Location
 
 GENERIC = {"company": "our company", "role": "this role"}
 KIND_NAMES = {
@@ -41,7 +40,6 @@ class NoteSpec:
     fields: tuple[str, ...]
     tags: tuple[str, ...]
     media: tuple[tuple[str, Path], ...] = ()  # (name in Anki's media folder, file)
-    loc: Location = Location("")
     points: tuple[tuple[int, str], ...] = ()  # key-point notes: (cloze number, point) as numbered
 
 
@@ -128,7 +126,6 @@ def derive_notes(ws: Workspace, point_numbers: dict[str, list[tuple[int, str]]] 
                 "",
             ),
             ("deck-builder", "kind::story"),
-            loc=story.loc,
         ))
     for company in ws.companies.values():
         notes.extend(_company_notes(ws, company, root, numbering))
@@ -156,7 +153,6 @@ def _answer_note(ws: Workspace, question: Question, answer: Answer | None, point
             "",
         ),
         tags,
-        loc=points[0].loc if points else question.loc,
     )
 
 
@@ -185,7 +181,7 @@ def _points_note(question: Question, points, company: Company | None, root: str,
     text = f'<div class="db-prompt">{render.inline(question.ask, values)}</div>' + render.point_clozes(points, numbers, values)
     return NoteSpec(
         guid, "points", label, "cloze", deck,
-        (text, "", context, ""), tags, loc=points[0].loc,
+        (text, "", context, ""), tags,
         points=tuple(zip(numbers, (str(p) for p in points))),
     )
 
@@ -214,19 +210,19 @@ def _company_notes(ws: Workspace, company: Company, root: str, numbering) -> lis
             notes.append(NoteSpec(
                 note_guid("cloze", cid, fact.id), "cloze", f"{cid}/fact/{fact.id}", "cloze", deck,
                 (render.cloze(fact.cloze, values), source, context, ""),
-                base_tags + ("kind::fact",), loc=fact.loc,
+                base_tags + ("kind::fact",),
             ))
         else:
             notes.append(NoteSpec(
                 note_guid("fact", cid, fact.id), "fact", f"{cid}/fact/{fact.id}", "basic", deck,
                 (render.inline(fact.q, values), render.block(fact.a, values), source, context, ""),
-                base_tags + ("kind::fact",), loc=fact.loc,
+                base_tags + ("kind::fact",),
             ))
     for product in company.products:
         notes.append(NoteSpec(
             note_guid("product", cid, product.id), "product", f"{cid}/product/{product.id}", "basic", deck,
             (f"What is {render.plain(product.name, values)}?", render.block(product.about, values), "", context, ""),
-            base_tags + ("kind::product",), loc=product.loc,
+            base_tags + ("kind::product",),
         ))
     for person in company.people:
         media = ()
@@ -246,7 +242,7 @@ def _company_notes(ws: Workspace, company: Company, root: str, numbering) -> lis
                 context,
                 "",
             ),
-            base_tags + ("kind::person",), media=media, loc=person.loc,
+            base_tags + ("kind::person",), media=media,
         ))
     if company.questions_to_ask:
         notes.append(NoteSpec(
@@ -256,6 +252,6 @@ def _company_notes(ws: Workspace, company: Company, root: str, numbering) -> lis
                 render.ordered_list(company.questions_to_ask, values, "db-asks"),
                 "", context, "",
             ),
-            base_tags + ("kind::questions-to-ask",), loc=company.questions_to_ask[0].loc,
+            base_tags + ("kind::questions-to-ask",),
         ))
     return notes

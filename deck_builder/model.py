@@ -50,7 +50,6 @@ class Bank:
     name: str
     title: str
     questions: tuple[Question, ...]
-    builtin: bool
 
 
 @dataclass(frozen=True)

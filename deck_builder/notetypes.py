@@ -20,6 +20,11 @@ from .textrules import cloze_numbers
 FRONT_BACK, CLOZE = 0, 1
 
 
+def stable_id(text: str) -> int:
+    """An Anki id derived from TEXT: the same on every build and machine, in [2**30, 2**31)."""
+    return (1 << 30) + int.from_bytes(hashlib.sha256(text.encode()).digest()[:4], "big") % (1 << 30)
+
+
 @dataclass(frozen=True)
 class Template:
     name: str
@@ -38,8 +43,7 @@ class NoteType:
     def id(self) -> int:
         """Stable across builds and machines; changes only with the field or template list."""
         schema = "\x1f".join([self.name, *self.fields, "|", *(t.name for t in self.templates), str(self.kind)])
-        digest = hashlib.sha256(schema.encode()).digest()
-        return (1 << 30) + int.from_bytes(digest[:4], "big") % (1 << 30)
+        return stable_id(schema)
 
 
 def card_ordinals(nt: NoteType, fields) -> list[int]:

@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import hashlib
 import itertools
+import json
 import os
 import shutil
 import sqlite3
 import tempfile
 import zipfile
-import json
 from pathlib import Path
 
-from .notetypes import NoteType, card_ordinals
+from .atomic import replacing
+from .notetypes import NoteType, card_ordinals, stable_id
 from .plan import Plan
 from .problems import UserError
-
-
-def deck_id(name: str) -> int:
-    """Stable per deck name (Anki matches decks by name; the id only has to be consistent)."""
-    return (1 << 30) + int.from_bytes(hashlib.sha256(name.encode()).digest()[:4], "big") % (1 << 30)
 
 
 def write_package(plan: Plan, types: dict[str, NoteType], css: str, out: Path) -> None:
@@ -28,26 +23,22 @@ def write_package(plan: Plan, types: dict[str, NoteType], css: str, out: Path) -
     for planned in plan.notes:
         for name, path in planned.media:
             media[name] = path
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     work = Path(tempfile.mkdtemp(prefix="deck-builder-"))
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         _remove_stale_temporaries(out)
         _write_collection(plan, types, css, work / "collection.anki2")
-        _zip(work / "collection.anki2", media, tmp)
-        os.replace(tmp, out)
+        with replacing(out) as tmp:
+            _zip(work / "collection.anki2", media, tmp)
     except OSError as exc:
         raise UserError(f"cannot write {out}: {exc.strerror or exc}; the previous package (if any) is unchanged") from None
     finally:
         shutil.rmtree(work, ignore_errors=True)
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
 
 
 def _remove_stale_temporaries(out: Path) -> None:
-    """Temporary files of earlier builds that were killed outright (SIGKILL, power loss)."""
+    """Temporary files of earlier builds that were killed outright (SIGKILL, power loss):
+    atomic.replacing's .NAME.PID.tmp files whose process is gone."""
     for stale in out.parent.glob(f".{out.name}.*.tmp"):
         pid = stale.name[len(out.name) + 2 : -len(".tmp")]
         if not pid.isdigit() or int(pid) == os.getpid():
@@ -81,7 +72,7 @@ def _write_collection(plan: Plan, types: dict[str, NoteType], css: str, db: Path
     for planned in plan.notes:
         did = deck_ids.get(planned.deck)
         if did is None:
-            did = deck_ids[planned.deck] = deck_id(planned.deck)
+            did = deck_ids[planned.deck] = stable_id(planned.deck)  # Anki matches decks by name
             types_in_deck[did] = {}
         types_in_deck[did][planned.note_type] = None
         nt = types[planned.note_type]

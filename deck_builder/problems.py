@@ -48,12 +48,16 @@ def sort_problems(problems: Iterable[Problem]) -> list[Problem]:
     return sorted(problems, key=lambda p: (p.location.file, p.location.line, p.location.col, p.message))
 
 
+def plural(count: int, one: str, many: str | None = None) -> str:
+    """ "1 note", "2 notes", "3 people" """
+    return f"{count} {one if count == 1 else (many or one + 's')}"
+
+
 def count_summary(problems: Iterable[Problem]) -> str:
     """ "2 errors, 1 warning" """
     problems = list(problems)
     errors = sum(p.is_error for p in problems)
-    warnings = len(problems) - errors
-    return f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}"
+    return f"{plural(errors, 'error')}, {plural(len(problems) - errors, 'warning')}"
 
 
 class ProblemsError(click.ClickException):

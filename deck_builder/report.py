@@ -8,6 +8,7 @@ import html
 import re
 
 from .textrules import CLOZE_MARKUP
+from .problems import plural
 from .plan import REMOVED_SEARCH, REMOVED_TAG, TOMBSTONE_DAYS, Change
 
 LIST_LIMIT = 12
@@ -33,8 +34,9 @@ def coverage(ws: Workspace) -> list[str]:
     lines.append(story_line)
     for c in ws.companies.values():
         parts = [
-            _n(len(c.facts), "fact"), _n(len(c.products), "product"), _n(len(c.people), "person", "people"),
-            _n(len(c.tailoring), "tailored answer"), _n(len(c.questions_to_ask), "question to ask", "questions to ask"),
+            plural(len(c.facts), "fact"), plural(len(c.products), "product"),
+            plural(len(c.people), "person", "people"), plural(len(c.tailoring), "tailored answer"),
+            plural(len(c.questions_to_ask), "question to ask", "questions to ask"),
         ]
         lines.append(f"  {c.id:<10} {', '.join(parts)}")
     if not ws.companies:
@@ -44,13 +46,9 @@ def coverage(ws: Workspace) -> list[str]:
     last = last_ratings(read_history(ws.root))
     if last:
         weak = [f"{q} ({r})" for q, r in last.items() if r <= 2 and q in ws.questions]
-        line = f"  mock       {_n(len(last), 'question')} practised"
+        line = f"  mock       {plural(len(last), 'question')} practised"
         lines.append(line + (f"; weakest last time: {', '.join(weak)}" if weak else "; none rated below 3"))
     return lines
-
-
-def _n(count: int, one: str, many: str | None = None) -> str:
-    return f"{count} {one if count == 1 else (many or one + 's')}"
 
 
 def build_summary(result: BuildResult) -> list[str]:
@@ -58,7 +56,7 @@ def build_summary(result: BuildResult) -> list[str]:
     plan = result.plan
     total_notes = sum(n for n, _ in result.counts.values())
     total_cards = sum(c for _, c in result.counts.values())
-    lines = [f"Built {result.output} ({_n(total_notes, 'note')}, {_n(total_cards, 'card')})", ""]
+    lines = [f"Built {result.output} ({plural(total_notes, 'note')}, {plural(total_cards, 'card')})", ""]
     lines.append(f"  {'kind':<18}{'notes':>6}{'cards':>7}")
     for kind, (notes, cards) in result.counts.items():
         lines.append(f"  {kind:<18}{notes:>6}{cards:>7}")
@@ -88,7 +86,7 @@ def build_summary(result: BuildResult) -> list[str]:
     if plan.emptied_cards:
         lines += [
             "",
-            f"{_n(plan.emptied_cards, 'key-point card')} lost {'its point' if plan.emptied_cards == 1 else 'their points'}"
+            f"{plural(plan.emptied_cards, 'key-point card')} lost {'its point' if plan.emptied_cards == 1 else 'their points'}"
             " (you deleted the point). After importing, run Tools > Empty Cards in Anki to delete",
             f"{'it' if plan.emptied_cards == 1 else 'them'}.",
         ]
@@ -131,7 +129,7 @@ def diff_report(plan) -> list[str]:
         lines.append(f"~ note type {name}: card templates or style changed (updated in place on import)")
     changed = len(plan.added) + len(plan.changed) + len(plan.removed)
     if changed or plan.note_types_changed:
-        lines.append(f"\nThe next build would change {_n(changed, 'note')} ({len(plan.added)} added, "
+        lines.append(f"\nThe next build would change {plural(changed, 'note')} ({len(plan.added)} added, "
                      f"{len(plan.changed)} changed, {len(plan.removed)} removed); {plan.unchanged} unchanged.")
     else:
         lines.append(f"Nothing would change: all {plan.unchanged} notes are as last built.")

@@ -18,6 +18,7 @@ import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from .atomic import replacing
 from .problems import Location, Problem
 
 STATE_DIR = ".deck-builder"
@@ -93,7 +94,7 @@ def load_state(root: Path, shown: str, readonly: bool = False) -> tuple[BuildSta
 
 
 def save_state(root: Path, state: BuildState) -> None:
-    """Write the state atomically (temporary file, then rename)."""
+    """Write the state atomically."""
     path = state_path(root)
     path.parent.mkdir(parents=True, exist_ok=True)
     data = {
@@ -104,10 +105,5 @@ def save_state(root: Path, state: BuildState) -> None:
         "note_types": {n: asdict(r) for n, r in sorted(state.note_types.items())},
         "notes": {g: dict(vars(r)) for g, r in state.notes.items()},  # flat records: vars() is asdict() without the deep copy
     }
-    tmp = path.with_name(f".{STATE_FILE}.{os.getpid()}.tmp")
-    try:
+    with replacing(path) as tmp:
         tmp.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()

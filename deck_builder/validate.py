@@ -153,8 +153,7 @@ class Reader:
 
     def ident(self, node: Node | None, what: str) -> Text | None:
         t = self.text(node, what, required=True)
-        if t is not None and not ID_RE.match(t):
-            self.error(t.loc, f"{what}: '{t}' is not a valid id; use lowercase letters, digits and hyphens, like '{slug(t)}'")
+        if t is not None and not self.key_ident(t, t.loc, f"{what}:"):
             return None
         return t
 
@@ -182,17 +181,25 @@ def _offset_loc(node: Scalar, offset: int) -> Location:
     return Location(node.loc.file, node.loc.line, node.loc.col + offset)
 
 
+def _item_id(r: Reader, fields: dict, name: Text | None) -> str | None:
+    """An item's own 'id:', or one made from its name."""
+    if "id" in fields:
+        return r.ident(fields["id"], "id")
+    return slug(name) if name else None
+
+
 class _Ids:
     """Ids within one namespace; a second item with the same id is reported with both places."""
 
     def __init__(self, reader: Reader, one: str, many: str):
         self.reader, self.one, self.many, self.seen = reader, one, many, {}
 
-    def claim(self, ident: str, loc: Location, derived_from: str | None = None) -> bool:
+    def claim(self, ident: str, loc: Location, derived: bool = False) -> bool:
+        """DERIVED: the id was made from the item's text, not written by the user."""
         if ident in self.seen:
             first = self.seen[ident]
             where = f"{first.file}:{first.line}" if first.file != loc.file else f"line {first.line}"
-            if derived_from:
+            if derived:
                 msg = (f"two {self.many} would share the id '{ident}' (the other is at {where}); "
                        f"give one of them its own 'id:'")
             else:
@@ -221,6 +228,7 @@ def read_settings(r: Reader, node: Node | None, available_banks) -> Settings:
             else:
                 kwargs["deck"] = str(deck).strip()
     if "banks" in f:
+        before = len(r.problems)
         banks = []
         for name in r.text_list(f["banks"], "banks"):
             if name not in available_banks:
@@ -231,6 +239,8 @@ def read_settings(r: Reader, node: Node | None, available_banks) -> Settings:
             else:
                 banks.append(str(name))
         kwargs["banks"] = tuple(banks)
+        if len(r.problems) > before:
+            r.declared_questions = None  # a bank not read: references to its questions cannot be checked
     if "tts" in f:
         tts = r.text(f["tts"], "tts")
         if tts is not None:
@@ -253,7 +263,7 @@ def read_settings(r: Reader, node: Node | None, available_banks) -> Settings:
     return Settings(**kwargs)
 
 
-def read_bank(r: Reader, node: Node, name: str, builtin: bool) -> Bank | None:
+def read_bank(r: Reader, node: Node, name: str) -> Bank | None:
     """A question bank file -> Bank."""
     f = r.record(node, "question bank", ("bank", "questions"), ())
     if f is None:
@@ -277,7 +287,7 @@ def read_bank(r: Reader, node: Node, name: str, builtin: bool) -> Bank | None:
         if qid is None or ask is None or not ids.claim(qid, item.loc):
             continue
         questions.append(Question(str(qid), ask, name, category, why, item.loc))
-    return Bank(name, str(title or name), tuple(questions), builtin)
+    return Bank(name, str(title or name), tuple(questions))
 
 
 def read_answers(r: Reader, node: Node, questions: dict[str, Question], stories: dict) -> dict[str, Answer]:
@@ -342,7 +352,7 @@ def read_company(r: Reader, node: Node, cid: str, root: Path, questions: dict[st
     for item in r.items(f.get("facts"), "facts"):
         fact = _read_fact(r, item)
         explicit = isinstance(item, Map) and "id" in item.entries
-        if fact is not None and fact_ids.claim(fact.id, item.loc, derived_from=None if explicit else "text"):
+        if fact is not None and fact_ids.claim(fact.id, item.loc, derived=not explicit):
             facts.append(fact)
 
     products, product_ids = [], _Ids(r, "product", "products")
@@ -352,8 +362,8 @@ def read_company(r: Reader, node: Node, cid: str, root: Path, questions: dict[st
             continue
         pname = r.text(p.get("name"), "name", required=True)
         about = r.text(p.get("about"), "about", required=True)
-        pid = r.ident(p["id"], "id") if "id" in p else (slug(pname) if pname else None)
-        if pname and about and pid and product_ids.claim(pid, item.loc, derived_from=None if "id" in p else "name"):
+        pid = _item_id(r, p, pname)
+        if pname and about and pid and product_ids.claim(pid, item.loc, derived="id" not in p):
             products.append(Product(str(pid), pname, about, item.loc))
 
     people, person_ids = [], _Ids(r, "person", "people")
@@ -365,8 +375,8 @@ def read_company(r: Reader, node: Node, cid: str, root: Path, questions: dict[st
         prole = r.text(p.get("role"), "role", required=True)
         notes = r.text(p.get("notes"), "notes")
         photo = _read_photo(r, p.get("photo"), root)
-        pid = r.ident(p["id"], "id") if "id" in p else (slug(pname) if pname else None)
-        if pname and prole and pid and person_ids.claim(pid, item.loc, derived_from=None if "id" in p else "name"):
+        pid = _item_id(r, p, pname)
+        if pname and prole and pid and person_ids.claim(pid, item.loc, derived="id" not in p):
             people.append(Person(str(pid), pname, prole, notes, photo, item.loc))
 
     tailoring = {}

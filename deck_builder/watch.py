@@ -13,6 +13,7 @@ from .validate import PHOTO_TYPES
 # Editors save through temporary files: vim writes 4913 and .swp/.swx, emacs .#name and
 # name~, JetBrains ___jb_tmp___, many others *.tmp. None of them is a source.
 _TEMP_SUFFIXES = (".swp", ".swx", ".swo", "~", ".tmp", ".bak", "___jb_tmp___", "___jb_old___")
+QUIET_MS = 200  # a burst of saves ends after this long without a change
 
 
 def is_source(path: Path, root: Path, output: Path | None) -> bool:
@@ -33,7 +34,7 @@ def is_source(path: Path, root: Path, output: Path | None) -> bool:
     return name.endswith((".yaml", ".yml")) or parts[0] == "media" or name.lower().endswith(PHOTO_TYPES)
 
 
-def watch_workspace(folder: str, output: str | None, echo: Callable[[str, bool], None], step_ms: int = 200) -> None:
+def watch_workspace(folder: str, output: str | None, echo: Callable[[str, bool], None]) -> None:
     """Build now, then after every burst of saves; returns on Ctrl-C (KeyboardInterrupt)."""
     from watchfiles import watch
 
@@ -73,9 +74,9 @@ def watch_workspace(folder: str, output: str | None, echo: Callable[[str, bool],
     rebuild("built")
     watch_filter = lambda _change, path: is_source(Path(path), root, out_path)  # noqa: E731
     watching = False
-    # One build per burst of saves: watchfiles waits until nothing changed for step_ms. Its
+    # One build per burst of saves: watchfiles waits until nothing changed for QUIET_MS. Its
     # first (empty) yield on timeout says the watcher is running: only then say "Watching".
-    for changes in watch(root, watch_filter=watch_filter, step=step_ms, debounce=3000, raise_interrupt=True,
+    for changes in watch(root, watch_filter=watch_filter, step=QUIET_MS, debounce=3000, raise_interrupt=True,
                          rust_timeout=300, yield_on_timeout=True):
         if not watching:
             watching = True

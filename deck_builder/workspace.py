@@ -11,8 +11,6 @@ from .problems import Location, Problem, ProblemsError, UserError
 from .validate import Reader, read_answers, read_bank, read_company, read_settings, read_stories
 from .yamltree import Map, load_file, parse
 
-LAYOUT = ("deck.yaml", "answers.yaml", "stories.yaml", "questions/", "companies/", "media/")
-
 
 def builtin_banks() -> dict[str, object]:
     """Names of the built-in banks -> their files (package data, so plain installs have them)."""
@@ -22,6 +20,13 @@ def builtin_banks() -> dict[str, object]:
         for entry in folder.iterdir()
         if entry.name.endswith(".yaml")
     }
+
+
+def read_builtin_bank(r: Reader, name: str, entry) -> Bank | None:
+    """A built-in bank (ENTRY: its file in the package); any problem goes to R."""
+    tree, problems = parse(entry.read_text(encoding="utf-8"), f"<built-in bank {name}>")
+    r.problems.extend(problems)
+    return read_bank(r, tree, name) if tree is not None else None
 
 
 def shown_path(shown_root: str, rel: str) -> str:
@@ -81,22 +86,16 @@ def load_workspace(folder: str | os.PathLike) -> tuple[Workspace, list[Problem]]
     available = builtin_banks()
     deck_tree = read("deck.yaml", "declared_questions")
     settings = read_settings(r, deck_tree, available)
-    if any(p.message.startswith("banks:") for p in r.problems):
-        r.declared_questions = None  # a misspelt bank: its questions cannot be checked
 
     banks: list[Bank] = []
     for name in settings.banks:
-        entry = available[name]
-        tree, problems = parse(entry.read_text(encoding="utf-8"), f"<built-in bank {name}>")
-        r.problems.extend(problems)
-        if tree is not None:
-            bank = read_bank(r, tree, name, builtin=True)
-            if bank:
-                banks.append(bank)
+        bank = read_builtin_bank(r, name, available[name])
+        if bank:
+            banks.append(bank)
     for rel in folder_files("questions"):
         tree = read(rel, "declared_questions")
         if tree is not None:
-            bank = read_bank(r, tree, Path(rel).stem, builtin=False)
+            bank = read_bank(r, tree, Path(rel).stem)
             if bank:
                 banks.append(bank)
 

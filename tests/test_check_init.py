@@ -219,6 +219,11 @@ def expected_coverage(ws: Path) -> tuple[list[str], int]:
     return lines, notes
 
 
+def clean_check_stdout(lines: list[str], notes: int) -> str:
+    """What check prints for a workspace without problems: coverage, then the count."""
+    return "\n".join(lines) + f"\n\nNo errors, 0 warnings; the deck would have {notes} notes.\n"
+
+
 def test_check_example_reports_coverage(example, cli):
     result = cli("check", example)
     assert result.exit_code == 0, result.output
@@ -226,7 +231,7 @@ def test_check_example_reports_coverage(example, cli):
     lines, notes = expected_coverage(example)
     # first-review is the example's deliberately unanswered question.
     assert any(line.endswith(": first-review") for line in lines)
-    assert result.stdout == "\n".join(lines) + f"\n\nNo errors, 0 warnings; the deck would have {notes} notes.\n"
+    assert result.stdout == clean_check_stdout(lines, notes)
 
 
 def test_check_example_company_line_counts_its_facts(example, cli):
@@ -243,7 +248,7 @@ def test_check_lists_unused_stories(example, cli):
     assert result.exit_code == 0, result.output
     lines, notes = expected_coverage(example)
     assert "  stories    7, unused: night-shift" in lines
-    assert result.stdout == "\n".join(lines) + f"\n\nNo errors, 0 warnings; the deck would have {notes} notes.\n"
+    assert result.stdout == clean_check_stdout(lines, notes)
 
 
 def test_check_answering_a_question_removes_it_from_the_gaps(example, cli):
@@ -253,7 +258,7 @@ def test_check_answering_a_question_removes_it_from_the_gaps(example, cli):
     assert result.exit_code == 0, result.output
     lines, notes = expected_coverage(example)
     assert "no talking points yet" not in result.stdout
-    assert result.stdout == "\n".join(lines) + f"\n\nNo errors, 0 warnings; the deck would have {notes} notes.\n"
+    assert result.stdout == clean_check_stdout(lines, notes)
 
 
 def test_check_defaults_to_the_current_folder(example, cli, monkeypatch):

@@ -62,6 +62,13 @@ def assert_clean_failure(result) -> None:
     assert result.stdout == ""
 
 
+def failing_check(cli, ws: Path) -> list[str]:
+    """`check WS`, which must fail cleanly -> its problem lines."""
+    result = cli("check", ws)
+    assert_clean_failure(result)
+    return problem_lines(result.stderr)
+
+
 @pytest.mark.parametrize("case", CASES)
 def test_corpus_case_reports_its_defect_exactly(tmp_path, cli, case):
     ws = corpus_workspace(case, tmp_path / "ws")
@@ -114,9 +121,7 @@ def test_symlink_in_media_pointing_outside_is_refused(workspace, cli, tmp_path):
     ws = workspace(person_with_photo("media/jo-doe.png"))
     (ws / "media").mkdir()
     os.symlink(secret, ws / "media" / "jo-doe.png")
-    result = cli("check", ws)
-    assert_clean_failure(result)
-    [line] = problem_lines(result.stderr)
+    [line] = failing_check(cli, ws)
     assert line.startswith(f"{ws}/companies/acme.yaml:5:12: error: photo: 'media/jo-doe.png' is a link to a file outside the workspace")
 
 
@@ -126,9 +131,7 @@ def test_symlinked_media_folder_pointing_outside_is_refused(workspace, cli, tmp_
     (pictures / "jo-doe.png").write_bytes(b"\x89PNG\r\n\x1a\n")
     ws = workspace(person_with_photo("media/jo-doe.png"))
     os.symlink(pictures, ws / "media")
-    result = cli("check", ws)
-    assert_clean_failure(result)
-    [line] = problem_lines(result.stderr)
+    [line] = failing_check(cli, ws)
     assert line.startswith(f"{ws}/companies/acme.yaml:5:12: error: photo: 'media/jo-doe.png' is a link to a file outside the workspace")
 
 
@@ -138,9 +141,7 @@ def test_symlink_message_says_the_file_is_a_link(workspace, cli, tmp_path):
     ws = workspace(person_with_photo("media/jo-doe.png"))
     (ws / "media").mkdir()
     os.symlink(secret, ws / "media" / "jo-doe.png")
-    result = cli("check", ws)
-    assert_clean_failure(result)
-    [line] = problem_lines(result.stderr)
+    [line] = failing_check(cli, ws)
     assert line.startswith(f"{ws}/companies/acme.yaml:5:12: error: photo: 'media/jo-doe.png' ")
     assert "link" in line
     assert "refer to it as media/jo-doe.png" not in line
@@ -148,18 +149,14 @@ def test_symlink_message_says_the_file_is_a_link(workspace, cli, tmp_path):
 
 def test_unclosed_quote_is_a_yaml_error(workspace, cli):
     ws = workspace({"answers.yaml": 'career-goals:\n  points:\n    - "Lead a team\n'})
-    result = cli("check", ws)
-    assert_clean_failure(result)
-    [line] = problem_lines(result.stderr)
+    [line] = failing_check(cli, ws)
     assert line.startswith(f"{ws}/answers.yaml:")
     assert "invalid YAML" in line and "a quote that is never closed?" in line and ":3:7:" in line
 
 
 def test_unclosed_quote_points_at_the_opening_quote(workspace, cli):
     ws = workspace({"answers.yaml": 'career-goals:\n  points:\n    - "Lead a team\n    - Grow people\n  notes: x\n'})
-    result = cli("check", ws)
-    assert_clean_failure(result)
-    [line] = problem_lines(result.stderr)
+    [line] = failing_check(cli, ws)
     assert line.startswith(f"{ws}/answers.yaml:3:7: error: invalid YAML: ")
     assert "never closed" in line
 
@@ -170,9 +167,7 @@ def test_unclosed_quote_points_at_the_opening_quote(workspace, cli):
 ])
 def test_unquoted_text_starting_with_brace_says_to_quote_it(workspace, cli, text):
     ws = workspace({"answers.yaml": "career-goals:\n  points:\n" + text})
-    result = cli("check", ws)
-    assert_clean_failure(result)
-    [line] = problem_lines(result.stderr)
+    [line] = failing_check(cli, ws)
     assert line.startswith(f"{ws}/answers.yaml:3:")
     assert "quote" in line
     assert "indentation" not in line
@@ -180,17 +175,14 @@ def test_unquoted_text_starting_with_brace_says_to_quote_it(workspace, cli, text
 
 def test_python_tag_on_a_required_value_is_refused(workspace, cli):
     ws = workspace({"answers.yaml": "career-goals:\n  points:\n    - !!python/object/apply:os.system [echo hacked]\n"})
-    result = cli("check", ws)
-    assert_clean_failure(result)
+    problems = failing_check(cli, ws)
     assert (f"{ws}/answers.yaml:3:7: error: YAML tag !!python/object/apply:os.system is not allowed; "
-            "deck-builder files hold only text, lists and mappings") in problem_lines(result.stderr)
+            "deck-builder files hold only text, lists and mappings") in problems
 
 
 def test_refused_tag_is_reported_once(workspace, cli):
     ws = workspace({"answers.yaml": "career-goals:\n  points:\n    - !!python/object/apply:os.system [echo hacked]\n"})
-    result = cli("check", ws)
-    assert_clean_failure(result)
-    assert problem_lines(result.stderr) == [
+    assert failing_check(cli, ws) == [
         f"{ws}/answers.yaml:3:7: error: YAML tag !!python/object/apply:os.system is not allowed; "
         "deck-builder files hold only text, lists and mappings"
     ]
@@ -201,18 +193,14 @@ ALIASED = "career-goals:\n  points: &p\n    - Lead a team.\ncareer-prepared:\n  
 
 def test_yaml_alias_is_refused(workspace, cli):
     ws = workspace({"answers.yaml": ALIASED})
-    result = cli("check", ws)
-    assert_clean_failure(result)
-    lines = problem_lines(result.stderr)
+    lines = failing_check(cli, ws)
     assert any(line.startswith(f"{ws}/answers.yaml:") and line.endswith(
         "error: anchors and aliases (&name, *name, <<) are not supported; write the value out") for line in lines)
 
 
 def test_yaml_alias_is_reported_once_where_it_is_used(workspace, cli):
     ws = workspace({"answers.yaml": ALIASED})
-    result = cli("check", ws)
-    assert_clean_failure(result)
-    assert problem_lines(result.stderr) == [
+    assert failing_check(cli, ws) == [
         f"{ws}/answers.yaml:5:11: error: anchors and aliases (&name, *name, <<) are not supported; write the value out"
     ]
 
@@ -222,9 +210,7 @@ def test_question_id_clashing_with_builtin_bank_is_reported(workspace, cli):
         "answers.yaml": ANSWER,
         "questions/mine.yaml": "bank: Mine\nquestions:\n  - id: career-goals\n    ask: Where do you see yourself?\n",
     })
-    result = cli("check", ws)
-    assert_clean_failure(result)
-    [line] = problem_lines(result.stderr)
+    [line] = failing_check(cli, ws)
     assert line.startswith(f"{ws}/questions/mine.yaml:3:5: error: question id 'career-goals' "
                            "is already used by the built-in bank 'second-interview'")
     assert line.endswith("ids must be unique across all banks you include")
@@ -243,18 +229,14 @@ def test_question_id_clash_with_builtin_bank_names_no_pseudo_file(workspace, cli
 
 def test_non_utf8_column_counts_characters(workspace, cli):
     ws = workspace({"answers.yaml": "career-goals:\n  points:\n    - café ".encode() + b"\xff\n"})
-    result = cli("check", ws)
-    assert_clean_failure(result)
-    assert problem_lines(result.stderr) == [
+    assert failing_check(cli, ws) == [
         f"{ws}/answers.yaml:3:12: error: this file is not UTF-8 text (byte 0xff); save it with UTF-8 encoding"
     ]
 
 
 def test_non_utf8_after_byte_order_mark(workspace, cli):
     ws = workspace({"answers.yaml": b"\xef\xbb\xbfcareer-goals:\n  points: [x\xff]\n"})
-    result = cli("check", ws)
-    assert_clean_failure(result)
-    assert problem_lines(result.stderr) == [
+    assert failing_check(cli, ws) == [
         f"{ws}/answers.yaml:2:13: error: this file is not UTF-8 text (byte 0xff); save it with UTF-8 encoding"
     ]
 
@@ -265,9 +247,7 @@ def test_non_utf8_after_byte_order_mark(workspace, cli):
 ])
 def test_placeholder_in_multiline_text_is_located_on_a_real_place(workspace, cli, notes):
     ws = workspace({"answers.yaml": "career-goals:\n  points: [x]\n" + notes})
-    result = cli("check", ws)
-    assert_clean_failure(result)
-    [line] = problem_lines(result.stderr)
+    [line] = failing_check(cli, ws)
     message = ("error: notes: unknown placeholder {compnay} "
                "(did you mean {company}? the placeholders are {company} and {role})")
     assert line in (f"{ws}/answers.yaml:4:10: {message}", f"{ws}/answers.yaml:3:10: {message}")
@@ -275,9 +255,7 @@ def test_placeholder_in_multiline_text_is_located_on_a_real_place(workspace, cli
 
 def test_placeholder_column_after_escaped_single_quote(workspace, cli):
     ws = workspace({"answers.yaml": "career-goals:\n  points:\n    - 'it''s {compnay}'\n"})
-    result = cli("check", ws)
-    assert_clean_failure(result)
-    assert problem_lines(result.stderr) == [
+    assert failing_check(cli, ws) == [
         f"{ws}/answers.yaml:3:14: error: points item: unknown placeholder {{compnay}} "
         "(did you mean {company}? the placeholders are {company} and {role})"
     ]
@@ -318,9 +296,7 @@ def test_placeholder_in_a_name_gives_no_traceback(workspace, cli, body):
 ])
 def test_broken_file_does_not_cascade_into_false_reference_errors(workspace, cli, files, broken):
     ws = workspace(files)
-    result = cli("check", ws)
-    assert_clean_failure(result)
-    lines = problem_lines(result.stderr)
+    lines = failing_check(cli, ws)
     assert [line for line in lines if not line.startswith(f"{ws}/{broken}:")] == []
 
 

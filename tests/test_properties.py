@@ -31,7 +31,7 @@ from hypothesis import note as _hypothesis_note
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from conftest import AnkiCollection
+from conftest import AnkiCollection, write_files
 from deck_builder.build import build_deck
 from deck_builder.cli import main
 from deck_builder.problems import ProblemsError
@@ -218,15 +218,8 @@ def dump(data) -> str:
 
 
 def write(root: Path, files: dict[str, str | bytes]) -> Path:
-    root.mkdir(parents=True)
-    for rel, content in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
-    return root
+    """Generated files exactly as given: as bytes, which write_files does not dedent."""
+    return write_files(root, {rel: c.encode() if isinstance(c, str) else c for rel, c in files.items()})
 
 
 def as_yaml(ws: dict) -> dict[str, str]:
