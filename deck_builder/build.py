@@ -37,12 +37,16 @@ def default_output(ws: Workspace) -> Path:
     return ws.root / "build" / package_name(ws.settings.deck)
 
 
+def _state(ws: Workspace, readonly: bool):
+    """The workspace's build state and its warnings (a broken file is set aside unless READONLY)."""
+    return load_state(ws.root, shown_path(ws.shown_root, f"{STATE_DIR}/{STATE_FILE}"), readonly=readonly)
+
+
 def _plan(ws: Workspace, now: float | None, readonly: bool):
     """Workspace + its build state -> (note types, stylesheet, plan, state warnings)."""
     types = note_types(ws.settings.tts, ws.settings.voices)
     css = stylesheet()
-    shown = shown_path(ws.shown_root, f"{STATE_DIR}/{STATE_FILE}")
-    state, warnings = load_state(ws.root, shown, readonly=readonly)
+    state, warnings = _state(ws, readonly)
     plan = plan_build(derive_notes(ws, point_numbering(state)), types, css, state,
                       time.time() if now is None else now)
     return types, css, plan, warnings
@@ -72,7 +76,8 @@ def write_preview(folder: str, output: str | Path | None = None) -> tuple[Path, 
     ws, _ = load_workspace(folder)
     types = note_types(ws.settings.tts, ws.settings.voices)
     out = Path(output) if output is not None else ws.root / "build" / "preview.html"
-    page, cards = preview_page(ws.settings.deck, derive_notes(ws), types, stylesheet())
+    state, _ = _state(ws, readonly=True)  # key points keep the cloze numbers the last build gave them
+    page, cards = preview_page(ws.settings.deck, derive_notes(ws, point_numbering(state)), types, stylesheet())
     write_text_atomically(out, page)
     return out, cards
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
-from deck_builder.build import build_deck
+from deck_builder.build import build_deck, write_preview
 from deck_builder.derive import derive_notes
-from deck_builder.notetypes import note_types
+from deck_builder.notetypes import CLOZE, note_types
 from deck_builder.preview import card_sides
 from deck_builder.workspace import load_workspace
 
@@ -45,6 +45,33 @@ def test_preview_shows_every_card_as_anki_renders_it(example, anki):
             assert text_of(back) == text_of(card.answer()), (spec.label, name)
             compared += 1
     assert compared == anki.col.card_count()
+
+
+def test_preview_numbers_key_point_cards_as_the_build_does(example, anki):
+    """After a point is deleted the others keep their cloze numbers (and reviews); the preview
+    must show the cards the next build writes, not a fresh 1..n numbering."""
+    build_deck(str(example), example / "first.apkg")
+    answers = example / "answers.yaml"
+    first_point = '    - "12 years in parcel operations, from shift lead to regional operations manager."\n'
+    answers.write_text(answers.read_text(encoding="utf-8").replace(first_point, "", 1), encoding="utf-8")
+    page_file, _ = write_preview(str(example))
+    previewed: dict[str, list[str]] = {}
+    for heading in re.findall(r"<h3>(.*?)</h3>", page_file.read_text(encoding="utf-8")):
+        _, label, card = html.unescape(heading).split(" · ")
+        previewed.setdefault(label, []).append(card)
+    result = build_deck(str(example), example / "second.apkg")
+    anki.import_package(example / "second.apkg")
+    types = note_types()
+    renumbered = 0
+    for planned in result.plan.notes:
+        if planned.tombstone:
+            continue
+        nt = types[planned.note_type]
+        written = [f"{nt.templates[0].name} {c.ord + 1}" if nt.kind == CLOZE else nt.templates[c.ord].name
+                   for c in sorted(anki.note_by_guid(planned.guid).cards(), key=lambda c: c.ord)]
+        assert previewed[planned.label] == written, planned.label
+        renumbered += written[:1] == ["Cloze 2"]
+    assert renumbered  # the answer that lost its first point starts at cloze 2
 
 
 def test_preview_command_writes_one_self_contained_page(example, cli):
