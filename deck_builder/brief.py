@@ -53,9 +53,14 @@ h2 { font-size: 11.5pt; text-transform: uppercase; letter-spacing: .05em; color:
 ul, ol { margin: .2rem 0 .4rem; padding-left: 1.3rem; }
 li { margin: .1rem 0; }
 .cols { columns: 2 18rem; column-gap: 1.6rem; }
-.item { break-inside: avoid; margin: 0 0 .5rem; }
+/* An answer may continue in the next column or page (Chromium moves a whole multi-column
+   section to the next page when its first item does not fit), but never right after its
+   question or a label, and never inside a point or a story. */
+.item { margin: 0 0 .5rem; }
+.q, .label { break-after: avoid; }
+li, .story { break-inside: avoid; }
 .q { font-weight: 600; }
-.tailored { color: #4a5360; font-size: .85em; text-transform: uppercase; letter-spacing: .04em; }
+.label { color: #4a5360; font-size: .85em; text-transform: uppercase; letter-spacing: .04em; }
 .story { color: #333b45; font-size: .95em; }
 .person { display: flex; gap: .6rem; align-items: flex-start; break-inside: avoid; margin: 0 0 .5rem; }
 .person img { width: 3rem; height: 3rem; border-radius: 50%; flex: none; }
@@ -63,9 +68,11 @@ li { margin: .1rem 0; }
 .a { font-weight: 600; }
 @page { margin: 12mm; }
 @media print {
-  body { margin: 0; max-width: none; padding: 0; font-size: 9pt; }
+  body { margin: 0; max-width: none; padding: 0; font-size: 9pt; line-height: 1.25; }
   h1 { font-size: 14pt; }
-  h2 { margin-top: .6rem; }
+  h2 { margin-top: .5rem; }
+  .item { margin-bottom: .35rem; }
+  li { margin: 0; }
   a { color: inherit; text-decoration: none; }
 }
 """
@@ -122,10 +129,12 @@ def brief_html(ws: Workspace, company: Company, questions: list[Question] | None
             answer = ws.answers.get(q.id)
             parts = [f'<div class="item"><div class="q">{render.inline(q.ask, v)}</div>']
             if tailored:
-                parts.append(f'<div class="tailored">For {render.plain(company.name)}</div>'
+                parts.append(f'<div class="label">For {render.plain(company.name)}</div>'
                              + render.ordered_list(tailored, v, "tailored-points"))
             if answer:
-                parts.append(render.ordered_list(answer.points, v, "points"))
+                # numbered on from the tailored points: one answer, one count
+                label = '<div class="label">Your points</div>' if tailored else ""
+                parts.append(label + render.ordered_list(answer.points, v, "points", start=len(tailored) + 1))
                 for sid in answer.stories:
                     s = ws.stories[sid]
                     parts.append(f'<div class="story">Story: <strong>{render.inline(s.title, v)}</strong>: '
@@ -190,7 +199,9 @@ def brief_markdown(ws: Workspace, company: Company, questions: list[Question] | 
                 lines.append("")
             answer = ws.answers.get(q.id)
             if answer:
-                lines += [f"{i}. {_md(p, v)}" for i, p in enumerate(answer.points, 1)]
+                if tailored:  # a blank line: only a list numbered from 1 may follow text directly
+                    lines += ["Your points:", ""]
+                lines += [f"{i}. {_md(p, v)}" for i, p in enumerate(answer.points, len(tailored) + 1)]
                 for sid in answer.stories:
                     s = ws.stories[sid]
                     lines.append(f"\nStory: **{_md(s.title, v)}**: {_md(s.result, v)}")

@@ -153,7 +153,7 @@ def mock_command(folder: str, company_id: str | None, count: int, seconds: int, 
     questions = mock.choose_questions(ws, company, count, seed, history)
     if not questions:
         raise UserError("no question has talking points yet: add some to answers.yaml first")
-    stdin = click.get_text_stream("stdin")
+    stdin = sys.stdin  # click.testing.CliRunner swaps it for its input
     interactive = stdin.isatty() and sys.stdout.isatty()
     where = f" for {company.name}" if company else ""
     click.echo(f"Mock interview: {plural(len(questions), 'question')}{where}, "

@@ -112,10 +112,11 @@ def point_clozes(points, numbers, values: dict[str, str]) -> str:
     return f'<ol class="db-points">{items}</ol>'
 
 
-def ordered_list(items, values: dict[str, str], css_class: str) -> str:
-    """Points in the order the user would say them."""
+def ordered_list(items, values: dict[str, str], css_class: str, start: int = 1) -> str:
+    """Points in the order the user would say them (numbered from START)."""
     lis = "".join(f"<li>{inline(item, values)}</li>" for item in items)
-    return f'<ol class="{css_class}">{lis}</ol>'
+    first = f' start="{start}"' if start != 1 else ""
+    return f'<ol class="{css_class}"{first}>{lis}</ol>'
 
 
 def fill(text: str, values: dict[str, str]) -> str:

@@ -159,3 +159,16 @@ def test_a_long_brief_says_how_to_shorten_it_and_questions_keeps_the_most_useful
     assert norm(loaded.questions["failure"].ask) in text and norm(loaded.questions["teamwork"].ask) not in text
     for paper in ("A4", "Letter"):
         assert printed_pages(out, paper) <= 2, paper
+
+
+def test_tailored_and_general_points_are_one_numbered_answer_with_both_lists_labelled(example, cli):
+    cli("brief", example, "--company", "northwind")
+    page = (example / "build" / "brief-northwind.html").read_text(encoding="utf-8")
+    item = page.split('<div class="q">Please detail how your career', 1)[1].split('<div class="item">', 1)[0]
+    assert '<div class="label">For Northwind Parcel</div><ol class="tailored-points">' in item
+    assert '<div class="label">Your points</div><ol class="points" start="3">' in item  # 2 tailored points first
+    cli("brief", example, "--company", "northwind", "--format", "md")
+    md = (example / "build" / "brief-northwind.md").read_text(encoding="utf-8")
+    assert ("For Northwind Parcel:\n1. Ran 3 sites at 180,000 parcels a day; running 6 is the natural next step.\n"
+            "2. Peak recovery maps to Northwind's 1.1 million-parcel peak days.\n\nYour points:\n\n"
+            "3. 12 years in parcel operations") in md
