@@ -83,6 +83,55 @@ def strip_cloze(text: str) -> str:
     return "".join(s if isinstance(s, str) else s.content for s in segments)
 
 
+# Friendly names for the invisible and look-alike characters pasted text brings along.
+_FRIENDLY = {
+    "\t": "a tab", "\u00a0": "a non-breaking space", "\u3000": "a full-width space",
+    "\u200b": "an invisible zero-width space", "\u200c": "an invisible zero-width non-joiner",
+    "\u200d": "an invisible zero-width joiner", "\u2060": "an invisible word joiner",
+    "\ufeff": "an invisible byte order mark", "\u00ad": "an invisible soft hyphen",
+    "\u2010": "a typographic hyphen", "\u2011": "a non-breaking hyphen", "\u2012": "a figure dash",
+    "\u2013": "an en dash", "\u2014": "an em dash", "\u2212": "a minus sign",
+    "\uff1a": "a full-width colon", "\ufe55": "a small colon", "\u2236": "a ratio sign",
+    "\ua789": "a modifier letter colon", "\u02d0": "a triangular colon",
+    "\u201c": "a curly opening quote", "\u201d": "a curly closing quote",
+    "\u2018": "a curly opening apostrophe", "\u2019": "a curly apostrophe",
+    "\u2022": "a bullet", "\u202f": "a narrow non-breaking space",
+}
+
+
+def char_name(c: str) -> str:
+    """A character as a message names it: "a non-breaking space (U+00A0 NO-BREAK SPACE)"."""
+    code = f"U+{ord(c):04X}"
+    name = unicodedata.name(c, "")
+    official = f"{code} {name}" if name else code
+    friendly = _FRIENDLY.get(c)
+    return f"{friendly} ({official})" if friendly else f"'{c}' ({official})"
+
+
+def odd_characters(text: str) -> list[str]:
+    """The characters in an id-like TEXT that are not plain ASCII, each once, in order."""
+    seen: list[str] = []
+    for c in text:
+        if not c.isascii() and c not in seen:
+            seen.append(c)
+    return seen
+
+
+def ascii_twin(text: str) -> str:
+    """TEXT with look-alike characters replaced and invisible ones removed: what the user meant."""
+    out = []
+    for c in text:
+        if c in "\u2010\u2011\u2012\u2013\u2014\u2212":
+            out.append("-")
+        elif c in "\u200b\u200c\u200d\u2060\ufeff\u00ad":
+            continue
+        elif c in "\u00a0\u202f\u3000":
+            out.append(" ")
+        else:
+            out.append(c)
+    return "".join(out)
+
+
 def slug(text: str, limit: int = 60) -> str:
     """An id from a name or question: "Who is Zoë's CEO?" -> "who-is-zoe-s-ceo"."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()

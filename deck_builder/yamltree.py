@@ -1,7 +1,13 @@
 """Read one YAML file into a small located tree: every value knows its FILE:LINE:COL.
 
-PyPY's constructors lose positions and silently keep the last of two duplicate keys, so we
-stop at ``yaml.compose`` (safe: nothing is constructed) and convert the nodes ourselves.
+PyYAML's constructors lose positions, silently keep the last of two duplicate keys and drop
+what YAML reads as syntax (a trailing ``#`` comment, an ``&anchor``, a ``!tag``), so the tree
+is built straight from the parser's event stream (safe: nothing is constructed). The events
+carry every mark, anchor, tag and style, so one pass can say what YAML would have dropped.
+Building from events is also about twice as fast as composing nodes and converting them.
+
+The YAML slips people make when they paste from Word or web pages are explained here in
+plain words (yamlhints.py holds the wording), on the line where the slip is.
 """
 
 from __future__ import annotations
@@ -11,43 +17,23 @@ from pathlib import Path
 
 import yaml
 
+from . import yamlhints
 from .problems import Location, Problem
 
 try:  # the C parser is several times faster; fall back to pure Python where libyaml is absent
-    from yaml import CBaseLoader as _BaseLoader
+    from yaml import CBaseLoader as _Loader
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import BaseLoader as _BaseLoader  # type: ignore[assignment]
-# The *Base* loader: no implicit typing of plain scalars (we keep every value as the text the
-# user typed, "1999" and "yes" included). Only explicit tags need checking, and compose
-# constructs nothing.
-
-_DEFAULT_TAGS = {yaml.ScalarNode: "tag:yaml.org,2002:str", yaml.SequenceNode: "tag:yaml.org,2002:seq",
-                 yaml.MappingNode: "tag:yaml.org,2002:map"}
-
-
-class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
-    """BaseLoader's resolver, without its per-node bookkeeping.
-
-    With no implicit or path resolvers (the Base loader has none), resolving a node's tag
-    only depends on its kind, but the parser still calls three Python methods per node:
-    a third of the reading time of a big file (benchmarks/scale.py)."""
-
-    descend_resolver = staticmethod(lambda parent, index: None)
-    ascend_resolver = staticmethod(lambda: None)
-
-    def resolve(self, kind, value, implicit, _tags=_DEFAULT_TAGS):
-        return _tags[kind]
+    from yaml import BaseLoader as _Loader  # type: ignore[assignment]
+# Only the parser is used (events), so no value is ever typed: "1999" and "yes" stay text.
 
 _YAML = "tag:yaml.org,2002:"
 MAX_DEPTH = 50
 MAX_FILE_BYTES = 10_000_000  # a year of notes is well under 1 MB; this bounds memory and time
 _PLAIN_TAGS = {_YAML + t for t in ("str", "int", "float", "bool", "null", "timestamp")}
+_SEQ_TAGS = {None, "!", _YAML + "seq"}
+_MAP_TAGS = {None, "!", _YAML + "map"}
 _NULLS = ("", "~", "null", "Null", "NULL")
-_STR = _YAML + "str"
 _NULL_TAG = _YAML + "null"
-_SCALAR = yaml.ScalarNode
-_SEQ_TAG = _YAML + "seq"
-_MAP_TAG = _YAML + "map"
 
 
 @dataclass(slots=True)
@@ -60,6 +46,7 @@ class Scalar:
     style: str | None = None
     multiline: bool = False  # written over several lines (folded or block text)
     broken: bool = False  # stands in for a value already reported as an error
+    comment: tuple[Location, str] | None = None  # a ' #...' right after unquoted text: YAML dropped it
     kind = "text"
 
 
@@ -78,6 +65,7 @@ class Map:
     entries: dict[str, tuple[Location, object]] = field(default_factory=dict)
     loc: Location = Location("")
     flow: bool = False  # written inline as {a: b}
+    oneline: bool = False  # a block mapping of one 'key: value' written on one line
     kind = "a mapping (key: value)"
 
 
@@ -93,23 +81,7 @@ def describe(node: Node) -> str:
     return node.kind
 
 
-def _loc(path: str, mark) -> Location:
-    return Location(path, mark.line + 1, mark.column + 1)
-
-
 _new_location = tuple.__new__  # Location(...) without NamedTuple's Python-level __new__ (once per value)
-
-
-_COLON_HINT = "a ':' followed by a space inside text? put the whole text in quotes"
-_FRIENDLIER = {
-    "mapping values are not allowed here": _COLON_HINT,
-    "mapping values are not allowed in this context": _COLON_HINT,
-    "found character '\\t' that cannot start any token": "a tab? indent with spaces",
-    "found character that cannot start any token": "a tab, or text starting with @ or `? indent with spaces, quote the text",
-    "found unexpected end of stream": "a quote that is never closed?",
-    "did not find expected '-' indicator": "a list item and a key at the same indentation?",
-    "did not find expected key": "check the indentation of this line",
-}
 
 
 def decode(data: bytes, path: str) -> tuple[str | None, list[Problem]]:
@@ -128,35 +100,16 @@ def decode(data: bytes, path: str) -> tuple[str | None, list[Problem]]:
         return None, [Problem(Location(path, line, col), "error", msg)]
 
 
-def _starts_with_bracket(text: str, line: int) -> bool:
-    lines = text.splitlines()
-    if line >= len(lines):
-        return False
-    value = lines[line].strip()
-    if value.startswith("- "):
-        value = value[2:].lstrip()
-    elif ": " in value:
-        value = value.split(": ", 1)[1].lstrip()
-    return value.startswith(("{", "[")) and not value.rstrip().endswith(("}", "]"))
-
-
 def parse(text: str, path: str) -> tuple[Node | None, list[Problem]]:
     """YAML text -> located tree (an empty file is an empty mapping) and the problems found."""
+    slips = yamlhints.line_slips(text, path)  # look-alike spaces and colons: what the parser misreads
+    builder = _Builder(text, path)
     try:
-        root = yaml.compose(text, Loader=_Loader)
+        root = builder.build()
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        problem = (exc.problem or "").strip()
-        hint = _FRIENDLIER.get(problem)
-        if "end of stream" in problem and exc.context_mark is not None:
-            mark = exc.context_mark  # point at what was never closed, not at the end of the file
-        elif mark is not None and _starts_with_bracket(text, mark.line):
-            hint = "text that starts with '{' or '[' must be in quotes, like \"{company} is growing\""
-        msg = f"invalid YAML: {problem}" + (f" ({hint})" if hint else "")
-        if exc.context and exc.context_mark and exc.context_mark is not mark:
-            msg += f", {exc.context.strip()} at line {exc.context_mark.line + 1}"
-        loc = _loc(path, mark) if mark else Location(path)
-        return None, [Problem(loc, "error", msg)]
+        if any(p.is_error for p in slips):
+            return None, slips  # the slip is the cause; the parser's complaint would only confuse
+        return None, slips + [yamlhints.syntax_problem(exc, text, path)]
     except yaml.reader.ReaderError as exc:  # a control character: no mark, only a position
         before = text[: exc.position]
         line = before.count("\n") + 1
@@ -165,93 +118,169 @@ def parse(text: str, path: str) -> tuple[Node | None, list[Problem]]:
         return None, [Problem(Location(path, line, col), "error", msg)]
     except yaml.YAMLError as exc:
         return None, [Problem(Location(path), "error", "invalid YAML: " + " ".join(str(exc).split()))]
-    except RecursionError:
-        return None, [Problem(Location(path, 1, 1), "error", "this file is nested too deeply to read")]
-    if root is None or (isinstance(root, yaml.ScalarNode) and not root.style and root.value in _NULLS):
-        return Map({}, Location(path, 1, 1)), []  # empty, only comments, or a bare "---"
-    converter = _Converter(path)
-    tree = converter.convert(root)
-    if converter.aliases:
-        converter.problems.extend(_alias_problems(text, path))
-    return tree, converter.problems
+    problems = slips + builder.problems + builder.syntax_problems()
+    if root is None:
+        return Map({}, Location(path, 1, 1)), problems  # empty, only comments, or a bare "---"
+    return root, problems
 
 
-_ALIAS_MSG = "anchors and aliases (&name, *name, <<) are not supported; write the value out"
+class _Builder:
+    """Events -> tree, enforcing what deck-builder files may hold (no tags, aliases, anchors,
+    duplicate keys, or nesting deeper than MAX_DEPTH)."""
 
-
-def _alias_problems(text: str, path: str) -> list[Problem]:
-    """Where each alias is written (compose only shares nodes, so parse again; rare)."""
-    marks = [event.start_mark for event in yaml.parse(text, Loader=_Loader) if isinstance(event, yaml.AliasEvent)]
-    if not marks:  # a merge key (<<) without an alias
-        return [Problem(Location(path, 1, 1), "error", _ALIAS_MSG)]
-    more = f" (this file has {len(marks)} aliases; the first is shown)" if len(marks) > 1 else ""
-    return [Problem(_loc(path, marks[0]), "error", _ALIAS_MSG + more)]
-
-
-class _Converter:
-    def __init__(self, path: str):
+    def __init__(self, text: str, path: str):
+        self.text = text
         self.path = path
         self.problems: list[Problem] = []
-        self.seen: set[int] = set()
-        self.aliases = False
+        self.aliases: list[tuple[Location, str]] = []
+        self.anchors: list[tuple[Location, str]] = []
+        self.merge_keys: list[Location] = []
         self.too_deep = False
+        # a trailing comment can only follow text on a line with a '#' on it
+        self.comment_lines = yamlhints.comment_lines(text) if "#" in text else None
 
     def error(self, loc: Location, message: str) -> None:
         self.problems.append(Problem(loc, "error", message))
 
-    def convert(self, node, depth: int = 0) -> Node:
-        mark = node.start_mark
+    def build(self) -> Node | None:
+        loader = _Loader(self.text)
+        try:
+            self.next = loader.get_event
+            self.next()  # StreamStart
+            event = self.next()
+            if isinstance(event, yaml.StreamEndEvent):
+                return None
+            root = self.node(self.next(), 0)  # after DocumentStart
+            self.next()  # DocumentEnd
+            event = self.next()
+            if not isinstance(event, yaml.StreamEndEvent):
+                mark = event.start_mark
+                raise yaml.composer.ComposerError(
+                    "expected a single document in the stream", None, "but found another document", mark)
+        finally:
+            loader.dispose()
+        if isinstance(root, Scalar) and not root.style and root.null and root.comment is None:
+            return None  # an empty document: "---" or only comments
+        return root
+
+    def loc(self, mark) -> Location:
+        return _new_location(Location, (self.path, mark.line + 1, mark.column + 1))
+
+    def node(self, event, depth: int) -> Node:
+        mark = event.start_mark
         loc = _new_location(Location, (self.path, mark.line + 1, mark.column + 1))
+        cls = type(event)
         if depth > MAX_DEPTH:
             if not self.too_deep:
                 self.too_deep = True
                 self.error(loc, f"nested more than {MAX_DEPTH} levels deep; deck-builder files need only a few")
+            self.skip(event)
             return Scalar("", loc, null=True, broken=True)
-        if id(node) in self.seen:
-            # yaml.compose shares one node between an anchor and its aliases: a revisit is an
-            # alias. Refusing them also defuses "billion laughs" expansion.
-            self.aliases = True
+        if cls is yaml.AliasEvent:
+            self.aliases.append((loc, event.anchor))
             return Scalar("", loc, null=True, broken=True)
-        self.seen.add(id(node))
-        if type(node) is _SCALAR:
-            if node.tag != _STR and node.tag not in _PLAIN_TAGS:
-                return self._bad_tag(node, loc)
-            style = node.style
-            null = (not style and node.value in _NULLS) or node.tag == _NULL_TAG
-            return Scalar(node.value, loc, null, style or None, node.end_mark.line != mark.line)
-        if isinstance(node, yaml.SequenceNode):
-            if node.tag != _SEQ_TAG:
-                return self._bad_tag(node, loc)
-            return Seq([self.convert(item, depth + 1) for item in node.value], loc, bool(node.flow_style))
-        if node.tag != _MAP_TAG:
-            return self._bad_tag(node, loc)
+        if event.anchor is not None:
+            self.anchors.append((loc, event.anchor))
+        if cls is yaml.ScalarEvent:
+            tag = event.tag
+            if tag is not None and tag != "!" and tag not in _PLAIN_TAGS:
+                return self.bad_tag(tag, loc, event)
+            style = event.style
+            value = event.value
+            null = (not style and value in _NULLS) or tag == _NULL_TAG
+            end = event.end_mark
+            comment = None
+            if not style and self.comment_lines is not None and end.line in self.comment_lines:
+                comment = yamlhints.trailing_comment(self.comment_lines[end.line], end.column, self.path, end.line + 1)
+            return Scalar(value, loc, null, style or None, end.line != mark.line, False, comment)
+        if cls is yaml.SequenceStartEvent:
+            if event.tag not in _SEQ_TAGS:
+                return self.bad_tag(event.tag, loc, event)
+            flow = bool(event.flow_style)
+            items = []
+            event = self.next()
+            while type(event) is not yaml.SequenceEndEvent:
+                items.append(self.node(event, depth + 1))
+                event = self.next()
+            return Seq(items, loc, flow)
+        return self.mapping(event, loc, depth)
+
+    def mapping(self, start, loc: Location, depth: int) -> Node:
+        if start.tag not in _MAP_TAGS:
+            return self.bad_tag(start.tag, loc, start)
         entries: dict[str, tuple[Location, object]] = {}
-        for key_node, value_node in node.value:
-            key_mark = key_node.start_mark
-            key_loc = _new_location(Location, (self.path, key_mark.line + 1, key_mark.column + 1))
-            if not isinstance(key_node, yaml.ScalarNode):
-                self.error(key_loc, "a key must be a plain word, not a list or mapping")
+        event = self.next()
+        last_value = None
+        while type(event) is not yaml.MappingEndEvent:
+            key_event = event
+            key_loc = self.loc(key_event.start_mark)
+            if type(key_event) is not yaml.ScalarEvent:
+                if type(key_event) is yaml.AliasEvent:
+                    self.aliases.append((key_loc, key_event.anchor))
+                else:
+                    self.error(key_loc, "a key must be a plain word, not a list or mapping")
+                    self.skip(key_event)
+                self.skip(self.next())  # its value
+                event = self.next()
                 continue
-            if key_node.tag == _YAML + "merge" or (key_node.value == "<<" and not key_node.style):
-                self.aliases = True
+            if key_event.anchor is not None:
+                self.anchors.append((key_loc, key_event.anchor))
+            key = key_event.value
+            odd = yamlhints.odd_key_problem(key, key_loc) if key and key[0] in yamlhints.ODD_SPACES else None
+            value_event = self.next()
+            if key == "<<" and not key_event.style or key_event.tag == _YAML + "merge":
+                self.merge_keys.append(key_loc)
+                self.skip(value_event)
+                event = self.next()
                 continue
-            key = key_node.value
-            value = self.convert(value_node, depth + 1)
-            if key in entries:
+            value = self.node(value_event, depth + 1)
+            last_value = value
+            if odd is not None:
+                self.problems.append(odd)  # the entry belongs elsewhere; its keys would only be misreported
+            elif key in entries:
                 first = entries[key][0]
                 self.error(
                     key_loc,
                     f"duplicate key '{key}' (first at line {first.line}); "
                     "YAML would silently keep only the last one: merge them or rename one",
                 )
-                continue
-            entries[key] = (key_loc, value)
-        return Map(entries, loc, bool(node.flow_style))
+            else:
+                entries[key] = (key_loc, value)
+            event = self.next()
+        flow = bool(start.flow_style)
+        oneline = (not flow and len(entries) == 1 and isinstance(last_value, Scalar)
+                   and last_value.loc.line == loc.line and not last_value.multiline)
+        return Map(entries, loc, flow, oneline)
 
-    def _bad_tag(self, node, loc: Location) -> Node:
-        tag = node.tag.replace(_YAML, "!!")
-        self.error(loc, f"YAML tag {tag} is not allowed; deck-builder files hold only text, lists and mappings")
+    def skip(self, event) -> None:
+        """Consume the rest of a collection whose start EVENT was just read."""
+        cls = type(event)
+        if cls is yaml.SequenceStartEvent or cls is yaml.MappingStartEvent:
+            depth = 1
+            while depth:
+                cls = type(self.next())
+                if cls is yaml.SequenceStartEvent or cls is yaml.MappingStartEvent:
+                    depth += 1
+                elif cls is yaml.SequenceEndEvent or cls is yaml.MappingEndEvent:
+                    depth -= 1
+
+    def bad_tag(self, tag: str, loc: Location, event) -> Node:
+        self.error(loc, yamlhints.tag_message(tag.replace(_YAML, "!!"), event))
+        self.skip(event)
         return Scalar("", loc, null=True, broken=True)
+
+    def syntax_problems(self) -> list[Problem]:
+        """Aliases, anchors and merge keys: one problem per file (they come in crowds). An anchor
+        with aliases is one deliberate use, reported at the first alias; an anchor alone is
+        text that YAML dropped (a pasted '&' at the start of a value)."""
+        if self.merge_keys:
+            return [Problem(self.merge_keys[0], "error", yamlhints.MERGE_MESSAGE)]
+        for found, message in ((self.aliases, yamlhints.alias_message), (self.anchors, yamlhints.anchor_message)):
+            if found:
+                loc, name = found[0]
+                more = f" (this file has {len(found)} of them; the first is shown)" if len(found) > 1 else ""
+                return [Problem(loc, "error", message(name) + more)]
+        return []
 
 
 def load_file(path: Path, shown: str) -> tuple[Node | None, list[Problem]]:

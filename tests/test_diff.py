@@ -90,7 +90,7 @@ def test_errors_exit_2(built, cli):
     (built / "stories.yaml").write_text("a: [\n")
     result = cli("diff", built)
     assert result.exit_code == 2
-    assert result.stderr.startswith(f"{built}/stories.yaml:2:1: error: invalid YAML")
+    assert result.stderr.startswith(f"{built}/stories.yaml:1:4: error: a '[' or '{{' here is never closed")
 
 
 def test_edit_twice_in_one_second(example, cli, anki):

@@ -49,7 +49,7 @@ def test_billion_laughs_is_refused_with_bounded_memory(workspace, cli):
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert result.exit_code == 1
-    assert f"{ws}/stories.yaml:2:8: error: anchors and aliases (&name, *name, <<) are not supported" in result.stderr
+    assert f"{ws}/stories.yaml:2:8: error: '*a' at the start of a value is a YAML alias" in result.stderr
     assert peak < 50_000_000  # 9**9 expanded strings would need gigabytes
 
 
