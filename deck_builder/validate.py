@@ -8,7 +8,8 @@ from pathlib import Path
 
 from .model import Answer, Bank, Company, Fact, Person, Product, Question, Settings, Story, Text
 from .problems import Location, Problem
-from .textrules import ID_RE, PLACEHOLDERS, parse_cloze, placeholder_names, slug
+from .textrules import ID_RE, PLACEHOLDERS, ascii_twin, char_name, odd_characters, parse_cloze, placeholder_names, slug
+from .yamlhints import CURLY_QUOTES, bullet_hint, comment_message, curly_hint, quoted
 from .yamltree import Map, Node, Scalar, Seq, describe
 
 PHOTO_TYPES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp")
@@ -26,8 +27,17 @@ def nearest(word: str, choices) -> str | None:
 
 
 def did_you_mean(word: str, choices) -> str:
+    """ " (did you mean 'x'?)", or, when WORD is a known one with an invisible or look-alike
+    character pasted in (they print the same), which character to retype."""
+    twin = ascii_twin(word)
+    if twin != word and twin in choices:
+        return f" (it holds {_odd_list(word)}: retype it as '{twin}')"
     guess = nearest(word, choices)
     return f" (did you mean '{guess}'?)" if guess else ""
+
+
+def _odd_list(word: str) -> str:
+    return " and ".join(char_name(c) for c in odd_characters(word))
 
 
 class Reader:
@@ -92,23 +102,34 @@ class Reader:
         if node is None or (isinstance(node, Scalar) and node.null):  # nothing, or already reported
             return []
         if not isinstance(node, Seq):
-            self.error(node.loc, f"{what}: expected a list (lines starting with '- '), got {describe(node)}")
+            hint = bullet_hint(node.value) if isinstance(node, Scalar) else ""
+            self.error(node.loc, f"{what}: expected a list (lines starting with '- '), got {describe(node)}{hint}")
             return []
         return node.items
 
     # -- values -------------------------------------------------------------------------
-    def text(self, node: Node | None, what: str, required: bool = False, placeholders: bool = True) -> Text | None:
-        """Text (numbers and dates stay exactly as typed); placeholders are checked."""
+    def text(self, node: Node | None, what: str, required: bool = False, placeholders: bool = True,
+             card: bool = True) -> Text | None:
+        """Text (numbers and dates stay exactly as typed); placeholders are checked. CARD: the text
+        reaches a card, so words YAML dropped as a trailing comment are reported."""
         if node is None or _broken(node):
             return None
         if isinstance(node, Scalar) and node.null:
-            if required:
+            if node.comment is not None and card:
+                (self.error if required else self.warn)(node.comment[0], comment_message(what, "", node.comment[1]))
+            elif required:
                 self.error(node.loc, f"{what}: expected text, got nothing")
+            return None
+        if isinstance(node, Map) and node.oneline:
+            [(key, (_, value))] = node.entries.items()
+            self.error(node.loc, _colon_message(what, key, value.value))
             return None
         if not isinstance(node, Scalar):
             hint = " (text starting with '{' or '[' must be in quotes)" if node.flow else ""
             self.error(node.loc, f"{what}: expected text, got {describe(node)}{hint}")
             return None
+        if node.comment is not None and card:
+            self.warn(node.comment[0], comment_message(what, node.value, node.comment[1]))
         value = node.value
         bad = _CONTROL.search(value)
         if bad:  # written as a YAML escape such as "\x1f" (raw ones are refused while reading)
@@ -130,17 +151,17 @@ class Reader:
                 )
         return Text(value, node.loc)
 
-    def text_list(self, node: Node | None, what: str) -> tuple[Text, ...]:
+    def text_list(self, node: Node | None, what: str, card: bool = True) -> tuple[Text, ...]:
         out = []
         for item in self.items(node, what):
-            t = self.text(item, f"{what} item", required=True)
+            t = self.text(item, f"{what} item", required=True, card=card)
             if t is not None:
                 out.append(t)
         return tuple(out)
 
     def flag(self, node: Node, what: str) -> bool | None:
         """true/false (yes/no, on/off also work, as in YAML 1.1)."""
-        t = self.text(node, what, required=True)
+        t = self.text(node, what, required=True, card=False)
         if t is None:
             return None
         value = t.strip().lower()
@@ -152,16 +173,30 @@ class Reader:
         return None
 
     def ident(self, node: Node | None, what: str) -> Text | None:
-        t = self.text(node, what, required=True)
+        t = self.text(node, what, required=True, card=False)
         if t is not None and not self.key_ident(t, t.loc, f"{what}:"):
             return None
         return t
 
     def key_ident(self, key: str, loc: Location, what: str) -> bool:
         if not ID_RE.match(key):
-            self.error(loc, f"{what} '{key}' is not a valid id; use lowercase letters, digits and hyphens, like '{slug(key)}'")
+            twin = ascii_twin(key)
+            if twin != key and ID_RE.match(twin):  # looks right, but a pasted character is hiding in it
+                self.error(loc, f"{what} '{key}' holds {_odd_list(key)}: retype it as '{twin}'")
+            else:
+                self.error(loc, f"{what} '{key}' is not a valid id; use lowercase letters, digits and hyphens, like '{slug(key)}'")
             return False
         return True
+
+
+def _colon_message(what: str, key: str, value: str) -> str:
+    """Text with ': ' in it, which YAML read as a one-line 'key: value'."""
+    whole = f"{key}: {value}"
+    if key[:1] in CURLY_QUOTES and value[-1:] in CURLY_QUOTES:  # Word's quotes around the text
+        return (f"{what}: YAML read this as 'key: value' because of the ': ' after '{key[1:]}'{curly_hint(key)}: "
+                f"write {quoted(whole[1:-1])}")
+    return (f"{what}: YAML read this as 'key: value' because of the ': ' after '{key}'; "
+            f"put the whole text in quotes: {quoted(whole)}")
 
 
 def _broken(node) -> bool:
@@ -230,7 +265,7 @@ def read_settings(r: Reader, node: Node | None, available_banks) -> Settings:
     if "banks" in f:
         before = len(r.problems)
         banks = []
-        for name in r.text_list(f["banks"], "banks"):
+        for name in r.text_list(f["banks"], "banks", card=False):
             if name not in available_banks:
                 r.error(name.loc, f"banks: unknown built-in bank '{name}'{did_you_mean(name, available_banks)}; "
                         f"the built-in banks are {', '.join(sorted(available_banks))}")
@@ -242,7 +277,7 @@ def read_settings(r: Reader, node: Node | None, available_banks) -> Settings:
         if len(r.problems) > before:
             r.declared_questions = None  # a bank not read: references to its questions cannot be checked
     if "tts" in f:
-        tts = r.text(f["tts"], "tts")
+        tts = r.text(f["tts"], "tts", card=False)
         if tts is not None:
             if not _LOCALE.match(tts):
                 r.error(tts.loc, f"tts: '{tts}' is not a locale; write it like en_US or de_DE")
@@ -250,7 +285,7 @@ def read_settings(r: Reader, node: Node | None, available_banks) -> Settings:
                 kwargs["tts"] = str(tts)
     if "voices" in f:
         voices = []
-        for v in r.text_list(f["voices"], "voices"):
+        for v in r.text_list(f["voices"], "voices", card=False):
             if not _VOICE.match(v):
                 r.error(v.loc, f"voices: '{v}' is not a voice name; use letters, digits, spaces, '-', '_' and '.'")
             else:
@@ -312,7 +347,7 @@ def read_answers(r: Reader, node: Node, questions: dict[str, Question], stories:
 
 def _story_refs(r: Reader, node, stories) -> tuple[Text, ...]:
     out = []
-    for ref in r.text_list(node, "stories"):
+    for ref in r.text_list(node, "stories", card=False):
         if ref not in stories and not r.unknown_story(ref):
             continue  # declared but broken, or stories.yaml unreadable: reported there
         if ref not in stories:
@@ -443,7 +478,7 @@ def _visible(segments) -> str:
 
 
 def _read_photo(r: Reader, node, root: Path) -> Path | None:
-    photo = r.text(node, "photo")
+    photo = r.text(node, "photo", card=False)
     if photo is None:
         return None
     if "\x00" in photo:

@@ -61,7 +61,7 @@ def comment_message(what: str, text: str, comment: str) -> str:
 def curly_hint(text: str) -> str:
     """A note when TEXT starts with a typographic quote (Word's AutoFormat): YAML keeps it as text."""
     if text[:1] and text[0] in CURLY_QUOTES:
-        return (f" (it starts with {char_name(text[0])}, a curly quote, which YAML does not count as a quote: "
+        return (f" (it starts with {char_name(text[0])}, which YAML does not count as a quote: "
                 "type straight quotes \" instead)")
     return ""
 
@@ -160,7 +160,10 @@ def syntax_problem(exc, text: str, path: str) -> Problem:
         return Problem(at(cm), "error", f"this quote ({q}) is never closed, so YAML reads the rest of the file as "
                        f"one text: add the closing {q} where the text ends{hint}")
     if "quoted scalar" in context and ("escape" in problem or "hexdecimal" in problem) and cm is not None:
-        return Problem(at(pm), "error", "between double quotes a backslash starts a code such as \\n: write \\\\ for a "
+        line = line_of(pm)
+        slash = line.rfind("\\", 0, pm.column + 1)
+        where = Location(path, pm.line + 1, slash + 1) if slash >= 0 else at(pm)
+        return Problem(where, "error", "between double quotes a backslash starts a code such as \\n: write \\\\ for a "
                        "backslash, or put the text in single quotes instead")
     if "quoted scalar" in context:
         return Problem(at(cm), "error", f"this quoted text could not be read ({problem}): check that its quotes match")
