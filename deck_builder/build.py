@@ -61,6 +61,8 @@ def plan_next(folder: str, now: float | None = None) -> tuple[Workspace, Plan, l
 
 def write_text_atomically(out: Path, text: str) -> None:
     """Write a page through a temporary file and a rename, so a reader never sees half of it."""
+    if out.is_dir():
+        raise UserError(f"cannot write {out}: it is a folder; give the name of a file inside it")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         with replacing(out) as tmp:
@@ -111,13 +113,15 @@ def _build_deck(folder: str, output: str | Path | None, now: float | None) -> Bu
     try:
         ws, warnings = load_workspace(folder)
     except ProblemsError as exc:
-        raise ProblemsError(exc.problems, _failed_summary(exc.problems)) from None
+        previous = Path(output).is_file() if output is not None else any((Path(folder) / "build").glob("*.apkg"))
+        raise ProblemsError(exc.problems, _failed_summary(exc.problems, previous)) from None
     types, css, plan, state_warnings = _plan(ws, now, readonly=False)
     out = Path(output) if output is not None else default_output(ws)
+    if out.is_dir():
+        raise UserError(f"cannot write {out}: it is a folder; give a file name ending in .apkg, "
+                        f"like {out / package_name(ws.settings.deck)}")
     if out.suffix.lower() != ".apkg":
         raise UserError(f"the output must be an Anki package ending in .apkg, not '{out}'")
-    if out.exists() and out.is_dir():
-        raise UserError(f"cannot write {out}: it is a folder; give a file name ending in .apkg")
     write_package(plan, types, css, out)
     try:
         save_state(ws.root, plan.new_state)
@@ -142,5 +146,6 @@ def write_package(plan, types, css, out):
     write(plan, types, css, out)
 
 
-def _failed_summary(problems: list[Problem]) -> str:
-    return count_summary(problems) + "; nothing was built and the previous package is unchanged."
+def _failed_summary(problems: list[Problem], previous: bool) -> str:
+    kept = " and the previous package is unchanged" if previous else ""
+    return f"{count_summary(problems)}; nothing was built{kept}."

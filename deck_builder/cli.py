@@ -104,7 +104,7 @@ def diff_command(folder: str) -> None:
 
 @main.command("watch")
 @click.argument("folder", default=".", type=click.Path())
-@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+@click.option("-o", "--output", type=click.Path(), default=None, metavar="FILE",
               help="Where to write the package. Default: FOLDER/build/<deck name>.apkg")
 def watch_command(folder: str, output: str | None) -> None:
     """Build, then rebuild whenever a file in the workspace changes.
@@ -218,7 +218,7 @@ def _ask_rating(stdin) -> int | None:
 @click.option("--questions", "limit", type=click.IntRange(1, 500), metavar="N", default=None,
               help="Only the N most useful answers: those tailored for the company, then those you "
                    "rated weakest in mock interviews, then those never practised. Default: all.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+@click.option("-o", "--output", type=click.Path(), default=None, metavar="FILE",
               help="Where to write it. Default: FOLDER/build/brief-ID.html (or .md)")
 @click.option("--format", "fmt", type=click.Choice(["html", "md"]), default="html", show_default=True,
               help="A printable HTML page, or Markdown.")
@@ -267,7 +267,7 @@ def banks_command() -> None:
 
 @main.command("preview")
 @click.argument("folder", default=".", type=click.Path())
-@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+@click.option("-o", "--output", type=click.Path(), default=None, metavar="FILE",
               help="Where to write the page. Default: FOLDER/build/preview.html")
 def preview_command(folder: str, output: str | None) -> None:
     """Write one HTML page showing every card, front and back, before importing.
@@ -284,7 +284,7 @@ def preview_command(folder: str, output: str | None) -> None:
 
 @main.command("build")
 @click.argument("folder", default=".", type=click.Path())
-@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+@click.option("-o", "--output", type=click.Path(), default=None, metavar="FILE",
               help="Where to write the package. Default: FOLDER/build/<deck name>.apkg")
 @click.option("--open", "open_after", is_flag=True,
               help="Then open the package with the system's default handler (Anki desktop imports it).")

@@ -6,13 +6,11 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from .problems import ProblemsError, UserError
+from .problems import ProblemsError, UserError, plural
 from .state import STATE_DIR
 from .validate import PHOTO_TYPES
+from .workspace import check_folder, is_system_file
 
-# Editors save through temporary files: vim writes 4913 and .swp/.swx, emacs .#name and
-# name~, JetBrains ___jb_tmp___, many others *.tmp. None of them is a source.
-_TEMP_SUFFIXES = (".swp", ".swx", ".swo", "~", ".tmp", ".bak", "___jb_tmp___", "___jb_old___")
 QUIET_MS = 200  # a burst of saves ends after this long without a change
 
 
@@ -28,7 +26,7 @@ def is_source(path: Path, root: Path, output: Path | None) -> bool:
     if not parts or parts[0] in ("build", STATE_DIR) or any(p.startswith(".") for p in parts):
         return False
     name = parts[-1]
-    if name == "4913" or name.startswith("#") or name.endswith(_TEMP_SUFFIXES):
+    if is_system_file(name):  # editors save through temporary files; the system adds its own
         return False
     # photos may live anywhere in the workspace, not only in media/
     return name.endswith((".yaml", ".yml")) or parts[0] == "media" or name.lower().endswith(PHOTO_TYPES)
@@ -41,9 +39,9 @@ def watch_workspace(folder: str, output: str | None, echo: Callable[[str, bool],
     from .build import build_deck
 
     root = Path(folder)
-    if not root.is_dir():
-        what = "is a file" if root.exists() else "does not exist"
-        raise UserError(f"no workspace at '{folder}': it {what}; give the workspace folder")
+    check_folder(root, folder)
+    if output is not None and Path(output).is_dir():  # would fail on every save: say so once, now
+        raise UserError(f"cannot write {output}: it is a folder; give a file name ending in .apkg")
     out_path = Path(output) if output else None
     last_good: Path | None = None
 
@@ -56,7 +54,7 @@ def watch_workspace(folder: str, output: str | None, echo: Callable[[str, bool],
             for p in exc.problems:
                 echo(str(p), True)
             kept = f"kept the last good deck: {last_good}" if last_good else "no deck written yet"
-            echo(f"{stamp}  {what}: {sum(p.is_error for p in exc.problems)} error(s); {kept}", False)
+            echo(f"{stamp}  {what}: {plural(sum(p.is_error for p in exc.problems), 'error')}; {kept}", False)
             return
         except UserError as exc:
             echo(f"{stamp}  {what}: error: {exc.message}", False)

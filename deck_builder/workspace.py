@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import difflib
 import os
+import re
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 from .model import Bank, Question, Workspace
 from .problems import Location, Problem, ProblemsError, UserError
-from .validate import Reader, read_answers, read_bank, read_company, read_settings, read_stories
+from .state import STATE_DIR
+from .validate import Reader, nearest, read_answers, read_bank, read_company, read_settings, read_stories
 from .yamltree import Map, load_file, parse
 
 
@@ -36,55 +40,165 @@ def shown_path(shown_root: str, rel: str) -> str:
     return os.path.join(shown_root, rel)
 
 
+# Files the operating system and editors make beside the user's own, never sources: macOS's
+# AppleDouble "._name" files (on USB drives, network shares and in zips; invisible in Finder)
+# and .DS_Store, Windows' Thumbs.db and desktop.ini, Office's "~$name" lock files, and editor
+# swap, backup and temporary files (vim 4913 and .swp, emacs #name# .#name and name~, JetBrains
+# ___jb_tmp___, *.bak, *.tmp).
+_SYSTEM_NAMES = {".ds_store", "thumbs.db", "ehthumbs.db", "desktop.ini", "4913", ".directory", "icon\r"}
+_SYSTEM_PREFIXES = ("._", "~$", ".~lock.", ".#", "#")
+_SYSTEM_SUFFIXES = (".swp", ".swo", ".swx", "~", ".tmp", ".bak", ".orig", "___jb_tmp___", "___jb_old___", "#")
+
+
+def is_system_file(name: str) -> bool:
+    """Whether NAME is made by the operating system or an editor rather than written by the user."""
+    lower = name.lower()
+    return lower in _SYSTEM_NAMES or lower.startswith(_SYSTEM_PREFIXES) or lower.endswith(_SYSTEM_SUFFIXES)
+
+
+TOP_FILES = ("deck.yaml", "answers.yaml", "stories.yaml")
+FOLDERS = ("questions", "companies")
+_SKIPPED_DIRS = ("build", STATE_DIR)  # what deck-builder writes itself
+_SCAN_LIMIT = 5000  # entries looked at for stray files: a workspace has dozens; a home folder, millions
+
+
+@dataclass
+class Sources:
+    """The workspace's files, as paths relative to its root (forward slashes)."""
+
+    top: dict[str, str]  # "deck.yaml" -> its path, for those that exist
+    banks: list[str]  # questions/**/*.yaml
+    companies: list[str]  # companies/**/*.yaml
+    warnings: list[tuple[str, str]]  # (path, message) for files deck-builder will not read
+
+
+def find_sources(root: Path) -> Sources:
+    """Every file the workspace holds -> which are sources, and a warning for each that looks like
+    one but will not be read (nothing the user wrote is skipped without a word)."""
+    top: dict[str, str] = {}
+    folders: dict[str, list[str]] = {name: [] for name in FOLDERS}
+    warnings: list[tuple[str, str]] = []
+    seen = 0
+    for entry in sorted(root.iterdir(), key=lambda e: e.name):
+        name = entry.name
+        if is_system_file(name) or name.startswith(".") or name in _SKIPPED_DIRS:
+            continue
+        if entry.is_dir():
+            folder = name.lower()
+            if folder in FOLDERS:  # "Companies" is companies, as on macOS and Windows
+                seen = _walk(entry, name, folders[folder], warnings, seen)
+            else:
+                guess = nearest(folder, FOLDERS + ("company", "question"))
+                if guess is not None:
+                    right = {"company": "companies", "question": "questions"}.get(guess, guess)
+                    if _has_yaml(entry):
+                        warnings.append((name, f"this folder is not read: deck-builder reads {right}/; rename the folder to {right}"))
+                        continue
+                seen = _walk(entry, name, [], warnings, seen, stray=True)
+            continue
+        if name in TOP_FILES:
+            top[name] = name
+        elif name.lower().endswith((".yaml", ".yml")):
+            warnings.append((name, _stray_top_file(entry)))
+    for name in FOLDERS:
+        folders[name].sort()
+    return Sources(top, folders["questions"], folders["companies"], warnings)
+
+
+def _walk(folder: Path, rel: str, found: list[str], warnings: list, seen: int, stray: bool = False) -> int:
+    """FOLDER's .yaml files (subfolders too) into FOUND; stray YAML files (STRAY: in a folder
+    deck-builder does not read) and .yml files into WARNINGS."""
+    try:
+        entries = sorted(folder.iterdir(), key=lambda e: e.name)
+    except OSError:
+        return seen
+    for entry in entries:
+        seen += 1
+        if seen > _SCAN_LIMIT:
+            return seen
+        name = entry.name
+        if is_system_file(name) or name.startswith("."):
+            continue
+        path = f"{rel}/{name}"
+        if entry.is_dir():
+            seen = _walk(entry, path, found, warnings, seen, stray)
+        elif name.lower().endswith(".yml"):
+            warnings.append((path, f"ignored: deck-builder reads only .yaml files; rename it to {name[:-4]}.yaml"))
+        elif name.lower().endswith(".yaml"):
+            if stray:
+                top = rel.split("/", 1)[0]
+                warnings.append((path, f"ignored: deck-builder does not read files in {top}/; "
+                                       "question banks go in questions/ and company files in companies/"))
+            elif name.endswith(".yaml"):
+                found.append(path)
+            else:
+                warnings.append((path, f"ignored: rename it to {name[:-5]}.yaml (lowercase .yaml)"))
+    return seen
+
+
+def _has_yaml(folder: Path) -> bool:
+    try:
+        return any(p.suffix.lower() in (".yaml", ".yml") for p in folder.rglob("*"))
+    except OSError:
+        return False
+
+
+def _stray_top_file(entry: Path) -> str:
+    """Why a YAML file at the top of the workspace is not read, and where it belongs."""
+    name = entry.name
+    stem = name.rsplit(".", 1)[0]
+    if name.lower().endswith(".yml") and f"{stem}.yaml" in TOP_FILES:
+        return f"ignored: deck-builder reads {stem}.yaml; rename this file"
+    if name.lower() in TOP_FILES:
+        return f"ignored: rename it to {name.lower()} (lowercase)"
+    head = ""
+    try:
+        with open(entry, encoding="utf-8", errors="replace") as fh:
+            head = fh.read(4000)
+    except OSError:
+        pass
+    keys = set(re.findall(r"^([a-z_]+):", head, re.M))
+    if "name" in keys and keys & {"facts", "people", "products", "role", "tailoring", "questions_to_ask"}:
+        return f"this looks like a company file, but company files are read only from companies/: move it to companies/{name}"
+    if {"bank", "questions"} <= keys:
+        return f"this looks like a question bank, but banks are read only from questions/: move it to questions/{name}"
+    guess = next(iter(difflib.get_close_matches(name.lower(), TOP_FILES, n=1, cutoff=0.8)), None)
+    if guess:
+        return f"ignored: deck-builder reads {guess}; rename this file if it is meant to be that"
+    return ("ignored: deck-builder reads deck.yaml, answers.yaml, stories.yaml and the files in questions/ and "
+            "companies/; move it there if it belongs to the deck")
+
+
 def load_workspace(folder: str | os.PathLike) -> tuple[Workspace, list[Problem]]:
     """A workspace folder -> (Workspace, warnings); raises ProblemsError listing every error."""
     root = Path(folder)
     shown_root = os.fspath(folder)
-    if not root.exists():
-        raise UserError(f"no workspace at '{shown_root}': the folder does not exist (create one with 'deck-builder init {shown_root}')")
-    if not root.is_dir():
-        raise UserError(f"'{shown_root}' is a file; give the workspace folder that holds deck.yaml and answers.yaml")
+    check_folder(root, shown_root)
 
     r = Reader()
-
     real_root = root.resolve()
+    sources = find_sources(root)
+    for rel, message in sources.warnings:
+        r.warn(Location(shown_path(shown_root, rel)), message)
+    if not sources.top and not sources.banks and not sources.companies:
+        raise UserError(_no_sources_message(root, shown_root))
 
-    def read(rel: str, unreadable: str | None = None):
+    def read(rel: str):
+        """REL's located tree, or None (and its problems reported) when it cannot be read."""
         path = root / rel
-        if not path.is_file():
-            return None
         shown = shown_path(shown_root, rel)
         if not path.resolve().is_relative_to(real_root):
             r.error(Location(shown), "this file is a link to a file outside the workspace; copy the file "
                     "itself into the workspace (deck-builder reads nothing outside it)")
-            if unreadable:
-                setattr(r, unreadable, None)
             return None
         tree, problems = load_file(path, shown)
         r.problems.extend(problems)
-        if tree is None and unreadable:  # references into it cannot be checked
-            setattr(r, unreadable, None)
         return tree
 
-    def folder_files(name: str) -> list[str]:
-        d = root / name
-        if not d.is_dir():
-            return []
-        files = []
-        for entry in sorted(d.iterdir()):
-            rel = f"{name}/{entry.name}"
-            if entry.name.endswith(".yml"):
-                r.warn(Location(shown_path(shown_root, rel)), f"ignored: deck-builder reads only .yaml files; rename it to {entry.stem}.yaml")
-            elif entry.name.endswith(".yaml") and entry.is_file():
-                files.append(rel)
-        return files
-
-    for rel in ("deck.yml", "answers.yml", "stories.yml"):
-        if (root / rel).exists():
-            r.warn(Location(shown_path(shown_root, rel)), f"ignored: deck-builder reads {rel[:-4]}.yaml; rename this file")
-
     available = builtin_banks()
-    deck_tree = read("deck.yaml", "declared_questions")
+    deck_tree = read("deck.yaml") if "deck.yaml" in sources.top else None
+    if "deck.yaml" in sources.top and deck_tree is None:
+        r.declared_questions = None  # its banks are unknown: references to their questions cannot be checked
     settings = read_settings(r, deck_tree, available)
 
     banks: list[Bank] = []
@@ -92,12 +206,15 @@ def load_workspace(folder: str | os.PathLike) -> tuple[Workspace, list[Problem]]
         bank = read_builtin_bank(r, name, available[name])
         if bank:
             banks.append(bank)
-    for rel in folder_files("questions"):
-        tree = read(rel, "declared_questions")
-        if tree is not None:
-            bank = read_bank(r, tree, Path(rel).stem)
-            if bank:
-                banks.append(bank)
+    bank_files = _ids_from_file_names(r, shown_root, sources.banks, "question bank")
+    for name, rel in bank_files.items():
+        tree = read(rel)
+        if tree is None:
+            r.declared_questions = None
+            continue
+        bank = read_bank(r, tree, name)
+        if bank:
+            banks.append(bank)
 
     questions: dict[str, Question] = {}
     for bank in banks:
@@ -111,19 +228,18 @@ def load_workspace(folder: str | os.PathLike) -> tuple[Workspace, list[Problem]]
             else:
                 questions[q.id] = q
 
-    stories_tree = read("stories.yaml", "declared_stories")
+    stories_tree = read("stories.yaml") if "stories.yaml" in sources.top else None
+    if "stories.yaml" in sources.top and stories_tree is None:
+        r.declared_stories = None
     stories = read_stories(r, stories_tree) if stories_tree is not None else {}
     if isinstance(stories_tree, Map) and r.declared_stories is not None:
         r.declared_stories.update(stories_tree.entries)
-    answers_tree = read("answers.yaml")
+    answers_tree = read("answers.yaml") if "answers.yaml" in sources.top else None
     answers = read_answers(r, answers_tree, questions, stories) if answers_tree is not None else {}
 
     companies = {}
-    for rel in folder_files("companies"):
-        cid = Path(rel).stem
+    for cid, rel in _ids_from_file_names(r, shown_root, sources.companies, "company").items():
         tree = read(rel)
-        if not r.key_ident(cid, Location(shown_path(shown_root, rel)), "company file name"):
-            continue
         if tree is not None:
             company = read_company(r, tree, cid, root, questions)
             if company:
@@ -131,12 +247,51 @@ def load_workspace(folder: str | os.PathLike) -> tuple[Workspace, list[Problem]]
 
     ws = Workspace(root, shown_root, settings, tuple(banks), questions, answers, stories, companies)
     if not any(p.is_error for p in r.problems) and not has_cards(ws):
-        r.error(Location(shown_path(shown_root, "answers.yaml")), "nothing to study yet: add talking points to answers.yaml, "
+        where = "answers.yaml" if "answers.yaml" in sources.top else next(iter(sources.top), None) or shown_root
+        r.error(Location(shown_path(shown_root, where) if where != shown_root else shown_root),
+                "nothing to study yet: add talking points to answers.yaml, "
                 "a story to stories.yaml or a company under companies/ (see 'deck-builder init')")
     errors = [p for p in r.problems if p.is_error]
     if errors:
         raise ProblemsError(r.problems)
     return ws, r.problems
+
+
+def check_folder(root: Path, shown_root: str) -> None:
+    """A UserError unless ROOT is a folder (every command words this the same)."""
+    if not root.exists():
+        raise UserError(f"no workspace at '{shown_root}': the folder does not exist (create one with 'deck-builder init {shown_root}')")
+    if not root.is_dir():
+        raise UserError(f"'{shown_root}' is a file; give the workspace folder that holds deck.yaml and answers.yaml")
+
+
+def _no_sources_message(root: Path, shown_root: str) -> str:
+    """A folder with none of the workspace's files: say so, and where a workspace might be instead."""
+    inner = sorted(p.parent for p in root.glob("*/answers.yaml")) + sorted(p.parent for p in root.glob("*/deck.yaml"))
+    hint = ""
+    if inner:
+        sub = shown_path(shown_root, inner[0].name)
+        hint = f"; '{sub}' looks like one: run the command on that folder"
+    else:
+        hint = f" (start one with 'deck-builder init {shown_root}')"
+    return (f"no workspace in '{shown_root}': it has no deck.yaml, answers.yaml, stories.yaml, questions/ "
+            f"or companies/{hint}")
+
+
+def _ids_from_file_names(r: Reader, shown_root: str, files: list[str], what: str) -> dict[str, str]:
+    """Files (in subfolders too) -> {id: file}: the id is the file name, unique across the tree."""
+    out: dict[str, str] = {}
+    for rel in files:
+        ident = Path(rel).stem
+        loc = Location(shown_path(shown_root, rel))
+        if not r.key_ident(ident, loc, f"{what} file name"):
+            continue
+        if ident in out:
+            r.error(loc, f"two {what} files are named {ident}.yaml: {shown_path(shown_root, out[ident])} and this one; "
+                    f"the file name is the {what}'s id, so rename one of them")
+            continue
+        out[ident] = rel
+    return out
 
 
 def has_cards(ws: Workspace) -> bool:

@@ -57,13 +57,18 @@ def test_output_option_creates_missing_folders(example, cli, tmp_path):
 
 def test_output_that_is_a_folder_is_a_clear_error(example, cli, tmp_path):
     result = cli("build", example, "-o", tmp_path)
-    assert result.exit_code in (1, 2)
-    assert "Traceback" not in result.output
+    assert result.exit_code == 1
+    assert result.stderr == (f"error: cannot write {tmp_path}: it is a folder; give a file name ending in .apkg, "
+                             f"like {tmp_path / 'Interview Prep.apkg'}\n")
     folder = tmp_path / "deck.apkg"
     folder.mkdir()
     result = cli("build", example, "-o", folder)
-    assert result.exit_code == 2  # click's usage error for a -o that is a directory
-    assert f"Invalid value for '-o' / '--output': File '{folder}' is a directory." in result.stderr
+    assert result.exit_code == 1
+    assert f"error: cannot write {folder}: it is a folder" in result.stderr
+    for command in (("preview",), ("brief", "--company", "northwind"), ("watch",)):
+        result = cli(*command[:1], example, *command[1:], "-o", tmp_path)
+        assert result.exit_code == 1, command
+        assert result.stderr.startswith(f"error: cannot write {tmp_path}: it is a folder"), command
     with pytest.raises(UserError, match="it is a folder; give a file name ending in .apkg"):
         build_deck(str(example), folder)  # the same guard for callers of the Python API
 

@@ -105,5 +105,8 @@ def test_several_quick_saves_give_one_build(example, tmp_path):
 def test_watch_on_a_missing_folder_is_a_clear_error(tmp_path, cli):
     result = cli("watch", tmp_path / "nope")
     assert result.exit_code == 1
-    assert result.stderr == f"error: no workspace at '{tmp_path / 'nope'}': it does not exist; give the workspace folder\n"
+    # worded as check and build word it
+    assert result.stderr == cli("check", tmp_path / "nope").stderr == (
+        f"error: no workspace at '{tmp_path / 'nope'}': the folder does not exist "
+        f"(create one with 'deck-builder init {tmp_path / 'nope'}')\n")
     assert "built:" not in result.stdout
