@@ -3,7 +3,9 @@
 Cards are rendered from the same templates and stylesheet as the package, with the small
 part of Anki's template language our templates use ({{Field}}, {{#Field}}..{{/Field}},
 {{^Field}}, {{FrontSide}}, {{cloze:Field}}, {{tts ...:Field}}). tests/test_preview.py
-checks the text of every card against what the real Anki engine renders.
+checks the text of every card against what the real Anki engine renders. The page's own
+script (no user text in it) lets one show a deck or a kind of card, filter by words and fold
+the backs away; every card is in the page whether or not it runs.
 """
 
 from __future__ import annotations
@@ -171,13 +173,16 @@ body.preview.nightMode { background: #121418; color: #e6e9ee; }
   .pv-bar { position: sticky; top: 0; z-index: 1; border-bottom: 1px solid #c9d0d8; }
   .pv-nav { border-bottom: 1px solid #c9d0d8; }
 }
+@media print { body.preview { display: block; } .pv-panel { display: none; } }
 main { padding: 8px 12px 40px; min-width: 0; }
 .pv-none { margin: 16px 0; padding: 16px; font-size: 16px; border: 1px dashed #8a94a0; border-radius: 8px; background: #ffffff; }
 .nightMode .pv-none { background: #1e2228; }
 .pv-none button { font: inherit; margin-left: 4px; padding: 4px 10px; border-radius: 6px; border: 1px solid #1a5fb4;
   background: #1a5fb4; color: #ffffff; cursor: pointer; }
 .pv-deck > h2 { font-size: 18px; margin: 16px 0 8px; overflow-wrap: anywhere; }
-.pv-note { margin: 0 0 16px; }
+/* Cards off screen are not laid out until scrolled near: a 12,000-card page opens and filters several
+   times faster (measured in Chromium), and find-in-page still finds them. */
+.pv-note { margin: 0 0 16px; content-visibility: auto; contain-intrinsic-size: auto 420px; }
 .pv-note > h3 { font-size: 12px; font-weight: 600; margin: 0 0 4px; color: #4a5360; overflow-wrap: anywhere; }
 .nightMode .pv-note > h3 { color: #b4bcc6; }
 .pv-sides { display: flex; flex-wrap: wrap; gap: 8px; }
