@@ -273,8 +273,10 @@ def preview_command(folder: str, output: str | None) -> None:
     """Write one HTML page showing every card, front and back, before importing.
 
     Cards are rendered from the same templates and stylesheet as the package and
-    grouped by deck; the page has a light/dark switch and a phone-width view.
-    It is self-contained (photos included): open it in any browser.
+    grouped by deck. On the page you can show one deck or one kind of card, filter
+    by the words on the cards, fold the backs away to test yourself (Fronts only),
+    and switch to dark or phone width. It is self-contained (photos included):
+    open it in any browser.
     """
     from .build import write_preview
 
