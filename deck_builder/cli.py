@@ -154,6 +154,41 @@ def mock_command(folder: str, company_id: str | None, count: int, seconds: int, 
     mock.run_in_terminal(session, stdin, click.echo, interactive=stdin.isatty() and sys.stdout.isatty())
 
 
+@main.command("studio")
+@click.argument("folder", default=".", type=click.Path())
+@click.option("--company", "company_id", metavar="ID", help="Ask in this company's name, with its tailored points.")
+@click.option("--count", default=5, show_default=True, type=click.IntRange(1, 100), help="How many questions.")
+@click.option("--seconds", default=120, show_default=True, type=click.IntRange(5, 3600),
+              help="Time to answer each question aloud.")
+@click.option("--seed", type=int, help="Make the choice of questions reproducible.")
+@click.option("--no-open", is_flag=True, help="Print the address instead of opening the browser.")
+def studio_command(folder: str, company_id: str | None, count: int, seconds: int, seed: int | None,
+                   no_open: bool) -> None:
+    """Rehearse in the browser: a mock interview you hear back, and your progress.
+
+    Starts a local web app (on 127.0.0.1 only, behind a secret key in its
+    address) and opens it in your browser. The mock asks the same questions as
+    mock, weakest first: those you last rated 1 (missed it), then 2 (shaky),
+    then those never practised, then 3 (good), then 4 (nailed it). It can read
+    each question aloud, counts down SECONDS, records your answer from the
+    microphone, plays it back beside your key points, story and what the
+    interviewer looks for, and asks you to rate yourself 1-4 (keys: Space
+    starts and stops, 1-4 rate). Ratings go to the history that mock, check and
+    brief read; recordings stay in FOLDER/.deck-builder/recordings. The progress
+    page shows your ratings over time and what to work on next. Ctrl-C stops it.
+    """
+    from . import mock
+    from .studio.app import Studio
+    from .studio.server import run_studio
+    from .workspace import find_company, load_workspace
+
+    ws, _ = load_workspace(folder)
+    mock.require_questions(ws, find_company(ws, company_id) if company_id is not None else None)
+    status = run_studio(Studio(folder, company_id, count, seconds, seed), not no_open, click.echo)
+    if status:
+        raise SystemExit(status)
+
+
 @main.command("brief")
 @click.argument("folder", default=".", type=click.Path())
 @click.option("--company", "company_id", required=True, metavar="ID", help="The company (its file name under companies/).")

@@ -219,10 +219,14 @@ class Session:
 def start_session(ws: Workspace, company: Company | None, count: int, seconds: int,
                   seed: int | None) -> Session:
     """A new mock: COUNT questions chosen weakest first from the shared history."""
-    questions = choose_questions(ws, company, count, seed, read_history(ws.root))
-    if not questions:
+    require_questions(ws, company)
+    return Session(ws, company, choose_questions(ws, company, count, seed, read_history(ws.root)), seconds)
+
+
+def require_questions(ws: Workspace, company: Company | None) -> None:
+    """A UserError when there is nothing to ask."""
+    if not candidates(ws, company):
         raise UserError("no question has talking points yet: add some to answers.yaml first")
-    return Session(ws, company, questions, seconds)
 
 
 def now_iso() -> str:

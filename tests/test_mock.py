@@ -209,3 +209,18 @@ def test_tailored_and_general_points_are_numbered_as_one_answer(ws):
     plain = result.output.split("[q1]", 1)[1].split("Rate yourself", 1)[0]
     assert "Your key points:\n  1. Point A1\n  2. Point B1\n" in plain  # no tailored points: one plain list
 
+
+
+def test_the_order_of_questions_is_described_as_the_rule_is(cli):
+    """mock --help, studio --help and README say the rule in WEAKEST_FIRST, word for word."""
+    from conftest import REPO
+    from deck_builder.mock import order_in_words
+
+    words = order_in_words()
+    assert words == ("those you last rated 1 (missed it), then 2 (shaky), then those never practised, "
+                     "then 3 (good), then 4 (nailed it)")
+    flat = lambda s: " ".join(s.split())  # noqa: E731
+    for command in ("mock", "studio"):
+        assert words in flat(cli(command, "--help").output), command
+    readme = flat((REPO / "README.md").read_text(encoding="utf-8"))
+    assert readme.count(words) >= 2  # the mock and studio sections (the help blocks aside)
