@@ -316,13 +316,22 @@ def test_points_are_one_numbered_answer_and_user_text_is_escaped(chromium, works
         "answers.yaml": "q1:\n  points: ['<img src=x onerror=alert(1)> first', 'Second *point*', Third]\n",
         "companies/acme.yaml": "name: '<i>Acme</i> & Co'\ntailoring:\n  q1: [For them, And this]\n",
     })
-    studio = start_studio(ws, "--company", "acme", "--count", "1", "--seconds", "10")
+    studio = start_studio(ws, "--company", "acme", "--count", "1", "--seconds", "5")
     page, errors = open_page(chromium, studio)
+    page.check("#set-speak")  # read the question aloud (a setting kept in the workspace)
+    page.wait_for_function("() => studio.state.settings.speak === true")
+    page.evaluate("() => { window.spoken = []; speechSynthesis.speak = (u) => spoken.push(u.text); }")
     page.click("#begin")
-    page.wait_for_selector("#view-question:not([hidden])")
+    page.wait_for_function("() => studio.answer && studio.answer.phase === 'ready'")
     assert page.inner_text("#q-text") == "How would you <b>lead</b> <i>Acme</i> & Co?"
     assert page.inner_html("#q-text").startswith("How <em>would</em> you &lt;b&gt;lead")
-    answer_aloud(page, 0.3)
+    assert page.evaluate("() => spoken") == ["How would you <b>lead</b> <i>Acme</i> & Co?"]  # without the Markdown
+    assert json.loads((ws / ".deck-builder" / "studio-settings.json").read_text())["speak"] is True
+    page.keyboard.press("Space")
+    page.wait_for_selector("#view-review:not([hidden])", timeout=15000)  # the time runs out: recording stops
+    assert page.inner_text("#r-length") == "Time ran out: you used all 0:05."
+    page.wait_for_function(AUDIO_DURATION, timeout=15000)
+    assert page.evaluate("() => document.querySelector('#r-player audio').duration") > 4
     points = page.locator("#r-points")
     assert points.locator(".label").all_inner_texts() == ["For <i>Acme</i> & Co", "Your points"]
     numbers = page.evaluate("() => [...document.querySelectorAll('#r-points li')].map((li) => "
@@ -369,12 +378,27 @@ def test_pages_fit_the_screen_in_light_and_dark(chromium, tmp_path, start_studio
 
 # -- who may ask -----------------------------------------------------------------------------
 
+def small_studio(root: Path) -> Studio:
+    """A studio on a three-question workspace in ROOT, beside a file outside it."""
+    from conftest import write_files
+
+    (root / "outside.txt").write_text("OUTSIDE-THE-WORKSPACE\n")
+    return Studio(write_files(root / "ws", SMALL), "--count", "2", "--seconds", "5")
+
+
 @pytest.fixture
-def small(workspace, tmp_path, start_studio):
-    outside = tmp_path / "outside.txt"
-    outside.write_text("OUTSIDE-THE-WORKSPACE\n")
-    ws = workspace(SMALL)
-    return start_studio(ws, "--count", "2", "--seconds", "5")
+def small(tmp_path):
+    studio = small_studio(tmp_path)
+    yield studio
+    studio.stop()
+
+
+@pytest.fixture(scope="module")
+def untouched(tmp_path_factory):
+    """One studio for the tests that must not change anything."""
+    studio = small_studio(tmp_path_factory.mktemp("untouched"))
+    yield studio
+    studio.stop()
 
 
 def test_no_key_or_a_wrong_key_gets_403_and_the_key_becomes_a_cookie(small):
@@ -408,7 +432,8 @@ def test_no_key_or_a_wrong_key_gets_403_and_the_key_becomes_a_cookie(small):
     {"Sec-Fetch-Site": "cross-site"},
     {"Sec-Fetch-Site": "same-site"},
 ], ids=lambda h: f"{next(iter(h))}={next(iter(h.values()))}")
-def test_a_foreign_host_or_origin_gets_403_even_with_the_key(small, headers):
+def test_a_foreign_host_or_origin_gets_403_even_with_the_key(untouched, headers):
+    small = untouched
     headers = {k: v.format(port=small.port) for k, v in headers.items()}
     for method, path, body in [("GET", "/api/state", None), ("GET", "/", None),
                                ("POST", "/api/mock", b'{"count": 1}'), ("POST", "/api/settings", b'{"record": false}')]:
@@ -429,7 +454,8 @@ TRAVERSALS = [
 
 
 @pytest.mark.parametrize("path", TRAVERSALS)
-def test_no_path_leads_outside_the_workspace(small, path):
+def test_no_path_leads_outside_the_workspace(untouched, path):
+    small = untouched
     for method in ("GET", "DELETE"):
         status, _, body = small.request(method, path)
         assert status in (404, 501), (method, path, status)

@@ -66,6 +66,7 @@ class Studio:
         ws = self.load()
         return {
             "workspace": ws.shown_root,
+            "workspace_name": ws.root.resolve().name,
             "companies": [{"id": c.id, "name": render.plain(c.name)} for c in ws.companies.values()],
             "defaults": self.defaults,
             "settings": self.settings(),

@@ -108,7 +108,8 @@ async function load() {
     return;
   }
   const s = studio.state;
-  $("workspace").textContent = s.workspace;
+  $("workspace").textContent = s.workspace_name;
+  $("workspace").title = s.workspace;
   $("order").textContent = s.order;
   for (const c of s.companies) {
     const option = el("option", { value: c.id });
