@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import queue
 import re
 import shutil
@@ -318,6 +317,9 @@ def test_points_are_one_numbered_answer_and_user_text_is_escaped(chromium, works
     })
     studio = start_studio(ws, "--company", "acme", "--count", "1", "--seconds", "5")
     page, errors = open_page(chromium, studio)
+    from deck_builder.mock import order_in_words
+
+    assert page.inner_text("#order") == order_in_words()  # the one rule, in the words of mock --help
     page.check("#set-speak")  # read the question aloud (a setting kept in the workspace)
     page.wait_for_function("() => studio.state.settings.speak === true")
     page.evaluate("() => { window.spoken = []; speechSynthesis.speak = (u) => spoken.push(u.text); }")

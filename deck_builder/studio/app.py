@@ -97,9 +97,12 @@ class Studio:
                 raise ApiError(400, f"unknown setting {key!r} (the settings are {', '.join(DEFAULT_SETTINGS)})")
             new[key] = value
         path = self.root / STATE_DIR / SETTINGS_FILE
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with self.lock, replacing(path) as tmp:
-            tmp.write_text(json.dumps(new, indent=1) + "\n", encoding="utf-8")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with self.lock, replacing(path) as tmp:
+                tmp.write_text(json.dumps(new, indent=1) + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise ApiError(507, f"the settings could not be written to {path} ({exc.strerror})") from None
         return new
 
     # -- the mock --------------------------------------------------------------------------
@@ -182,7 +185,11 @@ class Studio:
         with self.lock:
             if any(p.question == q.id for p in session.results):
                 raise ApiError(409, "this answer is rated already")
-            practice = session.rate(q, rating, float(seconds), recording)
+            try:
+                practice = session.rate(q, rating, float(seconds), recording)
+            except OSError as exc:
+                raise ApiError(507, f"the rating could not be written to {mock.history_path(self.root)} "
+                                    f"({exc.strerror}); it was not saved") from None
         return {"question": practice.question, "rating": practice.rating, "words": mock.RATINGS[practice.rating]}
 
     def report(self, sid: str) -> dict:

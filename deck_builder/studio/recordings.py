@@ -81,13 +81,16 @@ class Recordings:
     def _question_folder(self, question: str, create: bool) -> Path | None:
         if not ID_RE.match(question):
             return None
-        if create and not self.folder.is_dir():
-            self.folder.mkdir(parents=True, exist_ok=True)
-            (self.folder / ".gitignore").write_text("# Your recordings (deck-builder studio): never committed.\n*\n",
-                                                    encoding="utf-8")
         folder = self.folder / question
-        if create:
-            folder.mkdir(exist_ok=True)
+        try:
+            if create and not self.folder.is_dir():
+                self.folder.mkdir(parents=True, exist_ok=True)
+                (self.folder / ".gitignore").write_text(
+                    "# Your recordings (deck-builder studio): never committed.\n*\n", encoding="utf-8")
+            if create:
+                folder.mkdir(exist_ok=True)
+        except OSError as exc:
+            raise UploadError(507, f"{folder} could not be created ({exc.strerror}); nothing was stored") from None
         # A folder replaced by a link to somewhere else is never written to or read from.
         if not self._inside(self.folder) or (folder.exists() and not self._inside(folder)):
             raise UploadError(403, f"{self.folder} leads outside the workspace; recordings stay inside it")
@@ -132,6 +135,9 @@ class Recordings:
             seconds = max(0, min(int(round(seconds)), 99999))
             name = f"{now:%Y%m%dT%H%M%SZ}-{seconds}s-{secrets.token_hex(4)}.{ext}"
             os.replace(part, folder / name)
+        except OSError as exc:  # a full disk, a folder made read-only
+            raise UploadError(507, f"the recording could not be written to {folder} ({exc.strerror}); "
+                                   "nothing was stored") from None
         finally:
             part.unlink(missing_ok=True)
         return Recording(question, name, now, seconds, length)

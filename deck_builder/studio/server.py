@@ -16,7 +16,6 @@ import json
 import os
 import re
 import secrets
-import shutil
 import signal
 import socketserver
 import sys
@@ -325,13 +324,20 @@ class Running:
 
     def claim(self, server: StudioServer) -> None:
         """Become the workspace's studio, or a UserError saying where the running one is."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UserError(f"cannot create {self.path.parent} ({exc.strerror}): the studio keeps your "
+                            "ratings and recordings there; make the workspace writable") from None
         info = {"pid": os.getpid(), "port": server.port, "url": server.url, "cookie": server.cookie,
                 "about": "deck-builder studio is running for this workspace at this address "
                          "(removed when it stops)"}
         for _ in range(3):
             try:
                 fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except PermissionError as exc:
+                raise UserError(f"cannot write in {self.path.parent} ({exc.strerror}): the studio keeps your "
+                                "ratings and recordings there; make the workspace writable") from None
             except FileExistsError:
                 other = self._running()
                 if other:

@@ -471,7 +471,7 @@ async function loadProgress() {
   $("fatal").hidden = true;
   const next = $("next");
   next.replaceChildren();
-  for (const n of data.next) next.append(el("li", {}, el("span", { html: n.ask_html }), el("span", { class: "muted" }, `: ${n.why}`)));
+  for (const n of data.next) next.append(el("li", {}, el("span", { html: n.ask_html }), el("br"), el("span", { class: "muted small" }, n.why)));
   if (!data.next.length) next.append(el("li", { class: "muted" }, "Everything was rated 4 last time: well done."));
 
   const companies = $("companies");
