@@ -134,82 +134,59 @@ def watch_command(folder: str, output: str | None) -> None:
 def mock_command(folder: str, company_id: str | None, count: int, seconds: int, seed: int | None) -> None:
     """A timed mock interview in the terminal.
 
-    Picks COUNT questions you have talking points for, weakest first (those you
-    rated lowest in earlier mocks, then those never practised), asks each in the
-    interviewer's voice, gives you SECONDS to answer aloud (a countdown; press
-    Enter when done), then shows your key points and story and asks you to rate
-    yourself from 1 (missed it) to 4 (nailed it). Ends with a report. Each answer
-    is appended to FOLDER/.deck-builder/mock-history.jsonl.
+    Picks COUNT questions you have talking points for, weakest first: those you
+    last rated 1 (missed it), then 2 (shaky), then those never practised, then 3
+    (good), then 4 (nailed it). Asks each in the interviewer's voice, gives you
+    SECONDS to answer aloud (a countdown; press Enter when done), then shows your
+    key points and story and asks you to rate yourself from 1 (missed it) to 4
+    (nailed it). Ends with a report. Each answer is appended to
+    FOLDER/.deck-builder/mock-history.jsonl, which the studio shares.
     """
     import sys
 
     from . import mock
-    from .problems import UserError, plural
     from .workspace import find_company, load_workspace
 
     ws, _ = load_workspace(folder)
     company = find_company(ws, company_id) if company_id is not None else None
-    history = mock.read_history(ws.root)
-    questions = mock.choose_questions(ws, company, count, seed, history)
-    if not questions:
-        raise UserError("no question has talking points yet: add some to answers.yaml first")
+    session = mock.start_session(ws, company, count, seconds, seed)
     stdin = sys.stdin  # click.testing.CliRunner swaps it for its input
-    interactive = stdin.isatty() and sys.stdout.isatty()
-    where = f" for {company.name}" if company else ""
-    click.echo(f"Mock interview: {plural(len(questions), 'question')}{where}, "
-               f"{mock.clock(seconds)} each. Answer aloud, as you would in the room.")
-    results: list[tuple[str, int]] = []
-    for n, q in enumerate(questions, 1):
-        click.echo(f"\nQuestion {n} of {len(questions)}  [{q.id}]")
-        speaker = f"Interviewer, {company.name}" if company else "Interviewer"
-        click.echo(f"  {speaker}: \"{mock.question_text(q, company)}\"")
-        click.echo(f"Answer aloud now ({mock.clock(seconds)}), then press Enter.")
-        took = mock.timed_answer(seconds, interactive, stdin.readline, lambda s: click.echo(s, nl=False))
-        if took is None:
-            click.echo("\nInput ended; stopping here.")
-            break
-        tailored, general = mock.key_points(ws, q, company)
-        click.echo(f"Your key points{' (over time by ' + mock.clock(took - seconds) + ')' if took > seconds else ''}:")
-        if tailored:
-            click.echo(f"  For {company.name}:")
-            for i, p in enumerate(tailored, 1):
-                click.echo(f"    {i}. {mock.fill(p, mock.placeholder_values(company))}")
-        for i, p in enumerate(general, 1):
-            click.echo(f"  {i}. {mock.fill(p, mock.placeholder_values(company))}")
-        answer = ws.answers.get(q.id)
-        for sid in (answer.stories if answer else ()):
-            story = ws.stories[sid]
-            click.echo(f"  Story: {story.title}: {story.result.strip()}")
-        rating = _ask_rating(stdin)
-        if rating is None:
-            click.echo("\nInput ended; stopping here.")
-            break
-        mock.append_history(ws.root, mock.Practice(q.id, company.id if company else None, rating, took, mock.now_iso()))
-        results.append((q.id, rating))
-    if not results:
-        click.echo("\nNo answers recorded.")
-        return
-    click.echo("\nReport")
-    for qid, rating in results:
-        click.echo(f"  {qid:<28} {rating}  {mock.RATINGS[rating]}")
-    weak = [f"{qid} ({rating})" for qid, rating in results if rating <= 2]
-    click.echo(f"Work on: {', '.join(weak)}" if weak else "Nothing rated below 3: well done.")
-    click.echo(f"History: {mock.history_path(ws.root)} ({plural(len(results), 'answer')} added);"
-               " the next mock asks your weakest questions first.")
+    mock.run_in_terminal(session, stdin, click.echo, interactive=stdin.isatty() and sys.stdout.isatty())
 
 
-def _ask_rating(stdin) -> int | None:
-    """1-4 from the user; asks again on anything else; None at end of input."""
-    while True:
-        click.echo("Rate yourself: 1 missed it, 2 shaky, 3 good, 4 nailed it [1-4]: ", nl=False)
-        line = stdin.readline()
-        if line == "":
-            return None
-        if line.strip() in ("1", "2", "3", "4"):
-            if not stdin.isatty():  # piped: show the answer so the transcript reads as typed
-                click.echo(line.strip())
-            return int(line.strip())
-        click.echo("Please type 1, 2, 3 or 4.")
+@main.command("studio")
+@click.argument("folder", default=".", type=click.Path())
+@click.option("--company", "company_id", metavar="ID", help="Ask in this company's name, with its tailored points.")
+@click.option("--count", default=5, show_default=True, type=click.IntRange(1, 100), help="How many questions.")
+@click.option("--seconds", default=120, show_default=True, type=click.IntRange(5, 3600),
+              help="Time to answer each question aloud.")
+@click.option("--seed", type=int, help="Make the choice of questions reproducible.")
+@click.option("--no-open", is_flag=True, help="Print the address instead of opening the browser.")
+def studio_command(folder: str, company_id: str | None, count: int, seconds: int, seed: int | None,
+                   no_open: bool) -> None:
+    """Rehearse in the browser: a mock interview you hear back, and your progress.
+
+    Starts a local web app (on 127.0.0.1 only, behind a secret key in its
+    address) and opens it in your browser. The mock asks the same questions as
+    mock, weakest first: those you last rated 1 (missed it), then 2 (shaky),
+    then those never practised, then 3 (good), then 4 (nailed it). It can read
+    each question aloud, counts down SECONDS, records your answer from the
+    microphone, plays it back beside your key points, story and what the
+    interviewer looks for, and asks you to rate yourself 1-4 (keys: Space
+    starts and stops, 1-4 rate). Ratings go to the history that mock, check and
+    brief read; recordings stay in FOLDER/.deck-builder/recordings. The progress
+    page shows your ratings over time and what to work on next. Ctrl-C stops it.
+    """
+    from . import mock
+    from .studio.app import Studio
+    from .studio.server import run_studio
+    from .workspace import find_company, load_workspace
+
+    ws, _ = load_workspace(folder)
+    mock.require_questions(ws, find_company(ws, company_id) if company_id is not None else None)
+    status = run_studio(Studio(folder, company_id, count, seconds, seed), not no_open, click.echo)
+    if status:
+        raise SystemExit(status)
 
 
 @main.command("brief")

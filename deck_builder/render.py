@@ -122,3 +122,76 @@ def ordered_list(items, values: dict[str, str], css_class: str, start: int = 1) 
 def fill(text: str, values: dict[str, str]) -> str:
     """Placeholders filled in plain text (no HTML): for labels and messages."""
     return _PLACEHOLDER.sub(lambda m: values[m.group(1)], text)
+
+
+# C0 and C1 control characters (an ESC would start a terminal escape sequence); tabs and
+# line breaks become spaces.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def text(source: str | None, values: dict[str, str] | None = None, block: bool = False) -> str:
+    """Markdown -> the words without its syntax, for a terminal: `*how*` reads "how", a link
+    "its text (its address)"; on one line, control characters dropped, placeholders filled.
+
+    Parsed as the cards render it: one line (inline), or with BLOCK paragraphs and lists,
+    which are run together ("; " between list items, ordered ones keep their numbers)."""
+    if not source:
+        return ""
+    source = source.strip()
+    if _MARKUP.search(source) or (block and _BLOCK_START.match(source)):
+        if not block:
+            source = "".join(_inline_text(t.children or ()) for t in _markdown().parseInline(source))
+        else:
+            source = _block_text(_markdown().parse(source))
+    return fill(" ".join(_CONTROL.sub("", source).split()), values or {})
+
+
+def _block_text(tokens) -> str:
+    out = ""
+    numbers: list[int | None] = []  # per open list: the next item's number (None: bullets)
+    item_started = False
+    for token in tokens:
+        if token.type == "ordered_list_open":
+            numbers.append(int(token.attrGet("start") or 1))
+        elif token.type == "bullet_list_open":
+            numbers.append(None)
+        elif token.type in ("ordered_list_close", "bullet_list_close"):
+            numbers.pop()
+        elif token.type == "list_item_open":
+            item_started = True
+        elif token.type in ("inline", "code_block", "fence"):
+            piece = _inline_text(token.children or ()) if token.type == "inline" else token.content
+            if item_started and numbers:
+                sep = "; " if out and out[-1] not in ":." else " "
+                if numbers[-1] is not None:
+                    piece = f"{numbers[-1]}. {piece}"
+                    numbers[-1] += 1
+                item_started = False
+            else:
+                sep = " "
+            out = f"{out}{sep}{piece}" if out else piece
+    return out
+
+
+def _inline_text(children) -> str:
+    out: list[str] = []
+    links: list[tuple[str, int]] = []  # (address, where its text starts)
+    for child in children:
+        if child.type in ("text", "code_inline"):
+            out.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            out.append(" ")
+        elif child.type == "link_open":
+            links.append((str(child.attrGet("href") or ""), len(out)))
+        elif child.type == "link_close" and links:
+            href, start = links.pop()
+            href = _URL_PLACEHOLDER.sub(lambda m: "{" + m.group(1) + "}", href)
+            if href and href != "".join(out[start:]) and not href.startswith("mailto:"):
+                out.append(f" ({href})")
+    return "".join(out)
+
+
+def line(source: str | None, values: dict[str, str] | None = None) -> str:
+    """Text shown verbatim (names, as plain() shows them) on one terminal line: no Markdown,
+    control characters dropped, placeholders filled."""
+    return fill(" ".join(_CONTROL.sub("", source or "").split()), values or {})

@@ -48,6 +48,9 @@ def test_wheel_ships_banks_skeleton_and_stylesheet(tmp_path):
         "deck_builder/skeleton/companies/example-co.yaml",
         "deck_builder/skeleton/questions/my-questions.yaml",
         "deck_builder/skeleton/media/README.txt",
+        "deck_builder/studio/static/index.html",
+        "deck_builder/studio/static/studio.js",
+        "deck_builder/studio/static/studio.css",
     ):
         assert required in names, required
 

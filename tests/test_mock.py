@@ -172,3 +172,55 @@ def test_odd_history_lines_are_skipped_and_no_answers_say_so(ws, cli):
     assert result.exit_code == 0 and "Traceback" not in result.output
     assert "[q2]" in result.output  # the rating-1 line counts; the bad ones are skipped
     assert result.output.rstrip().endswith("No answers recorded.")
+
+
+def test_terminal_shows_the_users_text_without_markdown_syntax(workspace):
+    from click.testing import CliRunner
+
+    from deck_builder.cli import main
+
+    ws = workspace({
+        "deck.yaml": "banks: []\n",
+        "questions/practice.yaml": "bank: Practice\nquestions:\n  - id: q1\n    ask: 'Tell me *how* you did it at {company}'\n"
+                                   "    why: 'They want **numbers**'\n",
+        "answers.yaml": "q1:\n  points: ['Say *how*, not **what**', 'See [the report](https://x.test/r)', "
+                        "'`SLA` \\*stars\\* and <b>tags</b>']\n  stories: [s1]\n",
+        "stories.yaml": "s1:\n  title: The _big_ save\n  result: |\n    Saved **12 hours** a week:\n\n    - fewer errors\n    - faster\n",
+    })
+    result = CliRunner().invoke(main, ["mock", str(ws), "--count", "1"], input="\n3\n", catch_exceptions=False)
+    out = result.output
+    assert '  Interviewer: "Tell me how you did it at our company"' in out
+    assert "  1. Say how, not what\n" in out
+    assert "  2. See the report (https://x.test/r)\n" in out
+    assert "  3. SLA *stars* and <b>tags</b>\n" in out  # escaped stars are the user's; raw HTML is shown as typed
+    assert "  Story: The big save: Saved 12 hours a week: fewer errors; faster\n" in out
+    assert "  What they look for: They want numbers\n" in out
+
+
+def test_tailored_and_general_points_are_numbered_as_one_answer(ws):
+    from click.testing import CliRunner
+
+    from deck_builder.cli import main
+
+    result = CliRunner().invoke(main, ["mock", str(ws), "--company", "acme", "--count", "6", "--seed", "3"],
+                                input="\n4\n" * 6, catch_exceptions=False)
+    block = result.output.split("[q2]", 1)[1].split("Rate yourself", 1)[0]
+    assert "  For Acme & Co:\n    1. Acme point\n  Your points:\n    2. Point A2\n    3. Point B2\n" in block
+    plain = result.output.split("[q1]", 1)[1].split("Rate yourself", 1)[0]
+    assert "Your key points:\n  1. Point A1\n  2. Point B1\n" in plain  # no tailored points: one plain list
+
+
+
+def test_the_order_of_questions_is_described_as_the_rule_is(cli):
+    """mock --help, studio --help and README say the rule in WEAKEST_FIRST, word for word."""
+    from conftest import REPO
+    from deck_builder.mock import order_in_words
+
+    words = order_in_words()
+    assert words == ("those you last rated 1 (missed it), then 2 (shaky), then those never practised, "
+                     "then 3 (good), then 4 (nailed it)")
+    flat = lambda s: " ".join(s.split())  # noqa: E731
+    for command in ("mock", "studio"):
+        assert words in flat(cli(command, "--help").output), command
+    readme = flat((REPO / "README.md").read_text(encoding="utf-8"))
+    assert readme.count(words) >= 2  # the mock and studio sections (the help blocks aside)

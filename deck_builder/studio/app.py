@@ -1,0 +1,238 @@
+"""What the studio's page asks for, as JSON-ready dicts: the mock (deck_builder.mock, the
+same sessions, report and history as the terminal), recordings, progress and settings.
+
+No HTTP here (server.py does that). The workspace is read again for each new mock and each
+look at progress, so edits made while the studio runs count; a broken file is reported to
+the page with its FILE:LINE:COL messages, as `check` prints them.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import threading
+from pathlib import Path
+
+from .. import mock, render
+from ..atomic import replacing
+from ..model import Question, Workspace
+from ..problems import ProblemsError, UserError
+from ..state import STATE_DIR
+from .progress import progress, recording_json
+from .recordings import Recordings, UploadError, upload_limit
+
+SETTINGS_FILE = "studio-settings.json"
+DEFAULT_SETTINGS = {"record": True, "speak": False}
+KEEP_SESSIONS = 20
+
+
+class ApiError(Exception):
+    """A request the studio refuses, with its HTTP status and a message for the page."""
+
+    def __init__(self, status: int, message: str, problems: list[str] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.problems = problems or []
+
+
+class Studio:
+    """One workspace's studio: the command's options, the page's settings and open mocks."""
+
+    def __init__(self, folder: str, company_id: str | None, count: int, seconds: int, seed: int | None):
+        self.folder = folder
+        self.root = Path(folder)
+        self.defaults = {"company": company_id, "count": count, "seconds": seconds}
+        self.seed = seed
+        self.recordings = Recordings(self.root)
+        self.sessions: dict[str, mock.Session] = {}
+        self.lock = threading.Lock()
+
+    # -- the workspace ---------------------------------------------------------------------
+
+    def load(self) -> Workspace:
+        from ..workspace import load_workspace
+
+        try:
+            ws, _ = load_workspace(self.folder)
+        except ProblemsError as exc:
+            raise ApiError(422, f"the workspace has errors ({exc.summary}); fix them and try again",
+                           [str(p) for p in exc.problems if p.is_error]) from None
+        except UserError as exc:
+            raise ApiError(422, exc.message) from None
+        return ws
+
+    def state(self) -> dict:
+        ws = self.load()
+        return {
+            "workspace": ws.shown_root,
+            "workspace_name": ws.root.resolve().name,
+            "companies": [{"id": c.id, "name": render.plain(c.name)} for c in ws.companies.values()],
+            "defaults": self.defaults,
+            "settings": self.settings(),
+            "order": mock.order_in_words(),
+            "ratings": {str(k): v for k, v in mock.RATINGS.items()},
+            "lang": (ws.settings.tts or "").replace("_", "-") or None,
+            "recordings_folder": str(self.recordings.folder),
+            "history_file": str(mock.history_path(ws.root)),
+        }
+
+    # -- settings --------------------------------------------------------------------------
+
+    def settings(self) -> dict:
+        path = self.root / STATE_DIR / SETTINGS_FILE
+        out = dict(DEFAULT_SETTINGS)
+        try:
+            saved = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return out
+        if isinstance(saved, dict):
+            out.update({k: v for k, v in saved.items() if k in DEFAULT_SETTINGS and isinstance(v, bool)})
+        return out
+
+    def change_settings(self, body: dict) -> dict:
+        new = self.settings()
+        for key, value in body.items():
+            if key not in DEFAULT_SETTINGS or not isinstance(value, bool):
+                raise ApiError(400, f"unknown setting {key!r} (the settings are {', '.join(DEFAULT_SETTINGS)})")
+            new[key] = value
+        path = self.root / STATE_DIR / SETTINGS_FILE
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with self.lock, replacing(path) as tmp:
+                tmp.write_text(json.dumps(new, indent=1) + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise ApiError(507, f"the settings could not be written to {path} ({exc.strerror})") from None
+        return new
+
+    # -- the mock --------------------------------------------------------------------------
+
+    def start_mock(self, body: dict) -> dict:
+        ws = self.load()
+        company_id = body.get("company") or None
+        count = _integer(body.get("count", self.defaults["count"]), "count", 1, 100)
+        seconds = _integer(body.get("seconds", self.defaults["seconds"]), "seconds", 5, 3600)
+        company = None
+        if company_id is not None:
+            company = ws.companies.get(str(company_id))
+            if company is None:
+                raise ApiError(404, f"no company '{company_id}'; the companies are: {', '.join(ws.companies) or 'none yet'}")
+        try:
+            session = mock.start_session(ws, company, count, seconds, self.seed)
+        except UserError as exc:
+            raise ApiError(422, exc.message) from None
+        sid = secrets.token_hex(8)
+        with self.lock:
+            self.sessions[sid] = session
+            while len(self.sessions) > KEEP_SESSIONS:
+                self.sessions.pop(next(iter(self.sessions)))
+        return {
+            "id": sid, "seconds": seconds, "speaker": render.plain(session.speaker),
+            "company": render.plain(company.name) if company else None,
+            "questions": [self._question_json(session, q) for q in session.questions],
+            "upload_limit": upload_limit(seconds),
+        }
+
+    def _question_json(self, session: mock.Session, q: Question) -> dict:
+        v = session.values
+        review = session.review(q)
+        name = render.plain(session.company.name) if session.company else None
+        return {
+            "id": q.id,
+            "ask": mock.question_text(q, session.company),  # plain text, for speech synthesis
+            "ask_html": render.inline(q.ask, v),
+            "tailored_label": f"For {name}" if review.tailored else None,
+            "tailored": [render.inline(p, v) for p in review.tailored],
+            "general_label": "Your points" if review.tailored and review.general else None,
+            "general": [render.inline(p, v) for p in review.general],
+            "general_start": len(review.tailored) + 1,  # one answer, one count
+            "stories": [{"title_html": render.inline(s.title, v), "result_html": render.block(s.result, v)}
+                        for s in review.stories],
+            "why_html": render.inline(review.why, v) if review.why else None,
+        }
+
+    def _answer(self, sid: str, index: int) -> tuple[mock.Session, Question]:
+        session = self.sessions.get(sid)
+        if session is None:
+            raise ApiError(404, "this mock is no longer open (the studio was restarted?); start a new one")
+        if not 0 <= index < len(session.questions):
+            raise ApiError(404, f"this mock has no question {index + 1}")
+        return session, session.questions[index]
+
+    def save_recording(self, sid: str, index: int, content_type: str, body, length: int | None,
+                       seconds: float) -> dict:
+        session, q = self._answer(sid, index)
+        if not self.settings()["record"]:
+            raise ApiError(409, "recording is turned off in the studio's settings; nothing was stored")
+        try:
+            rec = self.recordings.save(q.id, content_type, body, length, seconds, upload_limit(session.seconds))
+        except UploadError as exc:
+            raise ApiError(exc.status, exc.message) from None
+        return recording_json(rec)
+
+    def rate(self, sid: str, index: int, body: dict) -> dict:
+        session, q = self._answer(sid, index)
+        rating = body.get("rating")
+        if rating not in mock.RATINGS or isinstance(rating, bool):
+            raise ApiError(400, "a rating is 1, 2, 3 or 4")
+        seconds = body.get("seconds", 0)
+        if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or not 0 <= seconds <= 86400:
+            raise ApiError(400, "seconds: expected the answer's length in seconds")
+        recording = body.get("recording")
+        if recording is not None and (not isinstance(recording, str)
+                                      or self.recordings.find(q.id, recording) is None):
+            raise ApiError(400, "recording: not one of this question's recordings")
+        with self.lock:
+            if any(p.question == q.id for p in session.results):
+                raise ApiError(409, "this answer is rated already")
+            try:
+                practice = session.rate(q, rating, float(seconds), recording)
+            except OSError as exc:
+                raise ApiError(507, f"the rating could not be written to {mock.history_path(self.root)} "
+                                    f"({exc.strerror}); it was not saved") from None
+        return {"question": practice.question, "rating": practice.rating, "words": mock.RATINGS[practice.rating]}
+
+    def report(self, sid: str) -> dict:
+        session = self.sessions.get(sid)
+        if session is None:
+            raise ApiError(404, "this mock is no longer open; start a new one")
+        report = session.report()
+        asks = {q.id: render.inline(q.ask, session.values) for q in session.questions}
+        return {
+            "rows": [{"id": p.question, "ask_html": asks.get(p.question, ""), "rating": p.rating,
+                      "words": mock.RATINGS[p.rating], "seconds": round(p.seconds, 1)} for p in report.results],
+            "work_on": [{"id": p.question, "rating": p.rating} for p in report.weak],
+            "lines": report.lines(),
+            "asked": len(session.questions),
+        }
+
+    # -- progress and recordings -----------------------------------------------------------
+
+    def progress(self) -> dict:
+        ws = self.load()
+        try:
+            recordings = self.recordings.list()
+        except UploadError as exc:
+            raise ApiError(exc.status, exc.message) from None
+        return progress(ws, mock.read_history(ws.root), recordings)
+
+    def recording_file(self, question: str, name: str) -> Path | None:
+        try:
+            return self.recordings.find(question, name)
+        except UploadError:
+            return None
+
+    def delete_recording(self, question: str, name: str) -> dict:
+        try:
+            deleted = self.recordings.delete(question, name)
+        except UploadError as exc:
+            raise ApiError(exc.status, exc.message) from None
+        if not deleted:
+            raise ApiError(404, "no such recording (deleted already?)")
+        return {"deleted": f"{question}/{name}"}
+
+
+def _integer(value, name: str, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ApiError(400, f"{name}: expected a whole number from {low} to {high}, got {value!r}")
+    return value

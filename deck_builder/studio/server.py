@@ -1,0 +1,448 @@
+"""The studio's HTTP side: the standard library's ThreadingHTTPServer on 127.0.0.1 only.
+
+Who may ask: every request must name this server as its Host (a DNS-rebinding page names
+its own), must not come from another origin (Origin, Sec-Fetch-Site), and must carry the
+secret: in the first address as ?key=, then as a cookie. Everything else gets 403. Routes
+are fixed; a recording is found only by a name the server gave it (recordings.py), static
+files only from a fixed list of package files. One studio per workspace: the running one
+is written to WORKSPACE/.deck-builder/studio.json and a second one is told where it is.
+"""
+
+from __future__ import annotations
+
+import hmac
+import http.client
+import json
+import os
+import re
+import secrets
+import signal
+import socketserver
+import sys
+import threading
+from http.cookies import CookieError, SimpleCookie
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from importlib import resources
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+from ..problems import UserError
+from ..state import STATE_DIR
+from .app import ApiError, Studio
+
+LOCK_FILE = "studio.json"
+JSON_LIMIT = 64 * 1024
+STATIC = {"studio.js": "text/javascript; charset=utf-8", "studio.css": "text/css; charset=utf-8"}
+ID = r"[a-z0-9]+(?:-[a-z0-9]+)*"
+ROUTES = {
+    "GET": [
+        (re.compile(r"/api/state"), "state"),
+        (re.compile(r"/api/progress"), "progress"),
+        (re.compile(r"/api/alive"), "alive"),
+        (re.compile(r"/api/mock/([0-9a-f]{16})/report"), "report"),
+        (re.compile(rf"/recordings/({ID})/([0-9A-Za-z.-]+)"), "recording"),
+        (re.compile(r"/static/([a-z]+\.[a-z]+)"), "static"),
+        (re.compile(r"/"), "index"),
+    ],
+    "POST": [
+        (re.compile(r"/api/mock"), "start_mock"),
+        (re.compile(r"/api/mock/([0-9a-f]{16})/answers/(\d{1,3})/recording"), "upload"),
+        (re.compile(r"/api/mock/([0-9a-f]{16})/answers/(\d{1,3})/rating"), "rate"),
+        (re.compile(r"/api/settings"), "settings"),
+    ],
+    "DELETE": [
+        (re.compile(rf"/api/recordings/({ID})/([0-9A-Za-z.-]+)"), "delete_recording"),
+    ],
+}
+# The page needs nothing from anywhere else; the microphone only for itself.
+HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                               "media-src 'self' blob:; connect-src 'self'; base-uri 'none'; form-action 'none'; "
+                               "frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "microphone=(self), camera=(), geolocation=()",
+    "Cache-Control": "no-store",
+}
+REFUSED = ("This is deck-builder studio. It answers only the page it opened itself: open the address "
+           "that `deck-builder studio` printed in its terminal (it carries a key).\n")
+RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+
+
+class StudioServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = False
+
+    def __init__(self, studio: Studio):
+        self.studio = studio
+        self.secret = secrets.token_urlsafe(32)
+        super().__init__(("127.0.0.1", 0), Handler)
+        self.port = self.server_address[1]
+        self.hosts = {f"127.0.0.1:{self.port}", f"localhost:{self.port}"}
+        self.origins = {f"http://{host}" for host in self.hosts}
+        self.cookie = f"deck-builder-studio-{self.port}"  # cookies ignore ports: one name per server
+
+    def server_bind(self) -> None:
+        # HTTPServer.server_bind looks the address up in DNS (getfqdn); this one is known.
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = "127.0.0.1", self.server_address[1]
+
+    @property
+    def address(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    @property
+    def url(self) -> str:
+        return f"{self.address}?key={self.secret}"
+
+
+class Handler(BaseHTTPRequestHandler):
+    server: StudioServer
+    protocol_version = "HTTP/1.1"
+    server_version = "deck-builder-studio"
+    sys_version = ""
+    timeout = 60  # a stalled upload or idle connection frees its thread
+
+    def version_string(self) -> str:
+        return self.server_version
+
+    def log_message(self, format, *args) -> None:  # noqa: A002 - the base class's name
+        pass
+
+    def do_GET(self) -> None:
+        self._dispatch("GET")
+
+    def do_POST(self) -> None:
+        self._dispatch("POST")
+
+    def do_DELETE(self) -> None:
+        self._dispatch("DELETE")
+
+    # -- who may ask -----------------------------------------------------------------------
+
+    def _refusal(self, method: str, query: dict) -> str | None:
+        hosts = self.headers.get_all("Host") or []
+        if len(hosts) != 1 or hosts[0].lower() not in self.server.hosts:
+            return "foreign Host"
+        origin = self.headers.get("Origin")
+        if origin is not None and origin.lower() not in self.server.origins:
+            return "cross-site Origin"
+        if self.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
+            return "cross-site request"
+        if self._has_cookie():
+            return None
+        if method == "GET" and self._key(query):
+            return None
+        return "no key"
+
+    def _key(self, query: dict) -> bool:
+        given = query.get("key", [""])[0]
+        return hmac.compare_digest(given.encode(), self.server.secret.encode())
+
+    def _has_cookie(self) -> bool:
+        for header in self.headers.get_all("Cookie") or []:
+            try:
+                jar = SimpleCookie(header)
+            except CookieError:
+                continue
+            morsel = jar.get(self.server.cookie)
+            if morsel is not None and hmac.compare_digest(morsel.value.encode(), self.server.secret.encode()):
+                return True
+        return False
+
+    # -- dispatch --------------------------------------------------------------------------
+
+    def _dispatch(self, method: str) -> None:
+        self._body_read = False
+        try:
+            url = urlsplit(self.path)
+            query = parse_qs(url.query)
+            refusal = self._refusal(method, query)
+            if refusal:
+                self._send(403, REFUSED.encode(), "text/plain; charset=utf-8")
+                return
+            for pattern, name in ROUTES.get(method, []):
+                m = pattern.fullmatch(url.path)
+                if m:
+                    getattr(self, f"_{name}")(query, *m.groups())
+                    return
+            self._send_json(404, {"error": f"nothing at {url.path}"})
+        except ApiError as exc:
+            self._send_json(exc.status, {"error": exc.message, "problems": exc.problems})
+        except (BrokenPipeError, ConnectionResetError, TimeoutError):
+            self.close_connection = True
+        except Exception as exc:  # a bug: say so in the terminal and the page, keep serving
+            print(f"studio: internal error on {method} {urlsplit(self.path).path}: {type(exc).__name__}: {exc}",
+                  file=sys.stderr)
+            try:
+                self._send_json(500, {"error": f"internal error ({type(exc).__name__}); please report it"})
+            except OSError:
+                self.close_connection = True
+
+    def _send(self, status: int, body: bytes, content_type: str, headers: dict | None = None) -> None:
+        self.send_response(status)
+        for name, value in {**HEADERS, **(headers or {})}.items():
+            self.send_header(name, value)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        if not self._body_read and int(self.headers.get("Content-Length") or 0):
+            # The request's body was not read: it must not be taken for the next request.
+            self.send_header("Connection", "close")
+            self.close_connection = True
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _send_json(self, status: int, data) -> None:
+        self._send(status, json.dumps(data, ensure_ascii=False).encode("utf-8"), "application/json; charset=utf-8")
+
+    def _json_body(self) -> dict:
+        if self.headers.get_content_type() != "application/json":
+            raise ApiError(415, "expected a JSON body (Content-Type: application/json)")
+        length = self._length()
+        if length is None or length > JSON_LIMIT:
+            raise ApiError(413, f"a JSON body of at most {JSON_LIMIT} bytes, with its Content-Length")
+        data = self.rfile.read(length)
+        if len(data) < length:
+            raise ConnectionResetError
+        self._body_read = True
+        try:
+            body = json.loads(data.decode("utf-8"))
+        except ValueError:
+            raise ApiError(400, "the body is not valid JSON") from None
+        if not isinstance(body, dict):
+            raise ApiError(400, "expected a JSON object")
+        return body
+
+    def _length(self) -> int | None:
+        if self.headers.get("Transfer-Encoding"):
+            return None  # chunked bodies are not accepted: the size must be known first
+        try:
+            length = int(self.headers.get("Content-Length", ""))
+        except ValueError:
+            return None
+        return length if length >= 0 else None
+
+    # -- routes ----------------------------------------------------------------------------
+
+    def _index(self, query: dict) -> None:
+        if "key" in query:  # the first address: trade the key for a cookie, and drop it from the address bar
+            cookie = f"{self.server.cookie}={self.server.secret}; Path=/; HttpOnly; SameSite=Strict"
+            self._send(303, b"", "text/plain", {"Location": "/", "Set-Cookie": cookie})
+            return
+        page = (resources.files("deck_builder.studio") / "static" / "index.html").read_bytes()
+        self._send(200, page, "text/html; charset=utf-8")
+
+    def _static(self, query: dict, name: str) -> None:
+        if name not in STATIC:
+            raise ApiError(404, f"nothing at /static/{name}")
+        self._send(200, (resources.files("deck_builder.studio") / "static" / name).read_bytes(), STATIC[name])
+
+    def _alive(self, query: dict) -> None:
+        self._send_json(200, {"root": str(self.server.studio.root.resolve()), "pid": os.getpid()})
+
+    def _state(self, query: dict) -> None:
+        self._send_json(200, self.server.studio.state())
+
+    def _progress(self, query: dict) -> None:
+        self._send_json(200, self.server.studio.progress())
+
+    def _report(self, query: dict, sid: str) -> None:
+        self._send_json(200, self.server.studio.report(sid))
+
+    def _start_mock(self, query: dict) -> None:
+        self._send_json(201, self.server.studio.start_mock(self._json_body()))
+
+    def _rate(self, query: dict, sid: str, index: str) -> None:
+        self._send_json(201, self.server.studio.rate(sid, int(index), self._json_body()))
+
+    def _settings(self, query: dict) -> None:
+        self._send_json(200, self.server.studio.change_settings(self._json_body()))
+
+    def _upload(self, query: dict, sid: str, index: str) -> None:
+        try:
+            seconds = float(query.get("seconds", ["0"])[0])
+        except ValueError:
+            seconds = 0.0
+        if not seconds >= 0:  # NaN too
+            seconds = 0.0
+        result = self.server.studio.save_recording(sid, int(index), self.headers.get_content_type(), self.rfile,
+                                                   self._length(), seconds)
+        self._body_read = True
+        self._send_json(201, result)
+
+    def _delete_recording(self, query: dict, question: str, name: str) -> None:
+        self._send_json(200, self.server.studio.delete_recording(question, name))
+
+    def _recording(self, query: dict, question: str, name: str) -> None:
+        path = self.server.studio.recording_file(question, name)
+        if path is None:
+            raise ApiError(404, "no such recording")
+        from .recordings import MEDIA_TYPES
+
+        size = path.stat().st_size
+        start, end, status, extra = 0, size - 1, 200, {"Accept-Ranges": "bytes"}
+        wanted = RANGE.fullmatch(self.headers.get("Range", "").strip())
+        if wanted and (wanted.group(1) or wanted.group(2)):  # one range: the media element seeking
+            if wanted.group(1):
+                start = int(wanted.group(1))
+                end = min(int(wanted.group(2)), size - 1) if wanted.group(2) else size - 1
+            else:  # the last N bytes
+                start = max(0, size - int(wanted.group(2)))
+            if start > end or start >= size:
+                self._send(416, b"", "text/plain", {"Content-Range": f"bytes */{size}"})
+                return
+            status, extra["Content-Range"] = 206, f"bytes {start}-{end}/{size}"
+        self.send_response(status)
+        for header, value in {**HEADERS, **extra}.items():
+            self.send_header(header, value)
+        self.send_header("Content-Type", MEDIA_TYPES[name.rsplit(".", 1)[1]])
+        self.send_header("Content-Length", str(end - start + 1))
+        self.end_headers()
+        with open(path, "rb") as fh:
+            fh.seek(start)
+            left = end - start + 1
+            while left:
+                chunk = fh.read(min(64 * 1024, left))
+                if not chunk:
+                    break
+                self.wfile.write(chunk)
+                left -= len(chunk)
+
+
+# -- one studio per workspace ----------------------------------------------------------------
+
+class Running:
+    """WORKSPACE/.deck-builder/studio.json: the studio serving this workspace, if any."""
+
+    def __init__(self, root: Path):
+        self.path = root / STATE_DIR / LOCK_FILE
+        self.root = root
+
+    def claim(self, server: StudioServer) -> None:
+        """Become the workspace's studio, or a UserError saying where the running one is."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UserError(f"cannot create {self.path.parent} ({exc.strerror}): the studio keeps your "
+                            "ratings and recordings there; make the workspace writable") from None
+        info = {"pid": os.getpid(), "port": server.port, "url": server.url, "cookie": server.cookie,
+                "about": "deck-builder studio is running for this workspace at this address "
+                         "(removed when it stops)"}
+        for _ in range(3):
+            try:
+                fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except PermissionError as exc:
+                raise UserError(f"cannot write in {self.path.parent} ({exc.strerror}): the studio keeps your "
+                                "ratings and recordings there; make the workspace writable") from None
+            except FileExistsError:
+                other = self._running()
+                if other:
+                    raise UserError(
+                        f"a studio is already running for this workspace, at {other['url']} (process "
+                        f"{other['pid']}); open that address, or stop it (Ctrl-C in its terminal) and start "
+                        "again") from None
+                self.path.unlink(missing_ok=True)  # left by a studio that was killed
+                continue
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(info, fh)
+            return
+        raise UserError(f"could not claim {self.path}: another studio is starting; try again")
+
+    def _running(self) -> dict | None:
+        """The recorded studio, if it still answers at its address for this workspace."""
+        for _ in range(10):  # a studio that is starting may not have written it all yet
+            try:
+                info = json.loads(self.path.read_text(encoding="utf-8"))
+                port, secret, cookie = int(info["port"]), str(info["url"]).split("?key=", 1)[1], str(info["cookie"])
+                break
+            except FileNotFoundError:
+                return None
+            except (OSError, ValueError, KeyError, IndexError, TypeError):
+                threading.Event().wait(0.1)
+        else:
+            return None
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=3)
+            conn.request("GET", "/api/alive", headers={"Host": f"127.0.0.1:{port}", "Cookie": f"{cookie}={secret}"})
+            resp = conn.getresponse()
+            alive = json.loads(resp.read()) if resp.status == 200 else {}
+            conn.close()
+        except (OSError, ValueError, http.client.HTTPException):
+            return None
+        return info if alive.get("root") == str(self.root.resolve()) else None
+
+    def release(self) -> None:
+        try:
+            if json.loads(self.path.read_text(encoding="utf-8")).get("pid") == os.getpid():
+                self.path.unlink()
+        except (OSError, ValueError, AttributeError):
+            pass
+
+
+# -- the command -----------------------------------------------------------------------------
+
+class Stop(BaseException):
+    """SIGTERM, or SIGHUP (the terminal was closed): stop as for Ctrl-C."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _desktop() -> bool:
+    if sys.platform == "darwin" or os.name == "nt":
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def run_studio(studio: Studio, open_browser: bool, echo) -> int:
+    """Serve STUDIO until Ctrl-C, SIGTERM or SIGHUP; returns the exit status."""
+    server = StudioServer(studio)
+    running = Running(studio.root)
+    try:
+        running.claim(server)
+    except BaseException:
+        server.server_close()
+        raise
+
+    def on_signal(signum, frame):
+        raise Stop(signum)
+
+    previous = {}
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            previous[name] = signal.signal(getattr(signal, name), on_signal)
+    status = 0
+    try:
+        studio.recordings.remove_partial()
+        echo(f"deck-builder studio for {studio.folder}:\n  {server.url}")
+        echo(f"Recordings stay in {studio.recordings.folder} (nothing is sent anywhere). Ctrl-C stops the studio.")
+        if open_browser and _desktop():
+            import webbrowser
+
+            threading.Thread(target=webbrowser.open, args=(server.url,), daemon=True).start()
+            echo("Opening it in your browser.")
+        elif open_browser:
+            echo("There is no desktop session here (no DISPLAY): open that address in a browser on this computer.")
+        else:
+            echo("Open that address in your browser.")
+        server.serve_forever(poll_interval=0.5)
+    except KeyboardInterrupt:
+        status = 0
+    except Stop as stop:
+        status = 128 + stop.signum
+    finally:
+        server.server_close()
+        studio.recordings.remove_partial()
+        running.release()
+        for name, handler in previous.items():
+            signal.signal(getattr(signal, name), handler)
+    try:
+        echo("Studio stopped. Your ratings and recordings are in the workspace.")
+    except OSError:  # the terminal is gone (SIGHUP)
+        pass
+    return status

@@ -1,0 +1,548 @@
+// deck-builder studio: the page. Plain JavaScript, no build step, nothing loaded from elsewhere.
+// The user's text arrives from the server already rendered and escaped (deck_builder/render.py):
+// only fields named *_html are inserted as HTML; everything else goes in as text.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+const RECORDING_TYPES = ["audio/webm;codecs=opus", "audio/ogg;codecs=opus", "audio/mp4", "audio/webm"];
+const BITS_PER_SECOND = 64000;
+
+const studio = {
+  state: null,     // /api/state
+  mock: null,      // the open mock (/api/mock)
+  index: 0,        // the question asked now
+  mic: null,       // {stream} or {reason}
+  answer: null,    // the answer in progress or under review
+  view: "start",
+};
+window.studio = studio; // for the tests and the curious
+
+// -- talking to the server -------------------------------------------------------------------
+
+class ApiError extends Error {
+  constructor(status, message, problems) { super(message); this.status = status; this.problems = problems || []; }
+}
+
+async function api(path, options = {}) {
+  const init = { method: options.method || "GET", credentials: "same-origin", headers: {} };
+  if (options.json !== undefined) {
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(options.json);
+  } else if (options.body !== undefined) {
+    init.headers["Content-Type"] = options.type;
+    init.body = options.body;
+  }
+  let response;
+  try {
+    response = await fetch(path, init);
+  } catch (e) {
+    throw new ApiError(0, "The studio is not answering: was it stopped? Start it again with deck-builder studio.");
+  }
+  if (response.status === 403) {
+    throw new ApiError(403, "This page is not allowed to talk to the studio any more (it was restarted with a new key?). " +
+      "Open the address that deck-builder studio printed in its terminal.");
+  }
+  const data = await response.json().catch(() => ({}));
+  if (!response.ok) throw new ApiError(response.status, data.error || `error ${response.status}`, data.problems);
+  return data;
+}
+
+function showError(box, error) {
+  box.replaceChildren(document.createTextNode(error.message || String(error)));
+  if (error.problems && error.problems.length) {
+    const ul = document.createElement("ul");
+    for (const p of error.problems) ul.append(el("li", {}, p));
+    box.append(ul);
+  }
+  box.hidden = false;
+}
+
+// -- small helpers ---------------------------------------------------------------------------
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "html") node.innerHTML = v; // server-rendered, escaped HTML only
+    else if (k === "class") node.className = v;
+    else if (v !== null && v !== undefined && v !== false) node.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of children) if (c !== null && c !== undefined) node.append(c);
+  return node;
+}
+
+function clock(seconds) {
+  const s = Math.max(0, Math.round(seconds));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+}
+
+function ago(iso) {
+  const then = new Date(iso);
+  if (isNaN(then)) return "";
+  const days = Math.floor((Date.now() - then) / 86400000);
+  if (days <= 0) return "today";
+  if (days === 1) return "yesterday";
+  if (days < 30) return `${days} days ago`;
+  return then.toLocaleDateString();
+}
+
+function show(view) {
+  studio.view = view;
+  for (const section of document.querySelectorAll(".view")) section.hidden = section.id !== `view-${view}`;
+  const tab = view === "progress" ? "progress" : "start";
+  for (const t of document.querySelectorAll(".tab")) {
+    if (t.dataset.view === tab) t.setAttribute("aria-current", "page"); else t.removeAttribute("aria-current");
+  }
+  window.scrollTo(0, 0);
+}
+
+function ratingWords(r) { return studio.state.ratings[String(r)]; }
+
+// -- the start page --------------------------------------------------------------------------
+
+async function load() {
+  try {
+    studio.state = await api("/api/state");
+  } catch (e) {
+    showError($("fatal"), e);
+    $("view-start").hidden = true;
+    return;
+  }
+  const s = studio.state;
+  $("workspace").textContent = s.workspace_name;
+  $("workspace").title = s.workspace;
+  $("order").textContent = s.order;
+  for (const c of s.companies) {
+    const option = el("option", { value: c.id });
+    option.innerHTML = c.name;
+    $("company").append(option);
+  }
+  $("company").value = s.defaults.company || "";
+  $("count").value = s.defaults.count;
+  $("seconds").value = s.defaults.seconds;
+  $("set-record").checked = s.settings.record;
+  $("set-speak").checked = s.settings.speak;
+  if (!("speechSynthesis" in window)) {
+    $("set-speak").disabled = true;
+    $("speak-label").append(el("span", { class: "muted" }, " (this browser cannot read aloud)"));
+  }
+  $("rec-folder").textContent = s.recordings_folder;
+  document.body.dataset.ready = "1";
+}
+
+async function saveSetting(name, value) {
+  try {
+    studio.state.settings = await api("/api/settings", { method: "POST", json: { [name]: value } });
+  } catch (e) {
+    showError($("start-error"), e);
+  }
+}
+
+async function begin(event) {
+  event.preventDefault();
+  $("start-error").hidden = true;
+  $("begin").disabled = true;
+  try {
+    studio.mock = await api("/api/mock", {
+      method: "POST",
+      json: { company: $("company").value || null, count: Number($("count").value), seconds: Number($("seconds").value) },
+    });
+    studio.mic = await openMicrophone();
+    studio.index = 0;
+    ask();
+  } catch (e) {
+    showError($("start-error"), e);
+  } finally {
+    $("begin").disabled = false;
+  }
+}
+
+// -- the microphone --------------------------------------------------------------------------
+
+async function openMicrophone() {
+  if (!studio.state.settings.record) {
+    return { reason: "Recording is off (a setting on the start page), so nothing is recorded." };
+  }
+  if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia || !window.MediaRecorder) {
+    return { reason: "This browser cannot record audio here, so nothing is recorded; the countdown and ratings work as usual." };
+  }
+  try {
+    const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+    const type = RECORDING_TYPES.find((t) => MediaRecorder.isTypeSupported(t)) || "";
+    return { stream, type };
+  } catch (e) {
+    let reason;
+    if (e.name === "NotAllowedError" || e.name === "SecurityError") {
+      reason = "The microphone was not allowed, so nothing is recorded; the countdown and ratings work as usual. " +
+        "To record, allow the microphone for this page (the icon in the address bar) and begin a new mock.";
+    } else if (e.name === "NotFoundError" || e.name === "OverconstrainedError") {
+      reason = "No microphone was found, so nothing is recorded; the countdown and ratings work as usual.";
+    } else if (e.name === "NotReadableError") {
+      reason = "The microphone is busy (another program may be using it), so nothing is recorded.";
+    } else {
+      reason = `The microphone could not be started (${e.name}: ${e.message}), so nothing is recorded.`;
+    }
+    return { reason };
+  }
+}
+
+function closeMicrophone() {
+  if (studio.mic && studio.mic.stream) for (const track of studio.mic.stream.getTracks()) track.stop();
+  studio.mic = null;
+}
+
+// -- asking ----------------------------------------------------------------------------------
+
+function speak(text) {
+  if (!studio.state.settings.speak || !("speechSynthesis" in window)) return;
+  speechSynthesis.cancel();
+  const utterance = new SpeechSynthesisUtterance(text);
+  if (studio.state.lang) utterance.lang = studio.state.lang;
+  speechSynthesis.speak(utterance);
+}
+
+function ask() {
+  const m = studio.mock;
+  const q = m.questions[studio.index];
+  studio.answer = { phase: "ready", question: q, started: 0, took: 0, timer: null, recorder: null, chunks: [] };
+  $("q-step").textContent = `Question ${studio.index + 1} of ${m.questions.length}`;
+  $("q-speaker").innerHTML = m.speaker;
+  $("q-text").innerHTML = q.ask_html;
+  $("q-clock").textContent = clock(m.seconds);
+  $("q-clock").classList.remove("low");
+  $("q-bar").style.width = "100%";
+  $("q-go").textContent = "Start answering";
+  $("q-go").disabled = false;
+  const mic = $("q-mic");
+  mic.className = "mic " + (studio.mic.stream ? "" : "off");
+  mic.textContent = studio.mic.stream ? "The microphone records from Start to Done." : studio.mic.reason;
+  $("q-repeat").hidden = !studio.state.settings.speak;
+  show("question");
+  $("q-go").focus();
+  speak(q.ask);
+}
+
+function startAnswer() {
+  const a = studio.answer;
+  if (a.phase !== "ready") return;
+  a.phase = "answering";
+  if ("speechSynthesis" in window) speechSynthesis.cancel();
+  a.started = performance.now();
+  if (studio.mic.stream) {
+    try {
+      const options = { audioBitsPerSecond: BITS_PER_SECOND };
+      if (studio.mic.type) options.mimeType = studio.mic.type;
+      a.recorder = new MediaRecorder(studio.mic.stream, options);
+      a.recorder.ondataavailable = (e) => { if (e.data && e.data.size) a.chunks.push(e.data); };
+      a.stopped = new Promise((resolve) => { a.recorder.onstop = resolve; });
+      a.recorder.start(1000);
+      $("q-mic").className = "mic on";
+      $("q-mic").textContent = "Recording";
+    } catch (e) {
+      a.recorder = null;
+      a.reason = `The recording could not start (${e.name}: ${e.message}); nothing is recorded for this answer.`;
+      $("q-mic").className = "mic off";
+      $("q-mic").textContent = a.reason;
+    }
+  }
+  $("q-go").textContent = "Done";
+  a.timer = setInterval(tick, 200);
+  tick();
+}
+
+function tick() {
+  const a = studio.answer;
+  const seconds = studio.mock.seconds;
+  const elapsed = (performance.now() - a.started) / 1000;
+  const left = seconds - elapsed;
+  $("q-clock").textContent = clock(Math.ceil(Math.max(0, left)));
+  $("q-clock").classList.toggle("low", left <= 10);
+  $("q-bar").style.width = `${Math.max(0, (left / seconds) * 100)}%`;
+  if (left <= 0) finishAnswer(true);
+}
+
+async function finishAnswer(timeUp) {
+  const a = studio.answer;
+  if (a.phase !== "answering") return;
+  a.phase = "saving";
+  clearInterval(a.timer);
+  a.took = Math.min(studio.mock.seconds, (performance.now() - a.started) / 1000);
+  a.timeUp = timeUp;
+  $("q-go").disabled = true;
+  $("q-go").textContent = "Saving…";
+  if (a.recorder) {
+    if (a.recorder.state !== "inactive") a.recorder.stop();
+    await a.stopped;
+    const blob = new Blob(a.chunks, { type: a.recorder.mimeType || studio.mic.type || "audio/webm" });
+    try {
+      const type = blob.type.split(";")[0];
+      a.recording = await api(
+        `/api/mock/${studio.mock.id}/answers/${studio.index}/recording?seconds=${a.took.toFixed(1)}`,
+        { method: "POST", body: blob, type });
+    } catch (e) {
+      a.reason = `The recording could not be saved: ${e.message}`;
+    }
+  }
+  review();
+}
+
+// -- the review ------------------------------------------------------------------------------
+
+function pointsList(items, start, label) {
+  const box = document.createDocumentFragment();
+  if (!items.length) return box;
+  if (label) box.append(el("p", { class: "label", html: label }));
+  const ol = el("ol", { start: start === 1 ? null : String(start) });
+  for (const html of items) ol.append(el("li", { html }));
+  box.append(ol);
+  return box;
+}
+
+function player(recording) {
+  const audio = el("audio", { controls: true, preload: "metadata", src: recording.url });
+  // MediaRecorder's WebM files carry no length: seeking to the end makes the browser find it.
+  audio.addEventListener("loadedmetadata", () => {
+    if (audio.duration === Infinity) {
+      audio.currentTime = 1e101;
+      audio.addEventListener("durationchange", function fixed() {
+        if (audio.duration !== Infinity) { audio.currentTime = 0; audio.removeEventListener("durationchange", fixed); }
+      });
+    }
+  });
+  return audio;
+}
+
+function review() {
+  const a = studio.answer;
+  const q = a.question;
+  const seconds = studio.mock.seconds;
+  a.phase = "review";
+  $("r-step").textContent = `Question ${studio.index + 1} of ${studio.mock.questions.length}: your answer`;
+  $("r-question").innerHTML = q.ask_html;
+  const box = $("r-player");
+  box.replaceChildren();
+  if (a.recording) {
+    box.append(el("p", { class: "label" }, "Listen to yourself"), player(a.recording));
+  } else {
+    box.append(el("p", { class: "muted", id: "r-nothing" }, "Nothing was recorded. " + (a.reason || studio.mic.reason || "")));
+  }
+  $("r-length").textContent = a.timeUp
+    ? `Time ran out: you used all ${clock(seconds)}.`
+    : `You took ${clock(a.took)} of the ${clock(seconds)} allowed.`;
+  $("r-bar").style.width = `${Math.min(100, (a.took / seconds) * 100)}%`;
+  $("r-bar").parentElement.classList.toggle("over", !!a.timeUp);
+
+  const points = $("r-points");
+  points.replaceChildren(pointsList(q.tailored, 1, q.tailored_label), pointsList(q.general, q.general_start, q.general_label));
+  if (!q.tailored.length && !q.general.length) points.append(el("p", { class: "muted" }, "No points yet."));
+  const stories = $("r-stories");
+  stories.replaceChildren();
+  for (const s of q.stories) stories.append(el("p", {}, el("strong", { html: s.title_html }), ": ", el("span", { html: s.result_html })));
+  if (!q.stories.length) stories.append(el("p", { class: "muted" }, "No story linked to this answer (stories: in answers.yaml)."));
+  const why = $("r-why");
+  why.replaceChildren(q.why_html ? el("p", { html: q.why_html }) : el("p", { class: "muted" }, "Not given for this question."));
+  $("r-error").hidden = true;
+  for (const b of document.querySelectorAll("[data-rating]")) b.disabled = false;
+  show("review");
+  const first = document.querySelector("#r-player audio") || document.querySelector("[data-rating='3']");
+  first.focus();
+}
+
+async function rate(rating) {
+  const a = studio.answer;
+  if (!a || a.phase !== "review") return;
+  a.phase = "rating";
+  for (const b of document.querySelectorAll("[data-rating]")) b.disabled = true;
+  try {
+    await api(`/api/mock/${studio.mock.id}/answers/${studio.index}/rating`, {
+      method: "POST",
+      json: { rating, seconds: Math.round(a.took * 10) / 10, recording: a.recording ? a.recording.name : null },
+    });
+  } catch (e) {
+    a.phase = "review";
+    for (const b of document.querySelectorAll("[data-rating]")) b.disabled = false;
+    showError($("r-error"), e);
+    return;
+  }
+  for (const audio of document.querySelectorAll("#r-player audio")) audio.pause();
+  studio.index += 1;
+  if (studio.index < studio.mock.questions.length) ask(); else report();
+}
+
+// -- the report ------------------------------------------------------------------------------
+
+async function report() {
+  const a = studio.answer;
+  if (a && a.timer) clearInterval(a.timer);
+  if (a && a.recorder && a.recorder.state !== "inactive") a.recorder.stop();
+  if ("speechSynthesis" in window) speechSynthesis.cancel();
+  studio.answer = null;
+  closeMicrophone();
+  let data;
+  try {
+    data = await api(`/api/mock/${studio.mock.id}/report`);
+  } catch (e) {
+    showError($("fatal"), e);
+    return;
+  }
+  const rows = $("report-rows");
+  rows.replaceChildren();
+  for (const r of data.rows) {
+    rows.append(el("li", {}, el("span", { html: r.ask_html }), el("span", { class: `rating r${r.rating}` }, `${r.rating} ${r.words}`)));
+  }
+  if (!data.rows.length) rows.append(el("li", { class: "muted" }, "No answers recorded."));
+  const work = data.work_on.map((w) => `${w.id} (${w.rating})`);
+  $("report-work").textContent = !data.rows.length ? "" : work.length ? `Work on: ${work.join(", ")}` : "Nothing rated below 3: well done.";
+  $("report-history").textContent = data.rows.length ? data.lines[data.lines.length - 1] : "";
+  show("report");
+  $("again").focus();
+}
+
+// -- progress --------------------------------------------------------------------------------
+
+const SVG = "http://www.w3.org/2000/svg";
+
+function svg(tag, attrs = {}) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  return node;
+}
+
+function sparkline(ratings) {
+  const w = 240, h = 48, pad = 6;
+  const chart = svg("svg", { class: "spark", viewBox: `0 0 ${w} ${h}`, role: "img",
+    "aria-label": ratings.length ? `Ratings, oldest first: ${ratings.map((r) => r.rating).join(", ")}` : "Not practised yet" });
+  for (const level of [1, 2, 3, 4]) {
+    const y = h - pad - ((level - 1) / 3) * (h - 2 * pad);
+    chart.append(svg("line", { class: "grid", x1: 0, x2: w, y1: y, y2: y }));
+  }
+  const shown = ratings.slice(-20);
+  const x = (i) => (shown.length === 1 ? w / 2 : pad + (i / (shown.length - 1)) * (w - 2 * pad));
+  const y = (r) => h - pad - ((r - 1) / 3) * (h - 2 * pad);
+  if (shown.length > 1) {
+    chart.append(svg("polyline", { class: "line", points: shown.map((r, i) => `${x(i)},${y(r.rating)}`).join(" ") }));
+  }
+  shown.forEach((r, i) => {
+    const dot = svg("circle", { class: `r${r.rating}`, cx: x(i), cy: y(r.rating), r: 4.5 });
+    const title = svg("title");
+    title.textContent = `${new Date(r.time).toLocaleString()}: ${r.rating} ${ratingWords(r.rating)}`;
+    dot.append(title);
+    chart.append(dot);
+  });
+  return chart;
+}
+
+function meter(label, count, total) {
+  const bar = el("div", { class: "bar", role: "img", "aria-label": `${label}: ${count} of ${total}` }, el("div"));
+  bar.firstChild.style.width = `${total ? (count / total) * 100 : 0}%`;
+  return el("div", { class: "meter" }, el("span", {}, label), bar, el("span", { class: "count" }, `${count}/${total}`));
+}
+
+function recordingItem(rec) {
+  const when = new Date(rec.time);
+  const remove = el("button", { type: "button", class: "danger", "aria-label": `Delete the recording of ${when.toLocaleString()}` }, "Delete");
+  let armed = null;
+  remove.addEventListener("click", async () => {
+    if (!armed) {
+      remove.textContent = "Delete for good?";
+      armed = setTimeout(() => { armed = null; remove.textContent = "Delete"; }, 5000);
+      return;
+    }
+    clearTimeout(armed);
+    try {
+      await api(`/api/recordings/${rec.question}/${rec.name}`, { method: "DELETE" });
+      loadProgress();
+    } catch (e) {
+      showError($("fatal"), e);
+    }
+  });
+  const audio = el("audio", { controls: true, preload: "none", src: rec.url });
+  return el("li", { "data-recording": rec.name }, el("span", {}, `${when.toLocaleString()} · ${clock(rec.seconds)}`), remove, audio);
+}
+
+async function loadProgress() {
+  show("progress");
+  let data;
+  try {
+    data = await api("/api/progress");
+  } catch (e) {
+    showError($("fatal"), e);
+    return;
+  }
+  $("fatal").hidden = true;
+  const next = $("next");
+  next.replaceChildren();
+  for (const n of data.next) next.append(el("li", {}, el("span", { html: n.ask_html }), el("br"), el("span", { class: "muted small" }, n.why)));
+  if (!data.next.length) next.append(el("li", { class: "muted" }, "Everything was rated 4 last time: well done."));
+
+  const companies = $("companies");
+  companies.replaceChildren();
+  for (const c of data.companies) {
+    companies.append(el("div", { class: "card company" },
+      el("h3", { html: c.name }),
+      meter("answered", c.answered, c.questions),
+      meter("tailored", c.tailored, c.questions),
+      meter("good lately", c.good_recently, c.questions),
+      el("p", { class: "muted small" }, `Of the ${c.questions} questions you have points for: with your own points, ` +
+        `with points for this company, and last rated 3 or 4 within ${data.recent_days} days.`)));
+  }
+  if (!data.companies.length) companies.append(el("p", { class: "muted" }, "No companies yet (add one as companies/ID.yaml)."));
+
+  const questions = $("questions");
+  questions.replaceChildren();
+  for (const q of data.questions) {
+    const last = q.last ? `Last practised ${ago(q.last.time)}: ${q.last.rating} ${ratingWords(q.last.rating)}` : "Never practised";
+    const recs = el("ul", { class: "recs" });
+    for (const r of q.recordings) recs.append(recordingItem(r));
+    questions.append(el("article", { class: "card qcard", "data-question": q.id },
+      el("h3", { html: q.ask_html }),
+      el("div", { class: "qmeta" }, sparkline(q.ratings), el("span", {}, last)),
+      el("p", { class: "muted small" }, q.recordings.length ? `${q.recordings.length} recording${q.recordings.length === 1 ? "" : "s"}` : "No recordings"),
+      recs));
+  }
+  document.body.dataset.progress = "1";
+}
+
+// -- keys and wiring -------------------------------------------------------------------------
+
+function typing(target) {
+  return target && (target.tagName === "INPUT" || target.tagName === "SELECT" || target.tagName === "TEXTAREA");
+}
+
+document.addEventListener("keydown", (event) => {
+  if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
+  if (studio.view === "question" && (event.key === " " || event.code === "Space")) {
+    event.preventDefault(); // not also a click on the focused button
+    if (!event.repeat) toggleAnswer();
+  } else if (studio.view === "review" && ["1", "2", "3", "4"].includes(event.key)) {
+    event.preventDefault();
+    rate(Number(event.key));
+  }
+});
+document.addEventListener("keyup", (event) => {
+  if (studio.view === "question" && (event.key === " " || event.code === "Space")) event.preventDefault();
+});
+
+function toggleAnswer() {
+  if (!studio.answer) return;
+  if (studio.answer.phase === "ready") startAnswer();
+  else if (studio.answer.phase === "answering") finishAnswer(false);
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  $("start-form").addEventListener("submit", begin);
+  $("set-record").addEventListener("change", (e) => saveSetting("record", e.target.checked));
+  $("set-speak").addEventListener("change", (e) => saveSetting("speak", e.target.checked));
+  $("q-go").addEventListener("click", toggleAnswer);
+  $("q-repeat").addEventListener("click", () => speak(studio.answer.question.ask));
+  $("q-end").addEventListener("click", () => report());
+  for (const b of document.querySelectorAll("[data-rating]")) b.addEventListener("click", () => rate(Number(b.dataset.rating)));
+  $("again").addEventListener("click", () => show("start"));
+  $("to-progress").addEventListener("click", loadProgress);
+  for (const t of document.querySelectorAll(".tab")) {
+    t.addEventListener("click", () => {
+      if (studio.answer) return; // a mock is open: finish it, or end it with "End the mock here"
+      if (t.dataset.view === "progress") loadProgress(); else show("start");
+    });
+  }
+  load();
+});

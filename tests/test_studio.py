@@ -1,0 +1,648 @@
+"""deck-builder studio: the real server as a subprocess on 127.0.0.1, driven by Debian's chromium
+(Playwright) with a fake microphone, and probed with http.client as an attacker would."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import queue
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import EXAMPLE, REPO
+
+ARTIFACTS = REPO / "test-artifacts"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--use-fake-device-for-media-stream"]
+MIC_ALLOWED = ["--use-fake-ui-for-media-stream"]  # without it, headless chromium refuses the microphone
+URL_RE = re.compile(r"http://127\.0\.0\.1:(\d+)/\?key=([A-Za-z0-9_-]+)")
+
+SMALL = {
+    "deck.yaml": "banks: []\n",
+    "questions/practice.yaml": "bank: Practice\nquestions:\n"
+                               + "".join(f"  - id: q{i}\n    ask: 'Question {i} for {{company}}?'\n" for i in range(1, 4)),
+    "answers.yaml": "".join(f"q{i}:\n  points: [Point A{i}, Point B{i}]\n" for i in range(1, 4)),
+}
+
+
+class Studio:
+    """`deck-builder studio` in its own process, as a user starts it."""
+
+    def __init__(self, ws: Path, *args: str):
+        self.ws = ws
+        self.proc = subprocess.Popen([sys.executable, "-m", "deck_builder", "studio", str(ws), "--no-open", *args],
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.output = ""
+        threading.Thread(target=self._read, daemon=True).start()
+        match = self.wait_for(URL_RE)
+        self.url, self.port, self.key = match.group(0), int(match.group(1)), match.group(2)
+        self.host = f"127.0.0.1:{self.port}"
+        self.cookie = f"deck-builder-studio-{self.port}={self.key}"
+
+    def _read(self) -> None:
+        for line in self.proc.stdout:
+            self.lines.put(line)
+
+    def wait_for(self, pattern: re.Pattern, limit: float = 30):
+        deadline = time.monotonic() + limit
+        while True:
+            m = pattern.search(self.output)
+            if m:
+                return m
+            assert self.proc.poll() is None or not self.lines.empty(), f"studio exited: {self.output}"
+            assert time.monotonic() < deadline, f"{pattern.pattern!r} not printed; got {self.output!r}"
+            try:
+                self.output += self.lines.get(timeout=0.2)
+            except queue.Empty:
+                pass
+
+    def request(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None,
+                cookie: bool = True):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=20)
+        sent = {"Host": self.host, **({"Cookie": self.cookie} if cookie else {}), **(headers or {})}
+        conn.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
+        for name, value in sent.items():
+            conn.putheader(name, value)
+        if body is not None and "Content-Length" not in sent:
+            conn.putheader("Content-Length", str(len(body)))
+        conn.endheaders(body)
+        resp = conn.getresponse()
+        data = resp.read()
+        conn.close()
+        return resp.status, resp, data
+
+    def api(self, method: str, path: str, payload=None):
+        status, _, data = self.request(method, path, json.dumps(payload).encode() if payload is not None else None,
+                                       {"Content-Type": "application/json"} if payload is not None else None)
+        return status, json.loads(data or b"null")
+
+    def stop(self, sig: int = signal.SIGINT, limit: float = 20) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            code = self.proc.wait(timeout=limit)
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
+        time.sleep(0.1)
+        while not self.lines.empty():
+            self.output += self.lines.get()
+        return code
+
+
+@pytest.fixture
+def start_studio():
+    """start(ws, *args) -> a running Studio; every one is stopped at the end."""
+    started: list[Studio] = []
+
+    def start(ws: Path, *args: str) -> Studio:
+        studio = Studio(ws, *args)
+        started.append(studio)
+        return studio
+
+    yield start
+    for studio in started:
+        studio.stop()
+
+
+def copy_example(root: Path) -> Path:
+    dest = root / "example"
+    shutil.copytree(EXAMPLE, dest, ignore=shutil.ignore_patterns("build", ".deck-builder"))
+    return dest
+
+
+def recordings_in(ws: Path) -> list[Path]:
+    folder = ws / ".deck-builder" / "recordings"
+    return sorted(p for p in folder.rglob("*") if p.is_file() and p.name != ".gitignore") if folder.exists() else []
+
+
+def history(ws: Path) -> list[dict]:
+    path = ws / ".deck-builder" / "mock-history.jsonl"
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
+
+
+# -- in the browser --------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def playwright():
+    sync_api = pytest.importorskip("playwright.sync_api", reason="the test extras install playwright")
+    assert Path(CHROMIUM).exists(), "headless Chromium is needed: apt-get install chromium (.ci/run does)"
+    with sync_api.sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="module")
+def chromium(playwright):
+    """Chromium with a fake microphone that the page is allowed to use."""
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + MIC_ALLOWED)
+    yield browser
+    browser.close()
+
+
+def open_page(browser, studio: Studio, width: int = 1280, scheme: str = "light"):
+    context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.goto(studio.url)
+    page.wait_for_selector("body[data-ready]")
+    assert page.url == f"http://{studio.host}/"  # the key is traded for a cookie and leaves the address bar
+    return page, errors
+
+
+def answer_aloud(page, seconds: float) -> None:
+    """Space starts, speak (the fake microphone beeps), Space stops."""
+    page.wait_for_function("() => studio.answer && studio.answer.phase === 'ready'")
+    page.keyboard.press("Space")
+    page.wait_for_function("() => studio.answer && studio.answer.phase === 'answering'")
+    time.sleep(seconds)
+    page.keyboard.press("Space")
+    page.wait_for_selector("#view-review:not([hidden])")
+
+
+AUDIO_DURATION = "() => { const a = document.querySelector('#r-player audio'); return a && isFinite(a.duration) && a.duration > 0; }"
+
+
+@pytest.fixture(scope="module")
+def rehearsed(tmp_path_factory, chromium):
+    """The example workspace after a two-question mock in the studio, recorded and rated 2 and 4,
+    driven from the keyboard alone."""
+    ws = copy_example(tmp_path_factory.mktemp("studio"))
+    studio = Studio(ws, "--count", "2", "--seconds", "30", "--seed", "2")
+    page, errors = open_page(chromium, studio)
+    for _ in range(30):  # Tab to the Begin button, as a keyboard user would
+        if page.evaluate("() => document.activeElement.id") == "begin":
+            break
+        page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    asked, durations, played = [], [], []
+    for rating in (2, 4):
+        page.wait_for_function("() => studio.answer && studio.answer.phase === 'ready'")
+        asked.append(page.evaluate("() => studio.mock.questions[studio.index].id"))
+        assert "records from Start to Done" in page.inner_text("#q-mic")
+        answer_aloud(page, 1.5)
+        page.wait_for_function(AUDIO_DURATION, timeout=15000)
+        durations.append(page.evaluate("() => document.querySelector('#r-player audio').duration"))
+        played.append(page.evaluate("""async () => {
+            const a = document.querySelector('#r-player audio');
+            a.muted = true; await a.play();
+            await new Promise((done) => setTimeout(done, 600));
+            a.pause(); return a.currentTime; }"""))
+        review = page.inner_text("#view-review")
+        page.keyboard.press(str(rating))
+    page.wait_for_selector("#view-report:not([hidden])")
+    report = page.inner_text("#view-report")
+    decoded = page.evaluate("""async () => {
+        const out = [];
+        for (const q of studio.mock.questions) {
+            const progress = await (await fetch('/api/progress')).json();
+            const rec = progress.questions.find((p) => p.id === q.id).recordings[0];
+            const bytes = await (await fetch(rec.url)).arrayBuffer();
+            const audio = await new OfflineAudioContext(1, 48000, 48000).decodeAudioData(bytes);
+            out.push({question: q.id, duration: audio.duration, channels: audio.numberOfChannels});
+        }
+        return out; }""")
+    yield {"ws": ws, "studio": studio, "page": page, "asked": asked, "durations": durations, "played": played,
+           "report": report, "decoded": decoded, "last_review": review, "errors": errors}
+    page.context.close()
+    studio.stop()
+
+
+def test_a_recorded_mock_plays_back_and_its_ratings_go_to_the_shared_history(rehearsed):
+    ws, asked = rehearsed["ws"], rehearsed["asked"]
+    assert len(asked) == 2 and len(set(asked)) == 2
+    assert all(d > 0.5 for d in rehearsed["durations"]), rehearsed["durations"]  # the audio element's duration
+    assert all(t > 0.1 for t in rehearsed["played"]), rehearsed["played"]  # and it plays
+    assert "You took 0:0" in rehearsed["last_review"] and "of the 0:30 allowed" in rehearsed["last_review"]
+    files = recordings_in(ws)
+    assert [f.parent.name for f in files] == sorted(asked)
+    for f in files:
+        assert re.fullmatch(r"\d{8}T\d{6}Z-\d+s-[0-9a-f]{8}\.webm", f.name), f.name
+        assert f.read_bytes()[:4] == b"\x1a\x45\xdf\xa3"  # a WebM (EBML) file ...
+    for d in rehearsed["decoded"]:  # ... that the browser's audio decoder reads back
+        assert d["duration"] > 0.5 and d["channels"] >= 1, d
+    lines = history(ws)
+    assert [(h["question"], h["rating"], h["company"]) for h in lines] == [(asked[0], 2, None), (asked[1], 4, None)]
+    assert {h["recording"] for h in lines} == {f.name for f in files}
+    report = rehearsed["report"]
+    assert "2 shaky" in report and "4 nailed it" in report and f"Work on: {asked[0]} (2)" in report
+    assert "the next mock asks your weakest questions first" in report
+    assert not rehearsed["errors"], rehearsed["errors"]
+
+
+def test_the_terminal_mock_check_and_brief_see_the_studios_ratings(rehearsed, cli):
+    from click.testing import CliRunner
+
+    from deck_builder.cli import main
+
+    ws, (shaky, nailed) = rehearsed["ws"], rehearsed["asked"]
+    assert f"weakest last time: {shaky} (2)" in cli("check", ws).stdout
+    tailored = {"career-prepared", "difficult-decision", "why-this-company"}
+    assert shaky not in tailored and nailed not in tailored  # (the seed's choice; else pick another seed)
+    cli("brief", ws, "--company", "northwind", "--questions", "4", "-o", ws / "b.md", "--format", "md")
+    brief = (ws / "b.md").read_text(encoding="utf-8")
+    from deck_builder.workspace import load_workspace
+
+    loaded, _ = load_workspace(ws)
+    assert " ".join(loaded.questions[shaky].ask.split()) in brief  # the weak one joins the tailored three
+    assert " ".join(loaded.questions[nailed].ask.split()) not in brief
+    result = CliRunner().invoke(main, ["mock", str(ws), "--count", "1"], input="\n2\n", catch_exceptions=False)
+    assert f"Question 1 of 1  [{shaky}]" in result.output  # rated 2: before every question never practised
+
+
+def test_progress_shows_ratings_recordings_and_deletes_a_recording(rehearsed):
+    page, ws, (shaky, nailed) = rehearsed["page"], rehearsed["ws"], rehearsed["asked"]
+    page.click(".tab[data-view='progress']")
+    page.wait_for_selector("body[data-progress]")
+    card = page.locator(f"[data-question='{shaky}']")
+    assert card.locator("svg.spark circle").count() >= 1
+    assert "Last practised today" in card.inner_text()
+    items = card.locator(".recs li")
+    assert items.count() == 1
+    assert re.search(r"\d.*· 0:0\d", items.first.inner_text())
+    company = page.locator("#companies .company").first
+    assert company.locator("h3").text_content() == "Northwind Parcel"
+    assert company.locator(".count").all_inner_texts() == ["9/9", "3/9", "1/9"]  # answered, tailored, good lately
+    assert page.inner_text("#next").startswith(page.evaluate(f"() => document.querySelector(\"[data-question='{shaky}'] h3\").textContent"))
+    (before,) = [f for f in recordings_in(ws) if f.parent.name == shaky]
+    delete = items.first.locator("button")
+    delete.click()
+    assert delete.inner_text() == "Delete for good?"  # a second click deletes
+    delete.click()
+    page.wait_for_function(f"() => document.querySelectorAll(\"[data-question='{shaky}'] .recs li\").length === 0")
+    assert not before.exists()
+    assert [f.parent.name for f in recordings_in(ws)] == [nailed]
+
+
+def test_with_the_microphone_refused_the_mock_still_runs_and_says_why(playwright, tmp_path, start_studio):
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)  # permission prompts refused
+    try:
+        ws = copy_example(tmp_path)
+        studio = start_studio(ws, "--count", "2", "--seconds", "20", "--company", "northwind")
+        page, errors = open_page(browser, studio, 390)
+        page.click("#begin")
+        for rating in (3, 1):
+            page.wait_for_function("() => studio.answer && studio.answer.phase === 'ready'")
+            assert "microphone was not allowed" in page.inner_text("#q-mic")
+            answer_aloud(page, 0.3)
+            assert "Nothing was recorded. The microphone was not allowed" in page.inner_text("#r-player")
+            page.keyboard.press(str(rating))
+        page.wait_for_selector("#view-report:not([hidden])")
+        assert [h["rating"] for h in history(ws)] == [3, 1]
+        assert all("recording" not in h for h in history(ws)) and recordings_in(ws) == []
+        assert not errors, errors
+    finally:
+        browser.close()
+
+
+def test_points_are_one_numbered_answer_and_user_text_is_escaped(chromium, workspace, start_studio):
+    ws = workspace({
+        **SMALL,
+        "questions/practice.yaml": "bank: Practice\nquestions:\n  - id: q1\n    ask: 'How *would* you <b>lead</b> {company}?'\n"
+                                   "    why: 'They look for **numbers**'\n",
+        "answers.yaml": "q1:\n  points: ['<img src=x onerror=alert(1)> first', 'Second *point*', Third]\n",
+        "companies/acme.yaml": "name: '<i>Acme</i> & Co'\ntailoring:\n  q1: [For them, And this]\n",
+    })
+    studio = start_studio(ws, "--company", "acme", "--count", "1", "--seconds", "5")
+    page, errors = open_page(chromium, studio)
+    from deck_builder.mock import order_in_words
+
+    assert page.inner_text("#order") == order_in_words()  # the one rule, in the words of mock --help
+    page.check("#set-speak")  # read the question aloud (a setting kept in the workspace)
+    page.wait_for_function("() => studio.state.settings.speak === true")
+    page.evaluate("() => { window.spoken = []; speechSynthesis.speak = (u) => spoken.push(u.text); }")
+    page.click("#begin")
+    page.wait_for_function("() => studio.answer && studio.answer.phase === 'ready'")
+    assert page.inner_text("#q-text") == "How would you <b>lead</b> <i>Acme</i> & Co?"
+    assert page.inner_html("#q-text").startswith("How <em>would</em> you &lt;b&gt;lead")
+    assert page.evaluate("() => spoken") == ["How would you <b>lead</b> <i>Acme</i> & Co?"]  # without the Markdown
+    assert json.loads((ws / ".deck-builder" / "studio-settings.json").read_text())["speak"] is True
+    page.keyboard.press("Space")
+    page.wait_for_selector("#view-review:not([hidden])", timeout=15000)  # the time runs out: recording stops
+    assert page.inner_text("#r-length") == "Time ran out: you used all 0:05."
+    page.wait_for_function(AUDIO_DURATION, timeout=15000)
+    assert page.evaluate("() => document.querySelector('#r-player audio').duration") > 4
+    points = page.locator("#r-points")
+    assert points.locator(".label").all_inner_texts() == ["For <i>Acme</i> & Co", "Your points"]
+    numbers = page.evaluate("() => [...document.querySelectorAll('#r-points li')].map((li) => "
+                            "[...li.parentElement.children].indexOf(li) + li.parentElement.start)")
+    assert numbers == [1, 2, 3, 4, 5]  # tailored 1-2, then yours 3-5
+    assert page.locator("#r-points img").count() == 0
+    assert page.inner_text("#r-why") == "They look for numbers"
+    assert not errors, errors
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_pages_fit_the_screen_in_light_and_dark(chromium, tmp_path, start_studio, width, scheme):
+    ws = copy_example(tmp_path)
+    studio = start_studio(ws, "--count", "1", "--seconds", "30", "--company", "northwind", "--seed", "2")
+    page, errors = open_page(chromium, studio, width, scheme)
+    background = page.evaluate("() => getComputedStyle(document.body).backgroundColor")
+    assert (background == "rgb(21, 24, 29)") == (scheme == "dark"), background  # follows the system setting
+    ARTIFACTS.mkdir(exist_ok=True)
+
+    def shot(name: str) -> None:
+        page.screenshot(path=str(ARTIFACTS / f"studio-{name}-{width}-{scheme}.png"), full_page=True)
+        overflow = page.evaluate("() => document.documentElement.scrollWidth")
+        assert overflow <= width, f"{name}: the page is {overflow} px wide at {width} px"
+
+    shot("start")
+    page.click("#begin")
+    page.wait_for_selector("#view-question:not([hidden])")
+    page.keyboard.press("Space")
+    time.sleep(1.2)
+    shot("mock")
+    page.keyboard.press("Space")
+    page.wait_for_selector("#view-review:not([hidden])")
+    page.wait_for_function(AUDIO_DURATION, timeout=15000)
+    shot("review")
+    page.keyboard.press("3")
+    page.wait_for_selector("#view-report:not([hidden])")
+    shot("report")
+    page.click("#to-progress")
+    page.wait_for_selector("body[data-progress]")
+    shot("progress")
+    assert not errors, errors
+
+
+# -- who may ask -----------------------------------------------------------------------------
+
+def small_studio(root: Path) -> Studio:
+    """A studio on a three-question workspace in ROOT, beside a file outside it."""
+    from conftest import write_files
+
+    (root / "outside.txt").write_text("OUTSIDE-THE-WORKSPACE\n")
+    return Studio(write_files(root / "ws", SMALL), "--count", "2", "--seconds", "5")
+
+
+@pytest.fixture
+def small(tmp_path):
+    studio = small_studio(tmp_path)
+    yield studio
+    studio.stop()
+
+
+@pytest.fixture(scope="module")
+def untouched(tmp_path_factory):
+    """One studio for the tests that must not change anything."""
+    studio = small_studio(tmp_path_factory.mktemp("untouched"))
+    yield studio
+    studio.stop()
+
+
+def test_no_key_or_a_wrong_key_gets_403_and_the_key_becomes_a_cookie(small):
+    for path in ("/", "/api/state", "/api/progress", "/static/studio.js", "/recordings/q1/x.webm"):
+        status, _, body = small.request("GET", path, cookie=False)
+        assert status == 403, path
+        assert b"open the address" in body
+        assert small.request("GET", path, cookie=False, headers={"Cookie": f"deck-builder-studio-{small.port}=wrong"})[0] == 403
+    assert small.request("GET", "/?key=wrong", cookie=False)[0] == 403
+    status, resp, _ = small.request("GET", f"/?key={small.key}", cookie=False)
+    assert status == 303 and resp.getheader("Location") == "/"
+    cookie = resp.getheader("Set-Cookie")
+    assert cookie.startswith(f"deck-builder-studio-{small.port}={small.key};") and "HttpOnly" in cookie
+    assert "SameSite=Strict" in cookie
+    status, resp, page = small.request("GET", "/")
+    assert status == 200 and b"deck-builder studio" in page
+    assert "frame-ancestors 'none'" in resp.getheader("Content-Security-Policy")
+    status, _, _ = small.request("POST", "/api/mock", json.dumps({}).encode(), {"Content-Type": "application/json"},
+                                 cookie=False)
+    assert status == 403 and history(small.ws) == []
+
+
+@pytest.mark.parametrize("headers", [
+    {"Host": "evil.example"},
+    {"Host": "evil.example:{port}"},  # DNS rebinding: the attacker's name, our address
+    {"Host": "127.0.0.1"},
+    {"Host": "127.0.0.1:1"},
+    {"Origin": "http://evil.example"},
+    {"Origin": "http://127.0.0.1:1"},  # another local server's page
+    {"Origin": "null"},
+    {"Sec-Fetch-Site": "cross-site"},
+    {"Sec-Fetch-Site": "same-site"},
+], ids=lambda h: f"{next(iter(h))}={next(iter(h.values()))}")
+def test_a_foreign_host_or_origin_gets_403_even_with_the_key(untouched, headers):
+    small = untouched
+    headers = {k: v.format(port=small.port) for k, v in headers.items()}
+    for method, path, body in [("GET", "/api/state", None), ("GET", "/", None),
+                               ("POST", "/api/mock", b'{"count": 1}'), ("POST", "/api/settings", b'{"record": false}')]:
+        status, _, data = small.request(method, path, body, {"Content-Type": "application/json", **headers})
+        assert status == 403, (method, path, data)
+    assert history(small.ws) == [] and not (small.ws / ".deck-builder" / "studio-settings.json").exists()
+    assert small.request("GET", "/api/state", headers={"Origin": f"http://127.0.0.1:{small.port}"})[0] == 200
+
+
+TRAVERSALS = [
+    "/static/../server.py", "/static/..%2fserver.py", "/static/%2e%2e/app.py", "/static/studio.js/../../app.py",
+    "/static/index.html/..%2F..%2F..%2F..%2Foutside.txt", "/../../outside.txt", "//etc/passwd", "/%2e%2e/%2e%2e/etc/passwd",
+    "/recordings/q1/..%2F..%2F..%2Fanswers.yaml", "/recordings/../../answers.yaml", "/recordings/q1/%2e%2e",
+    "/recordings/..%2F..%2F..%2F../outside.txt", "/recordings/q1/20261201T101500Z-5s-deadbeef.webm/../../../answers.yaml",
+    "/recordings/q1/..\\..\\..\\answers.yaml", "/static/C:\\Windows\\win.ini", "/api/state/../../answers.yaml",
+    "/recordings/q1/20261201T101500Z-5s-deadbeef.webm%00.txt",
+]
+
+
+@pytest.mark.parametrize("path", TRAVERSALS)
+def test_no_path_leads_outside_the_workspace(untouched, path):
+    small = untouched
+    for method in ("GET", "DELETE"):
+        status, _, body = small.request(method, path)
+        assert status in (404, 501), (method, path, status)
+        assert b"OUTSIDE-THE-WORKSPACE" not in body and b"Point A1" not in body and b"root:" not in body
+    assert (small.ws.parent / "outside.txt").exists()
+
+
+def test_a_linked_recording_folder_or_file_is_never_read_written_or_deleted(small):
+    outside = small.ws.parent / "outside.txt"
+    name = "20261201T101500Z-5s-deadbeef.webm"
+    folder = small.ws / ".deck-builder" / "recordings"
+    (folder / "q1").mkdir(parents=True)
+    (folder / "q1" / name).symlink_to(outside)
+    assert small.request("GET", f"/recordings/q1/{name}")[0] == 404
+    assert small.request("DELETE", f"/api/recordings/q1/{name}")[0] == 404
+    assert outside.read_text() == "OUTSIDE-THE-WORKSPACE\n"
+    elsewhere = small.ws.parent / "elsewhere"
+    elsewhere.mkdir()
+    (folder / "q2").symlink_to(elsewhere, target_is_directory=True)
+    _, mock = small.api("POST", "/api/mock", {"count": 3})
+    index = [q["id"] for q in mock["questions"]].index("q2")
+    status, _, _ = small.request("POST", f"/api/mock/{mock['id']}/answers/{index}/recording?seconds=1",
+                                 b"\x1a\x45\xdf\xa3" + b"\0" * 100, {"Content-Type": "audio/webm"})
+    assert status == 403 and list(elsewhere.iterdir()) == []
+
+
+def upload(studio: Studio, body: bytes, content_type: str = "audio/webm", headers: dict | None = None):
+    _, mock = studio.api("POST", "/api/mock", {"count": 1})
+    return studio.request("POST", f"/api/mock/{mock['id']}/answers/0/recording?seconds=3", body,
+                          {"Content-Type": content_type, **(headers or {})})
+
+
+def test_uploads_are_checked_and_an_oversized_one_writes_nothing(small):
+    from deck_builder.studio.recordings import upload_limit
+
+    webm = b"\x1a\x45\xdf\xa3" + b"\0" * 1000
+    status, _, data = upload(small, webm + b"\0" * (upload_limit(5) - len(webm) + 1))
+    assert status == 413 and b"at most" in data
+    status, _, _ = upload(small, webm, headers={"Content-Length": str(10 ** 12)})  # says so up front
+    assert status == 413
+    assert upload(small, b"not audio at all", "audio/webm")[0] == 415
+    assert upload(small, webm, "multipart/form-data; boundary=x")[0] == 415
+    assert upload(small, webm, "text/plain")[0] == 415
+    assert upload(small, b"", "audio/webm")[0] == 400
+    assert recordings_in(small.ws) == []
+    status, _, data = upload(small, webm)
+    assert status == 201, data
+    assert [f.name for f in recordings_in(small.ws)] == [json.loads(data)["name"]]
+    assert (small.ws / ".deck-builder" / "recordings" / ".gitignore").read_text().splitlines()[-1] == "*"
+
+
+def test_a_broken_upload_leaves_no_half_file(small):
+    _, mock = small.api("POST", "/api/mock", {"count": 1})
+    sock = socket.create_connection(("127.0.0.1", small.port))
+    sock.sendall((f"POST /api/mock/{mock['id']}/answers/0/recording?seconds=3 HTTP/1.1\r\nHost: {small.host}\r\n"
+                  f"Cookie: {small.cookie}\r\nContent-Type: audio/webm\r\nContent-Length: 200000\r\n\r\n").encode()
+                 + b"\x1a\x45\xdf\xa3" + b"\0" * 50000)
+    time.sleep(0.3)
+    sock.close()  # the browser tab was closed mid-upload
+    deadline = time.monotonic() + 10
+    folder = small.ws / ".deck-builder" / "recordings"
+    while any(folder.rglob("*.part")) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert [p for p in folder.rglob("*") if p.is_file() and p.name != ".gitignore"] == []
+    assert small.request("GET", "/api/state")[0] == 200  # and the studio goes on
+
+
+def test_recording_can_be_turned_off(small):
+    status, settings = small.api("POST", "/api/settings", {"record": False})
+    assert status == 200 and settings == {"record": False, "speak": False}
+    assert small.api("GET", "/api/state")[1]["settings"]["record"] is False
+    status, _, data = upload(small, b"\x1a\x45\xdf\xa3" + b"\0" * 100)
+    assert status == 409 and b"turned off" in data and recordings_in(small.ws) == []
+    assert small.api("POST", "/api/settings", {"upload": True})[0] == 400
+
+
+def test_ratings_are_checked_and_given_once(small):
+    _, mock = small.api("POST", "/api/mock", {"count": 2})
+    rate = f"/api/mock/{mock['id']}/answers/0/rating"
+    for bad in ({"rating": 5}, {"rating": "3"}, {"rating": True}, {"rating": 3, "seconds": -1},
+                {"rating": 3, "recording": "../../answers.yaml"}):
+        assert small.api("POST", rate, bad)[0] == 400, bad
+    assert small.api("POST", rate, {"rating": 3, "seconds": 4.2})[0] == 201
+    assert small.api("POST", rate, {"rating": 1})[0] == 409
+    assert small.api("POST", f"/api/mock/{mock['id']}/answers/7/rating", {"rating": 1})[0] == 404
+    assert small.api("POST", "/api/mock/0123456789abcdef/answers/0/rating", {"rating": 1})[0] == 404
+    assert [(h["rating"], h["seconds"]) for h in history(small.ws)] == [(3, 4.2)]
+    _, report = small.api("GET", f"/api/mock/{mock['id']}/report")
+    assert report["lines"][0] == "Report" and report["rows"][0]["words"] == "good"
+
+
+def test_a_broken_workspace_is_reported_to_the_page(small):
+    (small.ws / "answers.yaml").write_text("q1:\n  point: [x]\n")
+    status, data = small.api("POST", "/api/mock", {"count": 1})
+    assert status == 422
+    assert any("answers.yaml:2:3: error: answer to 'q1': unknown key 'point'" in p for p in data["problems"])
+
+
+# -- starting and stopping -------------------------------------------------------------------
+
+def test_a_second_studio_on_the_workspace_is_told_where_the_first_runs(small):
+    proc = subprocess.run([sys.executable, "-m", "deck_builder", "studio", str(small.ws), "--no-open"],
+                          capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 1
+    assert f"error: a studio is already running for this workspace, at {small.url} (process {small.proc.pid})" in proc.stderr
+    assert small.request("GET", "/api/state")[0] == 200
+
+
+@pytest.mark.parametrize("sig, code", [(signal.SIGINT, 0), (signal.SIGTERM, 143), (signal.SIGHUP, 129)],
+                         ids=["ctrl-c", "sigterm", "terminal-closed"])
+def test_ctrl_c_or_closing_the_terminal_stops_it_cleanly(workspace, start_studio, sig, code):
+    ws = workspace(SMALL)
+    studio = start_studio(ws)
+    lock = ws / ".deck-builder" / "studio.json"
+    assert json.loads(lock.read_text())["pid"] == studio.proc.pid
+    assert oct(lock.stat().st_mode & 0o777) == "0o600"  # it holds the key
+    assert studio.stop(sig) == code
+    assert "Traceback" not in studio.output
+    if sig != signal.SIGHUP:
+        assert "Studio stopped." in studio.output
+    assert not lock.exists()
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", studio.port), timeout=2)
+    again = start_studio(ws)  # and it starts again
+    assert again.request("GET", "/api/state")[0] == 200
+
+
+def test_a_killed_studio_does_not_block_the_next_one(workspace, start_studio):
+    ws = workspace(SMALL)
+    first = start_studio(ws)
+    first.proc.kill()
+    first.proc.wait()
+    assert (ws / ".deck-builder" / "studio.json").exists()
+    second = start_studio(ws)
+    assert second.request("GET", "/api/state")[0] == 200
+
+
+def test_it_listens_on_loopback_only(small):
+    import ipaddress
+
+    addresses = {info[4][0] for info in socket.getaddrinfo(socket.gethostname(), None)}
+    for address in addresses:
+        if not ipaddress.ip_address(address).is_loopback:
+            with pytest.raises(OSError):
+                socket.create_connection((address, small.port), timeout=2)
+    with pytest.raises(OSError):
+        socket.create_connection(("::1", small.port), timeout=2)
+    out = subprocess.run(["ss", "-Hltn", f"sport = :{small.port}"], capture_output=True, text=True).stdout \
+        if shutil.which("ss") else ""
+    if out:
+        assert all("127.0.0.1:" in line for line in out.splitlines()), out
+
+
+def test_unknown_company_or_nothing_to_ask_is_a_clear_error(workspace, cli):
+    ws = workspace(SMALL)
+    result = cli("studio", ws, "--company", "acme", "--no-open")
+    assert result.exit_code == 1 and "error: no company 'acme'; the companies are: none yet" in result.stderr
+    bare = workspace({"deck.yaml": "banks: []\n", "stories.yaml": "s1:\n  title: T\n  result: Saved 3 hours\n"},
+                     name="bare")
+    result = cli("studio", bare, "--no-open")
+    assert result.exit_code == 1
+    assert "error: no question has talking points yet: add some to answers.yaml first" in result.stderr
+
+
+def test_help_imports_none_of_the_studio():
+    code = ("import sys\nfrom deck_builder.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+            "print('LOADED', [m for m in ('deck_builder.studio', 'http.server', 'socketserver', 'webbrowser')"
+            " if m in sys.modules])\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "LOADED []" in out
+
+
+def test_history_appends_are_whole_lines_even_after_a_torn_one(tmp_path):
+    from deck_builder import mock
+
+    path = mock.history_path(tmp_path)
+    path.parent.mkdir()
+    path.write_text('{"question": "q1", "rating": 2, "time": "x"}\n{"question": "q2", "ra')  # a crash mid-line
+    threads = [threading.Thread(target=lambda n=n: [mock.append_history(tmp_path, mock.Practice(
+        f"t{n}", None, 3, 1.0, mock.now_iso())) for _ in range(25)]) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    lines = path.read_text().splitlines()
+    assert lines[1] == '{"question": "q2", "ra'  # the torn line is left alone, and ended
+    assert len(lines) == 2 + 200 and all(json.loads(line)["rating"] == 3 for line in lines[2:])
+    assert len(mock.read_history(tmp_path)) == 201
