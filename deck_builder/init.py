@@ -14,8 +14,8 @@ def skeleton_files() -> dict[str, object]:
 
     def walk(node, prefix: str) -> None:
         for entry in node.iterdir():
-            if entry.name.startswith(("__", ".")):
-                continue
+            if entry.name.startswith(("__", ".")) and entry.name != ".deck-builder":
+                continue  # .deck-builder/schemas: the editor schemas, so the files' first lines work
             rel = f"{prefix}{entry.name}"
             if entry.is_dir():
                 walk(entry, rel + "/")
