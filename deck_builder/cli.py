@@ -33,9 +33,11 @@ def init_command(folder: str) -> None:
     """Create a starter workspace in FOLDER, every file commented.
 
     Writes deck.yaml, answers.yaml, stories.yaml, a question bank, an example
-    company, a media/ folder and the editor schemas in .deck-builder/schemas/
-    (each file's first line names its schema; see 'deck-builder schemas').
-    Never overwrites: if any of those files exists, nothing is written.
+    company and a media/ folder. Never overwrites: if any of those files exists,
+    nothing is written.
+
+    Each file's first line names its editor schema, kept in .deck-builder/schemas/,
+    for completion and inline errors in your editor (see 'deck-builder schemas').
     """
     from .init import init_workspace
 
@@ -66,7 +68,7 @@ def schemas_command(folder: str) -> None:
     report = wire_workspace(folder)
     where = shown_path(folder, SCHEMA_DIR)
     if report.schemas:
-        click.echo(f"Wrote the editor schemas to {where}/ ({plural(len(report.schemas), 'file')} written or updated).")
+        click.echo(f"Wrote {plural(len(report.schemas), 'editor schema')} to {where}/.")
     else:
         click.echo(f"The editor schemas in {where}/ are up to date.")
     for files, what in ((report.added, "Added the schema line at the top of"),
