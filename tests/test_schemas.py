@@ -325,3 +325,32 @@ def test_build_brings_a_wired_workspaces_schemas_up_to_date(tmp_path, cli):
     stale.write_text("{}", encoding="utf-8")  # as written by an older version
     assert cli("build", ws).exit_code == 0
     assert stale.read_bytes() == shipped_schemas()["company.schema.json"]
+
+
+def test_wheel_ships_the_schemas_and_init_from_it_writes_them(tmp_path):
+    source = tmp_path / "source"
+
+    def ignore(folder, names):  # what test_install leaves out, except the starter's schemas
+        keep_schemas = Path(folder).name == "skeleton"
+        return {n for n in names if n in (".git", "build", "test-artifacts") or n.endswith(".egg-info")
+                or (n == ".deck-builder" and not keep_schemas)}
+
+    shutil.copytree(REPO, source, ignore=ignore)
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w",
+                    str(tmp_path), str(source)], check=True, capture_output=True, text=True)
+    (wheel,) = tmp_path.glob("deck_builder-*.whl")
+    import zipfile
+
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for name, _ in KINDS.values():
+        assert f"deck_builder/skeleton/.deck-builder/schemas/{name}" in names, name
+    site = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(site)
+    code = (f"import sys; sys.path.insert(0, {str(site)!r})\n"
+            "import deck_builder\n"
+            f"assert deck_builder.__file__.startswith({str(site)!r}), deck_builder.__file__\n"
+            "from deck_builder.cli import main\n"
+            f"main(['init', {str(tmp_path / 'ws')!r}])\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert {p.name: p.read_bytes() for p in (tmp_path / "ws" / SCHEMA_DIR).iterdir()} == shipped_schemas()
