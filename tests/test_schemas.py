@@ -354,3 +354,11 @@ def test_wheel_ships_the_schemas_and_init_from_it_writes_them(tmp_path):
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert {p.name: p.read_bytes() for p in (tmp_path / "ws" / SCHEMA_DIR).iterdir()} == shipped_schemas()
+
+
+def test_init_replaces_old_schemas_but_never_a_source_file(tmp_path, cli):
+    ws = tmp_path / "ws"
+    (ws / SCHEMA_DIR).mkdir(parents=True)
+    (ws / SCHEMA_DIR / "deck.schema.json").write_text("{}", encoding="utf-8")  # left by an older version
+    assert cli("init", ws).exit_code == 0
+    assert (ws / SCHEMA_DIR / "deck.schema.json").read_bytes() == shipped_schemas()["deck.schema.json"]
