@@ -99,10 +99,11 @@ def _key_help(key: Key) -> str:
     return f"{meaning}\n\n{need}. Type: {key.type}."
 
 
-def _record(record: Record, values: dict, **more) -> dict:
+def _record(record: Record, **more) -> dict:
+    """A mapping with exactly RECORD's keys, each with its hover text."""
     return {
         "type": "object",
-        "properties": {k.name: _described(values[k.kind](), _key_help(k)) for k in record.keys},
+        "properties": {k.name: _described(VALUES[k.kind](), _key_help(k)) for k in record.keys},
         "required": list(record.required),
         "additionalProperties": False,
         **more,
@@ -112,8 +113,7 @@ def _record(record: Record, values: dict, **more) -> dict:
 def _fact() -> dict:
     """A fact: question/answer, or (with a cloze key) cloze; both forms' keys are suggested."""
     qa, cloze = keys.FACT, keys.CLOZE_FACT
-    merged = Record(qa.keys[:2] + cloze.keys[:1] + tuple(k for k in qa.keys[2:]))
-    schema = _record(merged, VALUES)
+    schema = _record(Record(qa.keys[:2] + cloze.keys[:1] + qa.keys[2:]))  # q, a, cloze, source, id
     schema["required"] = []
     schema["if"] = {"required": ["cloze"]}
     schema["then"] = {"required": list(cloze.required), "properties": {k: False for k in qa.required}}
@@ -138,10 +138,10 @@ VALUES = {  # keys.py's value kinds -> their JSON Schema
     keys.BANK_NAMES: lambda: _list({"enum": sorted(_builtin_questions())}, uniqueItems=True),
     keys.VOICES: lambda: _list(_text(nullable=False, filled=True, pattern=r"^[A-Za-z0-9 _.-]+\n?$",
                                      message="not a voice name; use letters, digits, spaces, '-', '_' and '.'")),
-    keys.QUESTIONS: lambda: _list(_record(keys.QUESTION, VALUES)),
+    keys.QUESTIONS: lambda: _list(_record(keys.QUESTION)),
     keys.FACTS: lambda: _list(_fact()),
-    keys.PRODUCTS: lambda: _list(_record(keys.PRODUCT, VALUES)),
-    keys.PEOPLE: lambda: _list(_record(keys.PERSON, VALUES)),
+    keys.PRODUCTS: lambda: _list(_record(keys.PRODUCT)),
+    keys.PEOPLE: lambda: _list(_record(keys.PERSON)),
     keys.TAILORING: lambda: _by_question("points", nullable=True),
 }
 
@@ -180,20 +180,20 @@ def file_schema(kind: str) -> dict:
     _, title = KINDS[kind]
     definitions = {}
     if kind == "deck":
-        body = _record(keys.SETTINGS, VALUES, type=["object", "null"])
+        body = _record(keys.SETTINGS, type=["object", "null"])
     elif kind == "answers":
         body = _by_question("answer", nullable=True)
-        definitions["answer"] = _record(keys.ANSWER, VALUES)
+        definitions["answer"] = _record(keys.ANSWER)
     elif kind == "stories":
         body = {
             "type": ["object", "null"],
             "propertyNames": {"pattern": _ID, "patternErrorMessage": "a story id: " + _ID_MESSAGE},
-            "additionalProperties": _record(keys.STORY, VALUES),
+            "additionalProperties": _record(keys.STORY),
         }
     elif kind == "bank":
-        body = _record(keys.BANK, VALUES)
+        body = _record(keys.BANK)
     else:
-        body = _record(keys.COMPANY, VALUES)
+        body = _record(keys.COMPANY)
         definitions["points"] = _points()  # of a tailoring entry
     head = {"$schema": DRAFT, "title": title, "description": f"{title} (deck-builder; see docs/format.md)"}
     return {**head, **body, **({"definitions": definitions} if definitions else {})}
