@@ -14,6 +14,7 @@ from .model import Workspace
 from .notetypes import card_ordinals, note_types, stylesheet
 from .plan import Plan, plan_build
 from .problems import Problem, ProblemsError, UserError, count_summary
+from .schema import refresh_schemas
 from .state import STATE_DIR, STATE_FILE, load_state, point_numbering, save_state
 from .workspace import load_workspace, shown_path
 
@@ -130,6 +131,7 @@ def _build_deck(folder: str, output: str | Path | None, now: float | None) -> Bu
             f"the package was written to {out}, but the build state could not be saved ({exc.strerror}); "
             "the next build will count every note as changed"
         ) from None
+    refresh_schemas(ws.root)  # a wired workspace's editor schemas follow this version's keys
     counts: dict[str, tuple[int, int]] = {}
     for planned in plan.notes:
         if planned.tombstone:

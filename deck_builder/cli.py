@@ -35,6 +35,9 @@ def init_command(folder: str) -> None:
     Writes deck.yaml, answers.yaml, stories.yaml, a question bank, an example
     company and a media/ folder. Never overwrites: if any of those files exists,
     nothing is written.
+
+    Each file's first line names its editor schema, kept in .deck-builder/schemas/,
+    for completion and inline errors in your editor (see 'deck-builder schemas').
     """
     from .init import init_workspace
 
@@ -43,6 +46,45 @@ def init_command(folder: str) -> None:
     for rel in written:
         click.echo(f"  {rel}")
     click.echo(f"\nNext: edit the files, then run  deck-builder check {folder}  and  deck-builder build {folder}")
+
+
+@main.command("schemas")
+@click.argument("folder", default=".", type=click.Path())
+def schemas_command(folder: str) -> None:
+    """Set up your editor's help for the workspace in FOLDER (default: here).
+
+    Writes the editor schemas into FOLDER/.deck-builder/schemas/ and names the
+    right one on the first line of each file (deck.yaml, answers.yaml,
+    stories.yaml, questions/, companies/), so that VS Code (with the YAML
+    extension), Neovim (yamlls) and JetBrains IDEs complete keys, explain them
+    on hover and mark mistakes as you type. Adds only that one line, or corrects
+    it when a file has moved; the rest of each file stays exactly as it is. Run
+    it again after adding or moving files; build keeps the schemas up to date.
+    """
+    from .problems import plural
+    from .schema import SCHEMA_DIR, wire_workspace
+    from .workspace import shown_path
+
+    report = wire_workspace(folder)
+    where = shown_path(folder, SCHEMA_DIR)
+    if report.schemas:
+        click.echo(f"Wrote {plural(len(report.schemas), 'editor schema')} to {where}/.")
+    else:
+        click.echo(f"The editor schemas in {where}/ are up to date.")
+    for files, what in ((report.added, "Added the schema line at the top of"),
+                        (report.corrected, "Corrected the schema line (the file had moved) of")):
+        if files:
+            click.echo(f"{what} {plural(len(files), 'file')}:")
+            for rel in files:
+                click.echo(f"  {rel}")
+    if report.already:
+        click.echo(f"Already wired: {', '.join(report.already)}")
+    if report.other:
+        click.echo(f"Left as they are (they name another schema): {', '.join(report.other)}")
+    for rel, why in report.skipped:
+        click.echo(f"warning: {shown_path(folder, rel)}: not wired: {why}", err=True)
+    click.echo("Open the folder in VS Code (with the YAML extension by Red Hat), Neovim with yamlls, "
+               "or a JetBrains IDE: keys are completed and explained, and mistakes are marked as you type.")
 
 
 @main.command("check")

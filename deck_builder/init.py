@@ -14,8 +14,8 @@ def skeleton_files() -> dict[str, object]:
 
     def walk(node, prefix: str) -> None:
         for entry in node.iterdir():
-            if entry.name.startswith(("__", ".")):
-                continue
+            if entry.name.startswith(("__", ".")) and entry.name != ".deck-builder":
+                continue  # .deck-builder/schemas: the editor schemas, so the files' first lines work
             rel = f"{prefix}{entry.name}"
             if entry.is_dir():
                 walk(entry, rel + "/")
@@ -32,7 +32,8 @@ def init_workspace(folder: str) -> list[str]:
     if root.exists() and not root.is_dir():
         raise UserError(f"'{folder}' is a file; give a folder for the new workspace")
     files = skeleton_files()
-    clashes = [rel for rel in files if (root / rel).exists()]
+    ours = {rel for rel in files if rel.startswith(".deck-builder/")}  # the editor schemas: replaced, not clashes
+    clashes = [rel for rel in files if rel not in ours and (root / rel).exists()]
     if clashes:
         raise UserError(
             f"'{folder}' already has {', '.join(clashes)}; nothing was written "
@@ -43,7 +44,7 @@ def init_workspace(folder: str) -> list[str]:
         for rel, entry in files.items():
             target = root / rel
             target.parent.mkdir(parents=True, exist_ok=True)
-            with open(target, "xb") as fh:  # "x": fail rather than overwrite, even in a race
+            with open(target, "wb" if rel in ours else "xb") as fh:  # "x": fail rather than overwrite, even in a race
                 fh.write(entry.read_bytes())
             written.append(rel)
     except OSError as exc:

@@ -6,6 +6,7 @@ import difflib
 import re
 from pathlib import Path
 
+from . import keys
 from .model import Answer, Bank, Company, Fact, Person, Product, Question, Settings, Story, Text
 from .problems import Location, Problem
 from .textrules import ID_RE, PLACEHOLDERS, ascii_twin, char_name, odd_characters, parse_cloze, placeholder_names, slug
@@ -251,7 +252,7 @@ def read_settings(r: Reader, node: Node | None, available_banks) -> Settings:
     """deck.yaml -> Settings (defaults for everything missing)."""
     if node is None:
         return Settings()
-    f = r.record(node, "deck.yaml", (), ("deck", "banks", "tts", "voices", "point_cards"))
+    f = r.record(node, "deck.yaml", keys.SETTINGS.required, keys.SETTINGS.optional)
     if f is None:
         return Settings()
     kwargs = {}
@@ -300,14 +301,14 @@ def read_settings(r: Reader, node: Node | None, available_banks) -> Settings:
 
 def read_bank(r: Reader, node: Node, name: str) -> Bank | None:
     """A question bank file -> Bank."""
-    f = r.record(node, "question bank", ("bank", "questions"), ())
+    f = r.record(node, "question bank", keys.BANK.required, keys.BANK.optional)
     if f is None:
         return None
     title = r.text(f.get("bank"), "bank", required=True)
     questions = []
     ids = _Ids(r, "question", "questions")
     for item in r.items(f.get("questions"), "questions"):
-        q = r.record(item, "question", ("id", "ask"), ("category", "why"))
+        q = r.record(item, "question", keys.QUESTION.required, keys.QUESTION.optional)
         if q is None:
             continue
         qid = r.ident(q.get("id"), "id")
@@ -332,7 +333,7 @@ def read_answers(r: Reader, node: Node, questions: dict[str, Question], stories:
         if qid not in questions and r.unknown_question(qid):
             r.error(key_loc, f"answers.yaml: no question has the id '{qid}'{did_you_mean(qid, questions)}; "
                     "answers are keyed by the id of a question in the banks you include")
-        f = r.record(value, f"answer to '{qid}'", ("points",), ("stories", "notes"), at=key_loc)
+        f = r.record(value, f"answer to '{qid}'", keys.ANSWER.required, keys.ANSWER.optional, at=key_loc)
         if f is None:
             continue
         points = r.text_list(f.get("points"), "points")
@@ -363,7 +364,7 @@ def read_stories(r: Reader, node: Node) -> dict[str, Story]:
     stories = {}
     for sid, key_loc, value in r.mapping(node, "stories.yaml"):
         valid_id = r.key_ident(sid, key_loc, "story id")
-        f = r.record(value, f"story '{sid}'", ("title", "result"), ("situation", "task", "action"), at=key_loc)
+        f = r.record(value, f"story '{sid}'", keys.STORY.required, keys.STORY.optional, at=key_loc)
         if f is None:
             continue
         title = r.text(f.get("title"), "title", required=True)
@@ -376,8 +377,7 @@ def read_stories(r: Reader, node: Node) -> dict[str, Story]:
 
 def read_company(r: Reader, node: Node, cid: str, root: Path, questions: dict[str, Question]) -> Company | None:
     """companies/ID.yaml -> Company."""
-    f = r.record(node, "company", ("name",),
-                 ("role", "facts", "products", "people", "tailoring", "questions_to_ask"))
+    f = r.record(node, "company", keys.COMPANY.required, keys.COMPANY.optional)
     if f is None:
         return None
     name = r.text(f.get("name"), "name", required=True, placeholders=False)
@@ -392,7 +392,7 @@ def read_company(r: Reader, node: Node, cid: str, root: Path, questions: dict[st
 
     products, product_ids = [], _Ids(r, "product", "products")
     for item in r.items(f.get("products"), "products"):
-        p = r.record(item, "product", ("name", "about"), ("id",))
+        p = r.record(item, "product", keys.PRODUCT.required, keys.PRODUCT.optional)
         if p is None:
             continue
         pname = r.text(p.get("name"), "name", required=True)
@@ -403,7 +403,7 @@ def read_company(r: Reader, node: Node, cid: str, root: Path, questions: dict[st
 
     people, person_ids = [], _Ids(r, "person", "people")
     for item in r.items(f.get("people"), "people"):
-        p = r.record(item, "person", ("name", "role"), ("notes", "photo", "id"))
+        p = r.record(item, "person", keys.PERSON.required, keys.PERSON.optional)
         if p is None:
             continue
         pname = r.text(p.get("name"), "name", required=True)
@@ -437,7 +437,7 @@ def _read_fact(r: Reader, item: Node) -> Fact | None:
         r.error(item.loc, f"fact: expected a mapping with q and a (or cloze), got {describe(item)}")
         return None
     if "cloze" in item.entries:
-        f = r.record(item, "cloze fact", ("cloze",), ("source", "id"))
+        f = r.record(item, "cloze fact", keys.CLOZE_FACT.required, keys.CLOZE_FACT.optional)
         if f is None:
             return None
         text = r.text(f.get("cloze"), "cloze", required=True)
@@ -457,7 +457,7 @@ def _read_fact(r: Reader, item: Node) -> Fact | None:
         # the id leaves the hidden parts out, so correcting an answer keeps the note
         fid = r.ident(f["id"], "id") if "id" in f else slug(_visible(segments))
         return Fact(str(fid), cloze=text, source=source, loc=item.loc) if fid else None
-    f = r.record(item, "fact", ("q", "a"), ("source", "id"))
+    f = r.record(item, "fact", keys.FACT.required, keys.FACT.optional)
     if f is None:
         return None
     q = r.text(f.get("q"), "q", required=True)

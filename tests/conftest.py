@@ -33,6 +33,7 @@ def write_files(root: Path, files: dict[str, str | bytes]) -> Path:
             path.write_bytes(content)
         else:
             path.write_text(textwrap.dedent(content).lstrip("\n"), encoding="utf-8")
+    _WRITTEN.append(root)  # checked against the editor schemas when the test ends (see below)
     return root
 
 
@@ -94,3 +95,102 @@ def anki(tmp_path: Path):
     col = AnkiCollection(tmp_path / "anki" / "collection.anki2")
     yield col
     col.close()
+
+
+# -- the editor schemas accept every workspace that `check` accepts ---------------------------
+
+import re  # noqa: E402
+
+import yaml  # noqa: E402
+
+_WRITTEN: list[Path] = []  # workspaces write_files wrote during the current test
+
+
+class Yaml12Loader(yaml.SafeLoader):
+    """Values typed as the YAML language server types them: the YAML 1.2 core schema
+    (1999 is a number, true a boolean, yes and 2025-03-01 text), not PyYAML's YAML 1.1."""
+
+    yaml_implicit_resolvers: dict = {}
+
+    def construct_mapping(self, node, deep=False):
+        # keys as written: a JSON object's keys are text
+        return {k.value if isinstance(k, yaml.ScalarNode) else self.construct_object(k, deep):
+                self.construct_object(v, deep=deep) for k, v in node.value}
+
+
+for _tag, _pattern, _first in [
+    ("null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+    ("bool", r"^(?:true|True|TRUE|false|False|FALSE)$", list("tTfF")),
+    ("int", r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", list("-+0123456789")),
+    ("float", r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+     list("-+.0123456789")),
+]:
+    Yaml12Loader.add_implicit_resolver(f"tag:yaml.org,2002:{_tag}", re.compile(_pattern), _first)
+
+
+def _yaml12_int(loader, node):
+    v = loader.construct_scalar(node)
+    return int(v[2:], 8) if v.startswith("0o") else int(v[2:], 16) if v.startswith("0x") else int(v)
+
+
+def _yaml12_float(loader, node):
+    v = loader.construct_scalar(node).lower()
+    return float(v.replace(".inf", "inf").replace(".nan", "nan"))
+
+
+Yaml12Loader.add_constructor("tag:yaml.org,2002:int", _yaml12_int)
+Yaml12Loader.add_constructor("tag:yaml.org,2002:float", _yaml12_float)
+Yaml12Loader.add_constructor("tag:yaml.org,2002:bool", lambda loader, node: loader.construct_scalar(node).lower() == "true")
+
+
+def load_yaml12(data: bytes):
+    return yaml.load(data.decode("utf-8-sig"), Loader=Yaml12Loader)
+
+
+_VALIDATORS: dict = {}
+
+
+def schema_errors(root: Path) -> list[str]:
+    """Every place where the editor schemas reject a file of the workspace ROOT."""
+    from jsonschema import Draft7Validator
+
+    from deck_builder.schema import file_kind, file_schema, workspace_files
+
+    out = []
+    for rel in workspace_files(root):
+        kind = file_kind(rel)
+        if kind not in _VALIDATORS:
+            schema = file_schema(kind)
+            Draft7Validator.check_schema(schema)
+            _VALIDATORS[kind] = Draft7Validator(schema)
+        data = load_yaml12((root / rel).read_bytes())
+        for error in _VALIDATORS[kind].iter_errors(data):
+            where = "/".join(str(p) for p in error.absolute_path)
+            out.append(f"{rel}: {where or '(the file)'}: {error.message}")
+    return out
+
+
+def checks_clean(root: Path) -> bool:
+    """Whether `deck-builder check` finds no error in ROOT."""
+    from deck_builder.problems import ProblemsError, UserError
+    from deck_builder.workspace import load_workspace
+
+    try:
+        load_workspace(root)
+    except (ProblemsError, UserError):
+        return False
+    return True
+
+
+@pytest.fixture(autouse=True)
+def _schemas_accept_what_check_accepts():
+    """Every workspace a test wrote with write_files and that `check` accepts, as it is when the
+    test ends, is valid for the editor schemas too (issue 9: one truth for both)."""
+    start = len(_WRITTEN)
+    yield
+    roots = list(dict.fromkeys(_WRITTEN[start:]))
+    del _WRITTEN[start:]
+    for root in roots:
+        if root.is_dir() and checks_clean(root):
+            errors = schema_errors(root)
+            assert not errors, f"check accepts {root}, but the editor schemas reject it:\n" + "\n".join(errors)
