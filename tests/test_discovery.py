@@ -153,3 +153,31 @@ def test_a_first_failed_build_does_not_mention_a_previous_package(workspace, cli
     assert result.exit_code == 1
     assert result.stderr.splitlines()[-1] == "1 error, 0 warnings; nothing was built."
     assert cli("build", workspace({"answers.yaml": ANSWER}, name="ok")).exit_code == 0
+
+
+# -- photos are checked by what they hold ---------------------------------------------------------
+
+def test_a_photo_large_enough_to_slow_phone_syncs_is_a_warning_with_its_size(workspace, cli):
+    ws = workspace({"answers.yaml": ANSWER,
+                    "companies/acme.yaml": "name: Acme\npeople:\n  - name: Jo Doe\n    role: CEO\n    photo: media/jo.jpg\n",
+                    "media/jo.jpg": b"\xff\xd8\xff\xe0" + bytes(2_400_000)})
+    result = cli("check", ws)
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (
+        f"{ws}/companies/acme.yaml:5:12: warning: photo: 'media/jo.jpg' is 2.4 MB, and every phone that syncs the deck "
+        "downloads it: a picture 400 pixels wide (under 200 KB) is plenty for a card; make it smaller\n")
+    build = cli("build", ws)
+    assert build.exit_code == 0 and "is 2.4 MB" in build.stderr  # build says it too
+
+
+@pytest.mark.parametrize(("name", "content"), [
+    ("jo.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), ("jo.jpg", b"\xff\xd8\xff\xe0\x00\x10JFIF"),
+    ("jo.JPEG", b"\xff\xd8\xff\xdb"), ("jo.gif", b"GIF89a\x01\x00"), ("jo.webp", b"RIFF\x10\x00\x00\x00WEBPVP8 "),
+    ("jo.svg", b'\xef\xbb\xbf<?xml version="1.0"?>\n<!-- by hand -->\n<svg xmlns="http://www.w3.org/2000/svg"/>'),
+])
+def test_every_picture_kind_anki_shows_passes_by_its_content(workspace, cli, name, content):
+    ws = workspace({"answers.yaml": ANSWER,
+                    "companies/acme.yaml": f"name: Acme\npeople:\n  - name: Jo Doe\n    role: CEO\n    photo: media/{name}\n",
+                    f"media/{name}": content})
+    result = cli("check", "--strict", ws)
+    assert result.exit_code == 0, result.output
