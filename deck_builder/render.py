@@ -10,7 +10,7 @@ import html
 import re
 from urllib.parse import quote
 
-from .textrules import Cloze, parse_cloze
+from .textrules import MATH, Cloze, parse_cloze
 
 _md = None
 _PLACEHOLDER = re.compile(r"\{(company|role)\}")
@@ -56,6 +56,23 @@ def _escape(text: str) -> str:
     return html.escape(text, quote=False).replace('"', "&quot;")
 
 
+def _without_math(text: str) -> tuple[str, list[str]]:
+    """TEXT with each formula replaced by a private-use marker, and the formulas, escaped for a
+    field: HTML-escaped, braces as entities (a formula's "}}" would close a cloze deletion;
+    MathJax reads the page's text, where entities are braces again)."""
+    formulas: list[str] = []
+
+    def keep(m: re.Match) -> str:
+        formulas.append(_escape(m.group(0)).replace("{", "&#123;").replace("}", "&#125;"))
+        return f"\ue002{len(formulas) - 1}\ue003"
+
+    return MATH.sub(keep, text.replace("\ue002", "").replace("\ue003", "")), formulas
+
+
+def _with_math(rendered: str, formulas: list[str]) -> str:
+    return re.sub("\ue002(\\d+)\ue003", lambda m: formulas[int(m.group(1))], rendered)
+
+
 def inline(text: str | None, values: dict[str, str]) -> str:
     """One line of Markdown (bold, italics, links, code) -> HTML without a paragraph."""
     if not text:
@@ -63,7 +80,11 @@ def inline(text: str | None, values: dict[str, str]) -> str:
     text = text.strip()
     if not _MARKUP.search(text):
         return _finish(_escape(text), values)
-    return _finish(_markdown().renderInline(text), values)
+    formulas: list[str] = []
+    if "\\" in text:
+        text, formulas = _without_math(text)
+    out = _finish(_markdown().renderInline(text), values)
+    return _with_math(out, formulas) if formulas else out
 
 
 def block(text: str | None, values: dict[str, str]) -> str:
@@ -73,10 +94,14 @@ def block(text: str | None, values: dict[str, str]) -> str:
     text = text.strip()
     if not _MARKUP.search(text) and not _BLOCK_START.match(text):
         return _finish(_escape(text), values)
+    formulas: list[str] = []
+    if "\\" in text:
+        text, formulas = _without_math(text)
     out = _markdown().render(text).strip()
     if out.startswith("<p>") and out.endswith("</p>") and out.count("<p>") == 1:
         out = out[3:-4]
-    return _finish(out, values)
+    out = _finish(out, values)
+    return _with_math(out, formulas) if formulas else out
 
 
 def plain(text: str | None, values: dict[str, str] | None = None) -> str:
@@ -138,12 +163,17 @@ def text(source: str | None, values: dict[str, str] | None = None, block: bool =
     if not source:
         return ""
     source = source.strip()
+    formulas: list[str] = []
+    if "\\" in source:  # formulas stay as typed (LaTeX), never read as Markdown
+        formulas = [m.group(0) for m in MATH.finditer(source)]
+        source = MATH.sub(lambda m: f"\ue002{formulas.index(m.group(0))}\ue003", source)
     if _MARKUP.search(source) or (block and _BLOCK_START.match(source)):
         if not block:
             source = "".join(_inline_text(t.children or ()) for t in _markdown().parseInline(source))
         else:
             source = _block_text(_markdown().parse(source))
-    return fill(" ".join(_CONTROL.sub("", source).split()), values or {})
+    out = fill(" ".join(_CONTROL.sub("", source).split()), values or {})
+    return _with_math(out, formulas) if formulas else out
 
 
 def _block_text(tokens) -> str:

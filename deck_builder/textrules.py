@@ -18,6 +18,22 @@ MAX_CLOZE = 500  # Anki stores the number in a 32-bit card ordinal; no real fact
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
+# MathJax as Anki reads it: \(inline\) and \[display\]. What is inside goes to Anki untouched:
+# no Markdown (it would eat the backslashes), no placeholders (LaTeX is full of braces).
+MATH = re.compile(r"\\\((.+?)\\\)|\\\[(.+?)\\\]", re.S)
+
+
+def math_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every MathJax formula in TEXT."""
+    if "\\(" not in text and "\\[" not in text:
+        return []
+    return [m.span() for m in MATH.finditer(text)]
+
+
+def _outside(spans: list[tuple[int, int]], offset: int) -> bool:
+    return not any(start <= offset < end for start, end in spans)
+
+
 # A deletion as it stands in a rendered field (user text inside is brace-escaped, so no nesting).
 CLOZE_MARKUP = re.compile(r"\{\{c(\d+)::(.*?)(?:::(.*?))?\}\}", re.S)
 
@@ -28,8 +44,9 @@ def cloze_numbers(field_html: str) -> list[int]:
 
 
 def placeholder_names(text: str) -> list[tuple[str, int]]:
-    """Every {name} in the text with its offset."""
-    return [(m["name"], m.start()) for m in _TOKEN.finditer(text) if m["ph"]]
+    """Every {name} in the text with its offset (braces inside maths are LaTeX, not placeholders)."""
+    spans = math_spans(text)
+    return [(m["name"], m.start()) for m in _TOKEN.finditer(text) if m["ph"] and _outside(spans, m.start())]
 
 
 @dataclass(frozen=True)
@@ -46,8 +63,9 @@ def parse_cloze(text: str) -> tuple[list[str | Cloze], list[tuple[int, str]]]:
     pos = 0
     open_at: int | None = None
     number = 0
+    spans = math_spans(text)  # a formula's "}}" closes nothing: a hidden part holds whole formulas
     for m in _TOKEN.finditer(text):
-        if m["ph"]:
+        if m["ph"] or (spans and not _outside(spans, m.start())):
             continue
         if m["open"]:
             if open_at is not None:

@@ -203,3 +203,50 @@ def test_deleting_a_point_says_to_run_empty_cards(example, anki, cli):
     anki.import_package(out)
     report = anki.col.get_empty_cards()
     assert sum(len(n.card_ids) for n in report.notes) == 1
+
+
+MATH_WS = {
+    "answers.yaml": r"""
+        career-goals:
+          points:
+            - 'Grow margin \(\frac{p - c}{p}\) from 18% to 25%'
+            - 'Hold \[\sum_{i=1}^{n} x_i \le B\] every quarter'
+        """,
+    "companies/acme.yaml": r"""
+        name: Acme
+        facts:
+          - q: 'What is their growth rule?'
+            a: 'Revenue grows as \(r^{2}\) at {company}'
+            source: Annual report 2025
+          - cloze: 'Unit cost is {{c1::\(\frac{a}{b^{2}}\)}} and margin {{c2::\(m_{t}\)}}'
+            source: Annual report 2025
+        """,
+}
+
+
+def test_mathjax_reaches_anki_untouched_and_its_braces_are_no_placeholders(workspace, cli, anki):
+    """MathJax \\(...\\) and \\[...\\] keep their backslashes (Markdown would eat them) and their braces
+    (not placeholders; written as entities so a formula's "}}" cannot close a cloze deletion,
+    while MathJax, which reads the page's text, sees braces)."""
+    ws = workspace(MATH_WS)
+    check = cli("check", "--strict", ws)
+    assert check.exit_code == 0, check.output
+    out = ws / "deck.apkg"
+    build_deck(str(ws), out)
+    anki.import_package(out)
+    col = anki.col
+    shown = {}
+    for cid in col.find_cards("tag:deck-builder"):
+        card = col.get_card(cid)
+        shown[cid] = html.unescape(card.question() + card.answer())
+    text = "\n".join(shown.values())
+    assert r"\(\frac{p - c}{p}\)" in text and r"\[\sum_{i=1}^{n} x_i \le B\]" in text
+    assert r"\(r^{2}\) at Acme" in text
+    # the cloze fact gives exactly its two cards, each hiding a whole formula
+    [cloze] = [col.get_note(n) for n in col.find_notes("tag:kind::fact") if "{{c1::" in col.get_note(n).fields[0]]
+    clozes = sorted(cloze.cards(), key=lambda c: c.ord)
+    assert len(clozes) == 2
+    assert re.findall(r'<span class="cloze"[^>]*>(.*?)</span>', html.unescape(clozes[0].answer())) == [r"\(\frac{a}{b^{2}}\)"]
+    assert re.findall(r'<span class="cloze"[^>]*>(.*?)</span>', html.unescape(clozes[1].answer())) == [r"\(m_{t}\)"]
+    for card_html in shown.values():
+        assert "{{" not in card_html.replace(r"\(\frac{a}{b^{2}}\)", "")  # no template or cloze syntax left over
