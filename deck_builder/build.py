@@ -14,6 +14,7 @@ from .model import Workspace
 from .notetypes import card_ordinals, note_types, stylesheet
 from .plan import Plan, plan_build
 from .problems import Problem, ProblemsError, UserError, count_summary
+from .renames import find_renames
 from .schema import refresh_schemas
 from .state import STATE_DIR, STATE_FILE, load_state, point_numbering, save_state
 from .workspace import load_workspace, shown_path
@@ -48,8 +49,9 @@ def _plan(ws: Workspace, now: float | None, readonly: bool):
     types = note_types(ws.settings.tts, ws.settings.voices)
     css = stylesheet()
     state, warnings = _state(ws, readonly)
-    plan = plan_build(derive_notes(ws, point_numbering(state)), types, css, state,
-                      time.time() if now is None else now)
+    specs = derive_notes(ws, point_numbering(state))
+    plan = plan_build(specs, types, css, state, time.time() if now is None else now)
+    plan.renames = find_renames(plan, state, specs, types, ws)
     return types, css, plan, warnings
 
 

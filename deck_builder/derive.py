@@ -13,6 +13,7 @@ from pathlib import Path
 
 from . import render
 from .model import Answer, Company, Question, Workspace
+from .problems import Location
 
 GENERIC = {"company": "our company", "role": "this role"}
 KIND_NAMES = {
@@ -41,6 +42,8 @@ class NoteSpec:
     tags: tuple[str, ...]
     media: tuple[tuple[str, Path], ...] = ()  # (name in Anki's media folder, file)
     points: tuple[tuple[int, str], ...] = ()  # key-point notes: (cloze number, point) as numbered
+    identity: tuple[str, str, str] = ("", "", "")  # what the GUID is made of: kind, company, item
+    loc: Location = Location("")  # where the item is written
 
 
 _BASE91 = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&()*+,-./:;<=>?@[]^_`{|}~"
@@ -125,7 +128,7 @@ def derive_notes(ws: Workspace, point_numbers: dict[str, list[tuple[int, str]]] 
                 "Your stories",
                 "",
             ),
-            ("deck-builder", "kind::story"),
+            ("deck-builder", "kind::story"), identity=("story", "", story.id), loc=story.loc,
         ))
     for company in ws.companies.values():
         notes.extend(_company_notes(ws, company, root, numbering))
@@ -142,7 +145,7 @@ def _answer_note(ws: Workspace, question: Question, answer: Answer | None, point
     kind = "answer" if company is None else "tailored"
     cid, deck, context, label, tags = _question_place(question, company, root, kind)
     return NoteSpec(
-        note_guid(kind, cid, question.id), kind, label, "answer", deck,
+        note_guid(kind, cid, question.identity), kind, label, "answer", deck,
         (
             render.inline(question.ask, values),
             render.ordered_list(points, values, "db-points"),
@@ -152,7 +155,7 @@ def _answer_note(ws: Workspace, question: Question, answer: Answer | None, point
             context,
             "",
         ),
-        tags,
+        tags, identity=(kind, cid, question.identity), loc=answer.loc if company is None and answer else points[0].loc,
     )
 
 
@@ -164,7 +167,7 @@ def _question_place(question: Question, company: Company | None, root: str, kind
     if company is None:
         return "", root, "Your answers", f"{kind}/{question.id}", tuple(tags)
     tags.append(f"company::{company.id}")
-    return company.id, company_deck(root, company), render.plain(company.name), \
+    return company.identity, company_deck(root, company), render.plain(company.name), \
         f"{company.id}/{kind}/{question.id}", tuple(tags)
 
 
@@ -176,13 +179,13 @@ def _points_note(question: Question, points, company: Company | None, root: str,
     """
     values = placeholder_values(company)
     cid, deck, context, label, tags = _question_place(question, company, root, "points")
-    guid = note_guid("points", cid, question.id)
+    guid = note_guid("points", cid, question.identity)
     numbers = number_points([str(p) for p in points], [tuple(x) for x in numbering.get(guid, ())])
     text = f'<div class="db-prompt">{render.inline(question.ask, values)}</div>' + render.point_clozes(points, numbers, values)
     return NoteSpec(
         guid, "points", label, "cloze", deck,
         (text, "", context, ""), tags,
-        points=tuple(zip(numbers, (str(p) for p in points))),
+        points=tuple(zip(numbers, (str(p) for p in points))), identity=("points", cid, question.identity), loc=points[0].loc,
     )
 
 
@@ -198,7 +201,7 @@ def _company_notes(ws: Workspace, company: Company, root: str, numbering) -> lis
     deck = company_deck(root, company)
     context = render.plain(company.name)
     base_tags = ("deck-builder", f"company::{company.id}")
-    cid = company.id
+    cid = company.identity  # in GUIDs; labels and tags show its id today
     notes = []
     for qid, points in company.tailoring.items():
         notes.append(_answer_note(ws, ws.questions[qid], ws.answers.get(qid), points, company, root))
@@ -208,21 +211,21 @@ def _company_notes(ws: Workspace, company: Company, root: str, numbering) -> lis
         source = render.inline(fact.source, values)
         if fact.cloze is not None:
             notes.append(NoteSpec(
-                note_guid("cloze", cid, fact.id), "cloze", f"{cid}/fact/{fact.id}", "cloze", deck,
+                note_guid("cloze", cid, fact.id), "cloze", f"{company.id}/fact/{fact.id}", "cloze", deck,
                 (render.cloze(fact.cloze, values), source, context, ""),
-                base_tags + ("kind::fact",),
+                base_tags + ("kind::fact",), identity=("cloze", cid, fact.id), loc=fact.loc,
             ))
         else:
             notes.append(NoteSpec(
-                note_guid("fact", cid, fact.id), "fact", f"{cid}/fact/{fact.id}", "basic", deck,
+                note_guid("fact", cid, fact.id), "fact", f"{company.id}/fact/{fact.id}", "basic", deck,
                 (render.inline(fact.q, values), render.block(fact.a, values), source, context, ""),
-                base_tags + ("kind::fact",),
+                base_tags + ("kind::fact",), identity=("fact", cid, fact.id), loc=fact.loc,
             ))
     for product in company.products:
         notes.append(NoteSpec(
-            note_guid("product", cid, product.id), "product", f"{cid}/product/{product.id}", "basic", deck,
+            note_guid("product", cid, product.id), "product", f"{company.id}/product/{product.id}", "basic", deck,
             (f"What is {render.plain(product.name, values)}?", render.block(product.about, values), "", context, ""),
-            base_tags + ("kind::product",),
+            base_tags + ("kind::product",), identity=("product", cid, product.id), loc=product.loc,
         ))
     for person in company.people:
         media = ()
@@ -232,7 +235,7 @@ def _company_notes(ws: Workspace, company: Company, root: str, numbering) -> lis
             media = ((name, person.photo),)
             photo = f'<img src="{name}" alt="{render.plain(person.name, values)}">'
         notes.append(NoteSpec(
-            note_guid("person", cid, person.id), "person", f"{cid}/person/{person.id}", "person", deck,
+            note_guid("person", cid, person.id), "person", f"{company.id}/person/{person.id}", "person", deck,
             (
                 render.plain(person.name, values),
                 render.inline(person.role, values),
@@ -242,16 +245,16 @@ def _company_notes(ws: Workspace, company: Company, root: str, numbering) -> lis
                 context,
                 "",
             ),
-            base_tags + ("kind::person",), media=media,
+            base_tags + ("kind::person",), media=media, identity=("person", cid, person.id), loc=person.loc,
         ))
     if company.questions_to_ask:
         notes.append(NoteSpec(
-            note_guid("asks", cid, ""), "asks", f"{cid}/questions-to-ask", "basic", deck,
+            note_guid("asks", cid, ""), "asks", f"{company.id}/questions-to-ask", "basic", deck,
             (
                 f"What will you ask them at {render.plain(company.name)}?",
                 render.ordered_list(company.questions_to_ask, values, "db-asks"),
                 "", context, "",
             ),
-            base_tags + ("kind::questions-to-ask",),
+            base_tags + ("kind::questions-to-ask",), identity=("asks", cid, ""), loc=company.questions_to_ask[0].loc,
         ))
     return notes

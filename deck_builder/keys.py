@@ -97,6 +97,9 @@ QUESTION = Record((
         "(`Team Work` becomes `category::team-work`).", "none"),
     Key("why", TEXT, False, "text, inline",
         "What the interviewer is looking for. It appears on the back under \"What they look for\".", "none"),
+    Key("renamed_from", ID, False, "id",
+        "The id this question had when you first built the deck, if you have changed it since. Its notes keep "
+        "their identity, so their cards keep their review history (section 4).", "none"),
 ))
 
 ANSWER = Record((  # answers.yaml, under a question id
@@ -135,6 +138,10 @@ COMPANY = Record((  # companies/ID.yaml
         "is an error.", "none"),
     Key("questions_to_ask", TEXTS, False, "list of text, each inline",
         "Questions you will ask them. The whole list makes **one** note per company.", "`[]`"),
+    Key("renamed_from", ID, False, "id",
+        "The file name (without `.yaml`) this company had when you first built the deck, if you have renamed "
+        "the file since. Its notes keep their identity, so their cards keep their review history (section 4).",
+        "none"),
 ))
 
 _SOURCE = Key("source", TEXT, False, "text, inline",

@@ -43,6 +43,12 @@ class Question:
     category: Text | None = None
     why: Text | None = None  # what the interviewer is looking for
     loc: Location = Location("")
+    renamed_from: Text | None = None  # the id its notes were first built with
+
+    @property
+    def identity(self) -> str:
+        """The id its notes' GUIDs are made from: the first id it was built with."""
+        return self.renamed_from or self.id
 
 
 @dataclass(frozen=True)
@@ -119,6 +125,12 @@ class Company:
     tailoring: dict[str, tuple[Text, ...]] = field(default_factory=dict)
     questions_to_ask: tuple[Text, ...] = ()
     loc: Location = Location("")
+    renamed_from: Text | None = None  # the file name its notes were first built with
+
+    @property
+    def identity(self) -> str:
+        """The id its notes' GUIDs are made from: the first file name it was built with."""
+        return self.renamed_from or self.id
 
 
 @dataclass(frozen=True)

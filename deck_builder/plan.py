@@ -49,6 +49,7 @@ class Change:
     fields: tuple[str, ...] = ()  # names of the fields that changed
     before: tuple[str, ...] = ()  # those fields' old and new HTML, in the same order
     after: tuple[str, ...] = ()
+    guid: str = ""
 
 
 @dataclass
@@ -66,6 +67,7 @@ class Plan:
     first: bool = False  # no earlier build state: every note is new
     forgotten: int = 0  # removed items no longer flagged (TOMBSTONE_DAYS have passed)
     emptied_cards: int = 0  # key-point cards whose point was deleted: empty in Anki now
+    renames: list = field(default_factory=list)  # renames.Rename: removed and added again under a new id
 
     @property
     def anything_changed(self) -> bool:
@@ -127,7 +129,7 @@ def plan_build(specs: list[NoteSpec], types: dict[str, NoteType], css: str, stat
         else:
             mod, any_change = build_mod, True
             if old is None or old.removed:
-                plan.added.append(Change(spec.kind, spec.label))
+                plan.added.append(Change(spec.kind, spec.label, guid=spec.guid))
             else:
                 same_shape = len(old.fields) == len(spec.fields)
                 pairs = [(f, a, b) for f, a, b in zip(nt.fields, old.fields, spec.fields) if a != b] if same_shape else []
@@ -141,7 +143,7 @@ def plan_build(specs: list[NoteSpec], types: dict[str, NoteType], css: str, stat
         plan.notes.append(PlannedNote(spec.guid, spec.kind, spec.label, spec.note_type, spec.deck, spec.fields, spec.tags, mod, spec.media))
         new.notes[spec.guid] = NoteRecord(spec.kind, spec.label, spec.note_type, spec.deck,
                                           list(spec.fields), list(spec.tags), h, mod,
-                                          points=[list(p) for p in spec.points])
+                                          points=[list(p) for p in spec.points], identity=list(spec.identity))
         if old is not None and old.points and not old.removed:
             gone = {n for n, _ in old.points} - {n for n, _ in spec.points}
             plan.emptied_cards += len(gone)
@@ -153,7 +155,7 @@ def plan_build(specs: list[NoteSpec], types: dict[str, NoteType], css: str, stat
         if nt is None or len(nt.fields) != len(old.fields):
             continue  # its note type no longer exists in this shape: nothing can be sent
         if not old.removed:
-            plan.removed.append(Change(old.kind, old.label))
+            plan.removed.append(Change(old.kind, old.label, guid=guid))
             old = replace(old, removed=True, mod=build_mod, removed_at=int(now))
             any_change = True
         elif now - old.removed_at > TOMBSTONE_DAYS * 86400:

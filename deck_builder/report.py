@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from .build import BuildResult
 from .model import Workspace
-import html
-import re
-
-from .textrules import CLOZE_MARKUP
-from .problems import plural
 from .plan import REMOVED_SEARCH, REMOVED_TAG, TOMBSTONE_DAYS, Change
+from .problems import plural
+from .textrules import field_text
 
 LIST_LIMIT = 12
 
@@ -76,6 +73,8 @@ def build_summary(result: BuildResult) -> list[str]:
         lines += _changes("removed", plan.removed)
         for name in plan.type_updates:
             lines.append(f"  updated  note type {name} (card templates or style; Anki updates it in place)")
+    if plan.renames:
+        lines += ["", *rename_lines(plan.renames)]
     if plan.removed:
         lines += [
             "",
@@ -97,8 +96,11 @@ def build_summary(result: BuildResult) -> list[str]:
             "In Anki's import dialog tick \"Merge note types\" so your existing notes move to",
             "the new note type and keep their reviews.",
         ]
+    lost = sum(r.cards for r in plan.renames)
     lines += [
         "",
+        (f"Import it once the renames above are kept, or those {plural(lost, 'card')} start over "
+         "(changed notes are updated in place):") if lost else
         "Import it (your review history is kept; changed notes are updated in place):",
         "  Anki desktop  File > Import, choose the file (or double-click it); keep",
         "                \"Update notes: If newer\".",
@@ -111,6 +113,28 @@ def build_summary(result: BuildResult) -> list[str]:
     return lines
 
 
+_WHAT_FIX = {
+    "company": "add  renamed_from: {old}  to {loc}",
+    "question": "add  renamed_from: {old}  to that question ({loc})",
+    "fact": "give it  id: {old}  ({loc})",
+    "product": "give it  id: {old}  ({loc})",
+    "person": "give it  id: {old}  ({loc})",
+    "story": "change its id back to {old} ({loc}; a story's id is not shown on its cards)",
+}
+
+
+def rename_lines(renames) -> list[str]:
+    """Notes removed and added again under a new id: how many cards would start over, and the fix."""
+    lost = sum(r.cards for r in renames)
+    lines = [f"Renamed? {plural(lost, 'card')} would start over without {'its' if lost == 1 else 'their'} "
+             "review history when you import this package:"]
+    for r in renames:
+        counts = f"({plural(r.notes, 'note')}, {plural(r.cards, 'card')})"
+        lines.append(f"  {r.what} '{r.old}' is now '{r.new}' {counts}: {_WHAT_FIX[r.what].format(old=r.old, loc=r.loc)}")
+    lines.append("Do that and build again before you import: then the cards keep their history.")
+    return lines
+
+
 def diff_report(plan) -> list[str]:
     """What the next build would change, field by field."""
     lines = []
@@ -119,10 +143,12 @@ def diff_report(plan) -> list[str]:
     for c in plan.changed:
         lines.append(f"~ changed  {c.label}")
         for name, before, after in zip(c.fields, c.before, c.after):
-            old, new = _excerpts(_plain(before), _plain(after))
+            old, new = _excerpts(field_text(before), field_text(after))
             lines.append(f"    {name}: {old!r} -> {new!r}")
     for c in plan.removed:
         lines.append(f"- removed  {c.label}  (flagged {REMOVED_TAG} in Anki)")
+    if plan.renames:
+        lines += rename_lines(plan.renames)
     for name in plan.schema_changes:
         lines.append(f"! note type {name}: new field list; tick \"Merge note types\" when importing")
     for name in plan.type_updates:
@@ -134,11 +160,6 @@ def diff_report(plan) -> list[str]:
     else:
         lines.append(f"Nothing would change: all {plan.unchanged} notes are as last built.")
     return lines
-
-
-def _plain(field_html: str) -> str:
-    text = CLOZE_MARKUP.sub(r"\2", field_html)  # cloze markers -> their text
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", text)).split())
 
 
 def _excerpts(old: str, new: str, width: int = 60) -> tuple[str, str]:

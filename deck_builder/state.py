@@ -39,6 +39,7 @@ class NoteRecord:
     removed: bool = False
     removed_at: int = 0  # when the item left the sources (for how long it is still flagged)
     points: list = field(default_factory=list)  # key-point notes: [cloze number, point] pairs
+    identity: list = field(default_factory=list)  # [kind, company, item]: what its GUID is made of
 
 
 @dataclass

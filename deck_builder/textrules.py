@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -36,6 +37,12 @@ def _outside(spans: list[tuple[int, int]], offset: int) -> bool:
 
 # A deletion as it stands in a rendered field (user text inside is brace-escaped, so no nesting).
 CLOZE_MARKUP = re.compile(r"\{\{c(\d+)::(.*?)(?:::(.*?))?\}\}", re.S)
+
+
+def field_text(field_html: str) -> str:
+    """A rendered field as the words it shows, on one line (cloze markers -> their text)."""
+    text = CLOZE_MARKUP.sub(r"\2", field_html)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", text)).split())
 
 
 def cloze_numbers(field_html: str) -> list[int]:

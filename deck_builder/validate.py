@@ -320,9 +320,10 @@ def read_bank(r: Reader, node: Node, name: str) -> Bank | None:
             r.error(category.loc, "category: use a word or two of letters and digits, like 'leadership'")
             category = None
         why = r.text(q.get("why"), "why")
+        former = _former_id(r, q, qid, "question")
         if qid is None or ask is None or not ids.claim(qid, item.loc):
             continue
-        questions.append(Question(str(qid), ask, name, category, why, item.loc))
+        questions.append(Question(str(qid), ask, name, category, why, item.loc, former))
     return Bank(name, str(title or name), tuple(questions))
 
 
@@ -427,9 +428,22 @@ def read_company(r: Reader, node: Node, cid: str, root: Path, questions: dict[st
             r.error(value.loc, f"tailoring for '{qid}': give at least one point")
 
     asks = r.text_list(f.get("questions_to_ask"), "questions_to_ask")
+    former = _former_id(r, f, cid, "company")
     if name is None:
         return None
-    return Company(cid, name, role, tuple(facts), tuple(products), tuple(people), tailoring, asks, node.loc)
+    return Company(cid, name, role, tuple(facts), tuple(products), tuple(people), tailoring, asks, node.loc, former)
+
+
+def _former_id(r: Reader, fields: dict, ident: str | None, what: str) -> Text | None:
+    """An item's renamed_from: the id its notes were first built with (not its own id)."""
+    if "renamed_from" not in fields:
+        return None
+    former = r.ident(fields["renamed_from"], "renamed_from")
+    if former is not None and former == ident:
+        r.error(former.loc, f"renamed_from: '{former}' is this {what}'s own id; renamed_from names the id it had "
+                "before, so delete the line if it was never renamed")
+        return None
+    return former
 
 
 def _read_fact(r: Reader, item: Node) -> Fact | None:

@@ -67,6 +67,9 @@ def watch_workspace(folder: str, output: str | None, echo: Callable[[str, bool],
             change = f"{len(plan.added)} added, {len(plan.changed)} changed, {len(plan.removed)} removed"
         else:
             change = "nothing changed"
+        lost = sum(r.cards for r in plan.renames)
+        if lost:  # never let a rename pass quietly: the full story is in build's and diff's output
+            change += f"; renamed? {plural(lost, 'card')} would start over (deck-builder diff says how to keep them)"
         echo(f"{stamp}  {what}: {change} -> {result.output}", False)
 
     rebuild("built")

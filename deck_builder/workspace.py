@@ -227,6 +227,7 @@ def load_workspace(folder: str | os.PathLike) -> tuple[Workspace, list[Problem]]
                         "ids must be unique across all banks you include")
             else:
                 questions[q.id] = q
+    _check_renames(r, questions, "question", lambda q: q.renamed_from.loc)
 
     stories_tree = read("stories.yaml") if "stories.yaml" in sources.top else None
     if "stories.yaml" in sources.top and stories_tree is None:
@@ -244,6 +245,7 @@ def load_workspace(folder: str | os.PathLike) -> tuple[Workspace, list[Problem]]
             company = read_company(r, tree, cid, root, questions)
             if company:
                 companies[cid] = company
+    _check_renames(r, companies, "company", lambda c: c.renamed_from.loc)
 
     ws = Workspace(root, shown_root, settings, tuple(banks), questions, answers, stories, companies)
     if not any(p.is_error for p in r.problems) and not has_cards(ws):
@@ -276,6 +278,28 @@ def _no_sources_message(root: Path, shown_root: str) -> str:
         hint = f" (start one with 'deck-builder init {shown_root}')"
     return (f"no workspace in '{shown_root}': it has no deck.yaml, answers.yaml, stories.yaml, questions/ "
             f"or companies/{hint}")
+
+
+def _check_renames(r: Reader, items: dict, what: str, where) -> None:
+    """Each renamed_from names an id no other item has or claims, so two items never share notes."""
+    claimed: dict[str, object] = {}
+    for ident, item in items.items():
+        former = item.renamed_from
+        if former is None:
+            continue
+        if former in items:
+            other = items[former]
+            if what == "company":
+                place = f" ({other.loc.file})"
+            else:
+                place = f" (in the built-in bank '{other.bank}')" if other.loc.file.startswith("<") else f" ({other.loc})"
+            r.error(where(item), f"renamed_from: '{former}' is still the id of a {what}{place}; "
+                    f"if this {what} replaces it, delete the old one, otherwise remove renamed_from")
+        elif former in claimed:
+            r.error(where(item), f"renamed_from: '{former}' is also claimed by '{claimed[former].id}' "
+                    f"({where(claimed[former])}); only one {what} can keep its notes")
+        else:
+            claimed[former] = item
 
 
 def _ids_from_file_names(r: Reader, shown_root: str, files: list[str], what: str) -> dict[str, str]:
