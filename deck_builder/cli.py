@@ -233,7 +233,8 @@ def studio_command(folder: str, company_id: str | None, count: int, seconds: int
 
 @main.command("brief")
 @click.argument("folder", default=".", type=click.Path())
-@click.option("--company", "company_id", required=True, metavar="ID", help="The company (its file name under companies/).")
+@click.option("--company", "company_id", metavar="ID",
+              help="The company (its file name under companies/). Needed only when there are several.")
 @click.option("--questions", "limit", type=click.IntRange(1, 500), metavar="N", default=None,
               help="Only the N most useful answers: those tailored for the company, then those you "
                    "rated weakest in mock interviews, then those never practised. Default: all.")
@@ -241,7 +242,7 @@ def studio_command(folder: str, company_id: str | None, count: int, seconds: int
               help="Where to write it. Default: FOLDER/build/brief-ID.html (or .md)")
 @click.option("--format", "fmt", type=click.Choice(["html", "md"]), default="html", show_default=True,
               help="A printable HTML page, or Markdown.")
-def brief_command(folder: str, company_id: str, limit: int | None, output: str | None, fmt: str) -> None:
+def brief_command(folder: str, company_id: str | None, limit: int | None, output: str | None, fmt: str) -> None:
     """Write a one- or two-page brief to read before the interview.
 
     For one company: the role, key facts and products, the people you will
@@ -256,13 +257,13 @@ def brief_command(folder: str, company_id: str, limit: int | None, output: str |
     from .build import write_text_atomically
     from .mock import last_ratings, read_history
     from .problems import plural
-    from .workspace import find_company, load_workspace
+    from .workspace import find_company, load_workspace, only_company
 
     ws, _ = load_workspace(folder)
-    company = find_company(ws, company_id)
+    company = find_company(ws, company_id) if company_id is not None else only_company(ws, "brief")
     questions = questions_for(ws, company, limit, last_ratings(read_history(ws.root)) if limit else None)
     text = brief_html(ws, company, questions) if fmt == "html" else brief_markdown(ws, company, questions)
-    out = Path(output) if output else ws.root / "build" / f"brief-{company_id}.{fmt}"
+    out = Path(output) if output else ws.root / "build" / f"brief-{company.id}.{fmt}"
     write_text_atomically(out, text)
     click.echo(f"Wrote {out} ({plural(len(questions), 'answer')})")
     if limit is None and len(questions) > FITS_TWO_PAGES:

@@ -325,6 +325,15 @@ def has_cards(ws: Workspace) -> bool:
     ))
 
 
+def only_company(ws: Workspace, command: str):
+    """The workspace's one company, or a UserError saying which to choose (or that there is none)."""
+    if len(ws.companies) == 1:
+        return next(iter(ws.companies.values()))
+    if not ws.companies:
+        raise UserError(f"{command} is about one company, and there is none yet: add its research as companies/ID.yaml")
+    raise UserError(f"which company? give --company ID; the companies are: {', '.join(ws.companies)}")
+
+
 def find_company(ws: Workspace, company_id: str):
     """A company by id, or a UserError naming the nearest id and all of them."""
     from .validate import did_you_mean

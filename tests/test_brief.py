@@ -172,3 +172,18 @@ def test_tailored_and_general_points_are_one_numbered_answer_with_both_lists_lab
     assert ("For Northwind Parcel:\n1. Ran 3 sites at 180,000 parcels a day; running 6 is the natural next step.\n"
             "2. Peak recovery maps to Northwind's 1.1 million-parcel peak days.\n\nYour points:\n\n"
             "3. 12 years in parcel operations") in md
+
+
+def test_brief_needs_no_company_when_the_workspace_has_one(example, cli, workspace):
+    result = cli("brief", example)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"Wrote {example / 'build' / 'brief-northwind.html'} (9 answers)\n"
+    (example / "companies" / "globex.yaml").write_text("name: Globex\n")
+    result = cli("brief", example)
+    assert result.exit_code == 1
+    assert result.stderr == "error: which company? give --company ID; the companies are: globex, northwind\n"
+    none = workspace({"answers.yaml": "career-goals:\n  points: [Lead a team.]\n"})
+    result = cli("brief", none)
+    assert result.exit_code == 1
+    assert result.stderr == ("error: brief is about one company, and there is none yet: "
+                             "add its research as companies/ID.yaml\n")
