@@ -249,9 +249,9 @@ def file_kind(rel: str) -> str | None:
     if rel in TOP_FILES:
         return TOP_FILES[rel]
     parts = rel.split("/")
-    if len(parts) > 1 and parts[0] in FOLDERS and rel.endswith(".yaml"):
+    if len(parts) > 1 and parts[0].lower() in FOLDERS and rel.endswith(".yaml"):
         if not any(p.startswith((".", "~$")) for p in parts):
-            return FOLDERS[parts[0]]
+            return FOLDERS[parts[0].lower()]
     return None
 
 
@@ -262,19 +262,12 @@ def schema_line(rel: str, kind: str) -> str:
 
 
 def workspace_files(root: Path) -> list[str]:
-    """The workspace's YAML files that have a schema, as POSIX paths relative to ROOT."""
-    found = [rel for rel in TOP_FILES if (root / rel).is_file() or (root / rel).is_symlink()]
-    for folder in FOLDERS:
-        base = root / folder
-        if not base.is_dir():
-            continue
-        for dirpath, dirnames, filenames in os.walk(base):
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-            for name in sorted(filenames):
-                rel = Path(dirpath, name).relative_to(root).as_posix()
-                if file_kind(rel):
-                    found.append(rel)
-    return found
+    """The workspace's YAML files that have a schema, as POSIX paths relative to ROOT: the files
+    deck-builder reads (workspace.find_sources), subfolders included, system files left out."""
+    from .workspace import find_sources
+
+    sources = find_sources(root)
+    return [*(rel for rel in TOP_FILES if rel in sources.top), *sources.banks, *sources.companies]
 
 
 @dataclass
