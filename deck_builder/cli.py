@@ -166,13 +166,22 @@ def watch_command(folder: str, output: str | None) -> None:
         click.echo("Stopped.")
 
 
+def _mock_options(command):
+    """The options mock and studio share: they ask the same questions the same way."""
+    for option in reversed((
+        click.option("--company", "company_id", metavar="ID", help="Ask in this company's name, with its tailored points."),
+        click.option("--count", default=5, show_default=True, type=click.IntRange(1, 100), help="How many questions."),
+        click.option("--seconds", default=120, show_default=True, type=click.IntRange(5, 3600),
+                     help="Time to answer each question aloud."),
+        click.option("--seed", type=int, help="Make the choice of questions reproducible."),
+    )):
+        command = option(command)
+    return command
+
+
 @main.command("mock")
 @click.argument("folder", default=".", type=click.Path())
-@click.option("--company", "company_id", metavar="ID", help="Ask in this company's name, with its tailored points.")
-@click.option("--count", default=5, show_default=True, type=click.IntRange(1, 100), help="How many questions.")
-@click.option("--seconds", default=120, show_default=True, type=click.IntRange(5, 3600),
-              help="Time to answer each question aloud.")
-@click.option("--seed", type=int, help="Make the choice of questions reproducible.")
+@_mock_options
 def mock_command(folder: str, company_id: str | None, count: int, seconds: int, seed: int | None) -> None:
     """A timed mock interview in the terminal.
 
@@ -198,11 +207,7 @@ def mock_command(folder: str, company_id: str | None, count: int, seconds: int, 
 
 @main.command("studio")
 @click.argument("folder", default=".", type=click.Path())
-@click.option("--company", "company_id", metavar="ID", help="Ask in this company's name, with its tailored points.")
-@click.option("--count", default=5, show_default=True, type=click.IntRange(1, 100), help="How many questions.")
-@click.option("--seconds", default=120, show_default=True, type=click.IntRange(5, 3600),
-              help="Time to answer each question aloud.")
-@click.option("--seed", type=int, help="Make the choice of questions reproducible.")
+@_mock_options
 @click.option("--no-open", is_flag=True, help="Print the address instead of opening the browser.")
 def studio_command(folder: str, company_id: str | None, count: int, seconds: int, seed: int | None,
                    no_open: bool) -> None:

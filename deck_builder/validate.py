@@ -546,6 +546,15 @@ _KIND_NAMES = {"png": ("a PNG picture", ".png"), "jpeg": ("a JPEG picture", ".jp
                "webp": ("a WebP picture", ".webp"), "svg": ("an SVG picture", ".svg")}
 
 
+_SIGNATURES = (
+    (b"\x89PNG\r\n\x1a\n", "png"), (b"\xff\xd8\xff", "jpeg"), (b"GIF87a", "gif"), (b"GIF89a", "gif"),
+    (b"%PDF", "a PDF document"), (b"PK\x03\x04", "a zip archive (or a Word or PowerPoint file)"),
+    (b"BM", "a BMP picture, which Anki cannot show on every device"),
+    (b"II*\x00", "a TIFF picture, which Anki cannot show on every device"),
+    (b"MM\x00*", "a TIFF picture, which Anki cannot show on every device"),
+)
+
+
 def sniff(head: bytes) -> str:
     """What a file is, from its first bytes: an image kind, or a name for what it is instead.
 
@@ -553,29 +562,18 @@ def sniff(head: bytes) -> str:
     handful of wrong files people save under a picture's name (a web page, a PDF, an iPhone
     HEIC photo), each named in the message; SVG and HTML are text, which magic-number
     libraries such as filetype do not recognise."""
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "jpeg"
-    if head.startswith((b"GIF87a", b"GIF89a")):
-        return "gif"
+    for signature, kind in _SIGNATURES:
+        if head.startswith(signature):
+            return kind
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return "webp"
-    if head[4:8] == b"ftyp":
+    if head[4:8] == b"ftyp":  # ISO media: its brand says which
         brand = head[8:12]
         if brand in (b"heic", b"heix", b"hevc", b"heim", b"heis", b"mif1", b"msf1"):
             return "a HEIC photo (the iPhone's own format), which Anki cannot show on every device"
         if brand in (b"avif", b"avis"):
             return "an AVIF picture, which Anki cannot show on every device"
         return "a video or sound file (MP4)"
-    if head.startswith(b"%PDF"):
-        return "a PDF document"
-    if head.startswith(b"PK\x03\x04"):
-        return "a zip archive (or a Word or PowerPoint file)"
-    if head.startswith(b"BM"):
-        return "a BMP picture, which Anki cannot show on every device"
-    if head.startswith((b"II*\x00", b"MM\x00*")):
-        return "a TIFF picture, which Anki cannot show on every device"
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if b"<svg" in text and not text.startswith((b"<!doctype html", b"<html")):
         return "svg"
