@@ -43,8 +43,12 @@ def init_command(folder: str) -> None:
 
     written = init_workspace(folder)
     click.echo(f"Created a workspace in {folder}:")
+    schemas = [rel for rel in written if rel.startswith(".deck-builder/")]
     for rel in written:
-        click.echo(f"  {rel}")
+        if rel not in schemas:
+            click.echo(f"  {rel}")
+    if schemas:
+        click.echo(f"  .deck-builder/schemas/  ({len(schemas)} schemas: help in your editor as you type)")
     click.echo(f"\nNext: edit the files, then run  deck-builder check {folder}  and  deck-builder build {folder}")
 
 
