@@ -14,7 +14,7 @@ from .model import Workspace
 from .notetypes import card_ordinals, note_types, stylesheet
 from .plan import Plan, plan_build
 from .problems import Problem, ProblemsError, UserError, count_summary
-from .renames import find_renames
+from .renames import find_renames, unmatched_renames
 from .schema import refresh_schemas
 from .state import STATE_DIR, STATE_FILE, load_state, point_numbering, save_state
 from .workspace import load_workspace, shown_path
@@ -52,7 +52,7 @@ def _plan(ws: Workspace, now: float | None, readonly: bool):
     specs = derive_notes(ws, point_numbering(state))
     plan = plan_build(specs, types, css, state, time.time() if now is None else now)
     plan.renames = find_renames(plan, state, specs, types, ws)
-    return types, css, plan, warnings
+    return types, css, plan, warnings + unmatched_renames(ws, state)
 
 
 def plan_next(folder: str, now: float | None = None) -> tuple[Workspace, Plan, list[Problem]]:

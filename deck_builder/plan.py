@@ -141,9 +141,12 @@ def plan_build(specs: list[NoteSpec], types: dict[str, NoteType], css: str, stat
                     after += (" ".join(sorted(spec.tags)),)
                 plan.changed.append(Change(spec.kind, spec.label, names, before, after))
         plan.notes.append(PlannedNote(spec.guid, spec.kind, spec.label, spec.note_type, spec.deck, spec.fields, spec.tags, mod, spec.media))
+        # A GUID seen for the first time is new in this build; one that comes back keeps its date.
+        added_at = build_mod if old is None else old.added_at
         new.notes[spec.guid] = NoteRecord(spec.kind, spec.label, spec.note_type, spec.deck,
                                           list(spec.fields), list(spec.tags), h, mod,
-                                          points=[list(p) for p in spec.points], identity=list(spec.identity))
+                                          points=[list(p) for p in spec.points], identity=list(spec.identity),
+                                          added_at=added_at)
         if old is not None and old.points and not old.removed:
             gone = {n for n, _ in old.points} - {n for n, _ in spec.points}
             plan.emptied_cards += len(gone)

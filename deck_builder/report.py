@@ -99,8 +99,8 @@ def build_summary(result: BuildResult) -> list[str]:
     lost = sum(r.cards for r in plan.renames)
     lines += [
         "",
-        (f"Import it once the renames above are kept, or those {plural(lost, 'card')} start over "
-         "(changed notes are updated in place):") if lost else
+        (f"Import it once the renames above are kept, or {'that card starts' if lost == 1 else f'those {lost} cards start'} "
+         "over (changed notes are updated in place):") if lost else
         "Import it (your review history is kept; changed notes are updated in place):",
         "  Anki desktop  File > Import, choose the file (or double-click it); keep",
         "                \"Update notes: If newer\".",
@@ -121,17 +121,27 @@ _WHAT_FIX = {
     "person": "give it  id: {old}  ({loc})",
     "story": "change its id back to {old} ({loc}; a story's id is not shown on its cards)",
 }
+_CHANGE_FIX = "change its renamed_from to  renamed_from: {old}  ({loc}: keep the id it was first built with)"
 
 
-def rename_lines(renames) -> list[str]:
-    """Notes removed and added again under a new id: how many cards would start over, and the fix."""
+def rename_lines(renames, package: str = "this package", limit: int | None = LIST_LIMIT) -> list[str]:
+    """Notes removed and added again under a new id: how many cards would start over, and the fix
+    (the first LIMIT of them; diff shows all)."""
     lost = sum(r.cards for r in renames)
     lines = [f"Renamed? {plural(lost, 'card')} would start over without {'its' if lost == 1 else 'their'} "
-             "review history when you import this package:"]
-    for r in renames:
+             f"review history when you import {package}:"]
+    for r in renames[:limit]:
         counts = f"({plural(r.notes, 'note')}, {plural(r.cards, 'card')})"
-        lines.append(f"  {r.what} '{r.old}' is now '{r.new}' {counts}: {_WHAT_FIX[r.what].format(old=r.old, loc=r.loc)}")
-    lines.append("Do that and build again before you import: then the cards keep their history.")
+        fix = (_CHANGE_FIX if r.written else _WHAT_FIX[r.what]).format(old=r.old, loc=r.loc)
+        if r.company:
+            fix += f", and add  renamed_from: {r.company[0]}  to {r.company[1]}"
+        lines.append(f"  {r.what} '{r.old}' looks renamed to '{r.new}' {counts}: {fix}")
+    if limit is not None and len(renames) > limit:
+        more = renames[limit:]
+        lines.append(f"  ... and {len(more)} more ({plural(sum(r.cards for r in more), 'card')}): "
+                     "deck-builder diff lists them all")
+    lines.append("Do that and build again, and they keep their history (if you have imported since the rename, "
+                 "the notes with the old ids come back with it, and the new ones are flagged for deletion).")
     return lines
 
 
@@ -148,7 +158,7 @@ def diff_report(plan) -> list[str]:
     for c in plan.removed:
         lines.append(f"- removed  {c.label}  (flagged {REMOVED_TAG} in Anki)")
     if plan.renames:
-        lines += rename_lines(plan.renames)
+        lines += rename_lines(plan.renames, "the next package", limit=None)
     for name in plan.schema_changes:
         lines.append(f"! note type {name}: new field list; tick \"Merge note types\" when importing")
     for name in plan.type_updates:

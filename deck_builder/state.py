@@ -40,6 +40,7 @@ class NoteRecord:
     removed_at: int = 0  # when the item left the sources (for how long it is still flagged)
     points: list = field(default_factory=list)  # key-point notes: [cloze number, point] pairs
     identity: list = field(default_factory=list)  # [kind, company, item]: what its GUID is made of
+    added_at: int = 0  # the build (its modification time) that first sent this GUID; 0: unknown
 
 
 @dataclass

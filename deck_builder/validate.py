@@ -37,6 +37,14 @@ def did_you_mean(word: str, choices) -> str:
     return f" (did you mean '{guess}'?)" if guess else ""
 
 
+def _question_hint(qid: str, questions) -> str:
+    """Why an id names no question: renamed (and where), a pasted character, or a typo."""
+    for q in questions.values():
+        if q.renamed_from == qid:
+            return f" (its question is '{q.id}' now, renamed_from '{qid}': use '{q.id}' here)"
+    return did_you_mean(qid, questions)
+
+
 def _odd_list(word: str) -> str:
     return " and ".join(char_name(c) for c in odd_characters(word))
 
@@ -332,7 +340,7 @@ def read_answers(r: Reader, node: Node, questions: dict[str, Question], stories:
     answers = {}
     for qid, key_loc, value in r.mapping(node, "answers.yaml"):
         if qid not in questions and r.unknown_question(qid):
-            r.error(key_loc, f"answers.yaml: no question has the id '{qid}'{did_you_mean(qid, questions)}; "
+            r.error(key_loc, f"answers.yaml: no question has the id '{qid}'{_question_hint(qid, questions)}; "
                     "answers are keyed by the id of a question in the banks you include")
         f = r.record(value, f"answer to '{qid}'", keys.ANSWER.required, keys.ANSWER.optional, at=key_loc)
         if f is None:
@@ -419,7 +427,7 @@ def read_company(r: Reader, node: Node, cid: str, root: Path, questions: dict[st
     for qid, key_loc, value in r.mapping(f["tailoring"], "tailoring") if "tailoring" in f else ():
         if qid not in questions:
             if r.unknown_question(qid):
-                r.error(key_loc, f"tailoring: no question has the id '{qid}'{did_you_mean(qid, questions)}")
+                r.error(key_loc, f"tailoring: no question has the id '{qid}'{_question_hint(qid, questions)}")
             continue
         points = r.text_list(value, f"tailoring for '{qid}'")
         if points:

@@ -106,7 +106,7 @@ import yaml  # noqa: E402
 _WRITTEN: list[Path] = []  # workspaces write_files wrote during the current test
 
 
-class Yaml12Loader(yaml.SafeLoader):
+class Yaml12Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # the parser deck-builder reads with
     """Values typed as the YAML language server types them: the YAML 1.2 core schema
     (1999 is a number, true a boolean, yes and 2025-03-01 text), not PyYAML's YAML 1.1."""
 

@@ -83,16 +83,18 @@ def test_a_rename_without_renamed_from_says_how_many_cards_would_start_over(exam
         assert result.exit_code == (1 if command == "diff" else 0), result.output
         lines = result.stdout.splitlines()
         start = next(i for i, line in enumerate(lines) if line.startswith("Renamed?"))
+        package = "the next package" if command == "diff" else "this package"
         assert lines[start:start + 5] == [
-            "Renamed? 36 cards would start over without their review history when you import this package:",
-            f"  company 'northwind' is now 'northwind-parcel' (22 notes, 32 cards): add  renamed_from: northwind  "
+            f"Renamed? 36 cards would start over without their review history when you import {package}:",
+            f"  company 'northwind' looks renamed to 'northwind-parcel' (22 notes, 32 cards): add  renamed_from: northwind  "
             f"to {example}/companies/northwind-parcel.yaml",
-            f"  question 'my-first-review' is now 'my-first-performance-review' (2 notes, 3 cards): add  renamed_from: "
+            f"  question 'my-first-review' looks renamed to 'my-first-performance-review' (2 notes, 3 cards): add  renamed_from: "
             f"my-first-review  to that question ({example}/questions/mine.yaml:3:5)",
-            f"  fact 'what-risk-does-the-annual-report-stress-most' is now 'which-risk-does-the-annual-report-stress-most' "
+            f"  fact 'what-risk-does-the-annual-report-stress-most' looks renamed to 'which-risk-does-the-annual-report-stress-most' "
             f"(1 note, 1 card): give it  id: what-risk-does-the-annual-report-stress-most  "
             f"({example}/companies/northwind-parcel.yaml:50:5)",
-            "Do that and build again before you import: then the cards keep their history.",
+            "Do that and build again, and they keep their history (if you have imported since the rename, "
+            "the notes with the old ids come back with it, and the new ones are flagged for deletion).",
         ]
     assert "your review history is kept" not in result.stdout
     assert ("Import it once the renames above are kept, or those 36 cards start over "
@@ -121,3 +123,116 @@ def test_renamed_from_that_cannot_be_right_is_an_error(workspace, cli, files, pr
     result = cli("check", ws)
     assert_clean_failure(result)
     assert problem_lines(result.stderr) == [f"{ws}/" + problem.replace("{ws}", str(ws))]
+
+
+def renamed_lines(result) -> list[str]:
+    lines = result.stdout.splitlines()
+    start = next((i for i, line in enumerate(lines) if line.startswith("Renamed?")), None)
+    return [] if start is None else lines[start:start + next(
+        i for i, line in enumerate(lines[start:]) if line.startswith("Do that"))]
+
+
+def test_following_the_advice_after_the_warning_keeps_history_and_the_warning_goes(workspace, cli):
+    ws = workspace({"answers.yaml": ANSWER,
+                    "companies/acme.yaml": "name: Acme\nproducts:\n  - name: Cloud\n    about: Parcel tracking for shops.\n"})
+    assert cli("build", ws).exit_code == 0
+    rename_company(ws, "acme", "acme-corp", keep=False)
+    replace_in(ws / "companies" / "acme-corp.yaml", "- name: Cloud", "- name: Acme Cloud")
+    first = cli("build", ws)
+    assert renamed_lines(first) == [
+        "Renamed? 1 card would start over without its review history when you import this package:",
+        f"  product 'cloud' looks renamed to 'acme-cloud' (1 note, 1 card): give it  id: cloud  "
+        f"({ws}/companies/acme-corp.yaml:3:5), and add  renamed_from: acme  to {ws}/companies/acme-corp.yaml"]
+    again = cli("build", ws)  # built again before fixing: still said, never "your review history is kept"
+    assert renamed_lines(again) == renamed_lines(first)
+    assert "your review history is kept" not in again.stdout
+    assert renamed_lines(cli("diff", ws))[1:] == renamed_lines(first)[1:]
+    # the advice: the product's old id, and the company's old name (the product's note follows it)
+    replace_in(ws / "companies" / "acme-corp.yaml", "- name: Acme Cloud", "- id: cloud\n    name: Acme Cloud")
+    (ws / "companies" / "acme-corp.yaml").write_text("renamed_from: acme\n" + (ws / "companies" / "acme-corp.yaml").read_text())
+    fixed = cli("build", ws)
+    assert fixed.exit_code == 0
+    assert renamed_lines(fixed) == []
+    assert "Import it (your review history is kept; changed notes are updated in place):" in fixed.stdout
+    assert renamed_lines(cli("build", ws)) == []
+
+
+@pytest.mark.parametrize(("before", "after"), [
+    pytest.param("people:\n  - name: Jane Doe\n    role: Chief Executive Officer\n",
+                 "people:\n  - name: John Doe\n    role: Chief Executive Officer\n", id="a new CEO in the same role"),
+    pytest.param("products:\n  - name: Parcel Pro\n    about: Next-day delivery for shops.\n",
+                 "products:\n  - name: Freight Max\n    about: Next-day delivery for shops.\n", id="another product, same blurb"),
+    pytest.param("facts:\n  - q: How many depots?\n    a: '38'\n    source: Annual report 2025\n",
+                 "facts:\n  - q: How many staff?\n    a: '4,800'\n    source: Annual report 2025\n", id="another fact, same source"),
+])
+def test_a_new_item_that_merely_resembles_a_removed_one_is_no_rename(workspace, cli, before, after):
+    ws = workspace({"answers.yaml": ANSWER, "companies/acme.yaml": "name: Acme\n" + before})
+    assert cli("build", ws).exit_code == 0
+    (ws / "companies" / "acme.yaml").write_text("name: Acme\n" + after)
+    result = cli("build", ws)
+    assert "Renamed?" not in result.stdout
+    assert "Import it (your review history is kept" in result.stdout
+
+
+def test_a_fact_moved_between_two_companies_is_no_company_rename(workspace, cli):
+    fact = "facts:\n  - q: Who owns them?\n    a: Globex Holdings.\n    source: site\n"
+    ws = workspace({"answers.yaml": ANSWER, "companies/acme.yaml": "name: Acme\nrole: Director\n" + fact,
+                    "companies/beta.yaml": "name: Acme\nrole: Director\n"})
+    assert cli("build", ws).exit_code == 0
+    (ws / "companies" / "acme.yaml").write_text("name: Acme\nrole: Director\n")
+    (ws / "companies" / "beta.yaml").write_text("name: Acme\nrole: Director\n" + fact)
+    assert "Renamed?" not in cli("build", ws).stdout
+
+
+def test_many_reworded_facts_are_listed_briefly(workspace, cli):
+    facts = "".join(f"  - q: What did Acme report about region {n} in the annual report of last year?\n"
+                    f"    a: Growth of {n} percent, driven by parcel volumes in the north and the new depots.\n"
+                    f"    source: Annual report 2025, p. {n}\n" for n in range(200))
+    ws = workspace({"answers.yaml": ANSWER, "companies/acme.yaml": "name: Acme\nfacts:\n" + facts})
+    assert cli("build", ws).exit_code == 0
+    replace_in(ws / "companies" / "acme.yaml", "", "")
+    (ws / "companies" / "acme.yaml").write_text((ws / "companies" / "acme.yaml").read_text()
+                                                .replace("What did Acme report", "What did Acme Corp report"))
+    result = cli("build", ws)
+    lines = renamed_lines(result)
+    assert lines[0] == "Renamed? 200 cards would start over without their review history when you import this package:"
+    assert len(lines) == 14 and lines[-1] == "  ... and 188 more (188 cards): deck-builder diff lists them all"
+    assert len(renamed_lines(cli("diff", ws))) == 201
+
+
+def test_a_damaged_identity_in_the_build_state_is_no_traceback(workspace, cli):
+    import json
+
+    ws = workspace({"answers.yaml": ANSWER, "companies/acme.yaml": "name: Acme\n" + "facts:\n  - q: Founded?\n    a: '1999'\n    source: s\n"})
+    assert cli("build", ws).exit_code == 0
+    path = ws / ".deck-builder" / "state.json"
+    state = json.loads(path.read_text())
+    for n, record in enumerate(state["notes"].values()):
+        record["identity"] = ["fact"] if n % 2 else "xyz"
+    path.write_text(json.dumps(state))
+    rename_company(ws, "acme", "acme-corp", keep=False)
+    for command in ("diff", "build"):
+        result = cli(command, ws)
+        assert result.exit_code in (0, 1) and "Traceback" not in result.output
+
+
+def test_an_answer_still_under_the_old_id_says_the_new_one(workspace, cli):
+    ws = workspace({"answers.yaml": "my-first-review:\n  points: [Went well.]\n",
+                    "questions/mine.yaml": BANK.replace("  - id: my-first-review\n",
+                                                       "  - id: my-review\n    renamed_from: my-first-review\n")})
+    result = cli("check", ws)
+    assert problem_lines(result.stderr) == [
+        f"{ws}/answers.yaml:1:1: error: answers.yaml: no question has the id 'my-first-review' (its question is "
+        "'my-review' now, renamed_from 'my-first-review': use 'my-review' here); answers are keyed by the id of "
+        "a question in the banks you include"]
+
+
+def test_a_mistyped_renamed_from_is_a_warning(workspace, cli):
+    ws = workspace({"answers.yaml": ANSWER, "companies/acme.yaml": "name: Acme\nquestions_to_ask: [Why?]\n"})
+    assert cli("build", ws).exit_code == 0
+    rename_company(ws, "acme", "acme-corp", keep=False)
+    (ws / "companies" / "acme-corp.yaml").write_text("renamed_from: acmee\n" + (ws / "companies" / "acme-corp.yaml").read_text())
+    result = cli("build", ws)
+    assert result.exit_code == 0
+    assert (f"{ws}/companies/acme-corp.yaml:1:15: warning: renamed_from: no earlier build here had a company 'acmee' "
+            "(did you mean 'acme'?), so it keeps no cards; it must name the id the cards were first built with") in result.stderr
