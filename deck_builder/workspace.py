@@ -69,71 +69,128 @@ class Sources:
     top: dict[str, str]  # "deck.yaml" -> its path, for those that exist
     banks: list[str]  # questions/**/*.yaml
     companies: list[str]  # companies/**/*.yaml
-    warnings: list[tuple[str, str]]  # (path, message) for files deck-builder will not read
+    problems: list[tuple[str, str, str]]  # (path, "error" or "warning", message) for what is not read
+
+
+# A name that is a source with something stuck to it: Windows hides a ".txt" that Notepad adds,
+# macOS keeps a space typed after the name.
+_ALMOST_YAML = re.compile(r"^(.+\.ya?ml)(\.txt|\.rtf|\s+)$", re.I)
 
 
 def find_sources(root: Path) -> Sources:
-    """Every file the workspace holds -> which are sources, and a warning for each that looks like
+    """Every file the workspace holds -> which are sources, and a problem for each that looks like
     one but will not be read (nothing the user wrote is skipped without a word)."""
+    walk = _Walker(root)
     top: dict[str, str] = {}
     folders: dict[str, list[str]] = {name: [] for name in FOLDERS}
-    warnings: list[tuple[str, str]] = []
-    seen = 0
-    for entry in sorted(root.iterdir(), key=lambda e: e.name):
+    for entry in walk.entries(root, ""):
         name = entry.name
-        if is_system_file(name) or name.startswith(".") or name in _SKIPPED_DIRS:
+        if name in _SKIPPED_DIRS:
             continue
         if entry.is_dir():
             folder = name.lower()
             if folder in FOLDERS:  # "Companies" is companies, as on macOS and Windows
-                seen = _walk(entry, name, folders[folder], warnings, seen)
+                walk.sources(entry, name, folders[folder])
+                continue
+            guess = nearest(folder, FOLDERS + ("company", "question"))
+            right = {"company": "companies", "question": "questions"}.get(guess, guess)
+            if guess is not None and _has_yaml(entry):
+                walk.warn(name, f"this folder is not read: deck-builder reads {right}/; rename the folder to {right}")
             else:
-                guess = nearest(folder, FOLDERS + ("company", "question"))
-                if guess is not None:
-                    right = {"company": "companies", "question": "questions"}.get(guess, guess)
-                    if _has_yaml(entry):
-                        warnings.append((name, f"this folder is not read: deck-builder reads {right}/; rename the folder to {right}"))
-                        continue
-                seen = _walk(entry, name, [], warnings, seen, stray=True)
-            continue
-        if name in TOP_FILES:
+                walk.strays(entry, name)
+        elif name in TOP_FILES:
             top[name] = name
         elif name.lower().endswith((".yaml", ".yml")):
-            warnings.append((name, _stray_top_file(entry)))
+            walk.warn(name, _stray_top_file(entry))
+        else:
+            walk.almost(name, name)
     for name in FOLDERS:
         folders[name].sort()
-    return Sources(top, folders["questions"], folders["companies"], warnings)
+    return Sources(top, folders["questions"], folders["companies"], walk.problems)
 
 
-def _walk(folder: Path, rel: str, found: list[str], warnings: list, seen: int, stray: bool = False) -> int:
-    """FOLDER's .yaml files (subfolders too) into FOUND; stray YAML files (STRAY: in a folder
-    deck-builder does not read) and .yml files into WARNINGS."""
-    try:
-        entries = sorted(folder.iterdir(), key=lambda e: e.name)
-    except OSError:
-        return seen
-    for entry in entries:
-        seen += 1
-        if seen > _SCAN_LIMIT:
-            return seen
-        name = entry.name
-        if is_system_file(name) or name.startswith("."):
-            continue
-        path = f"{rel}/{name}"
-        if entry.is_dir():
-            seen = _walk(entry, path, found, warnings, seen, stray)
-        elif name.lower().endswith(".yml"):
-            warnings.append((path, f"ignored: deck-builder reads only .yaml files; rename it to {name[:-4]}.yaml"))
-        elif name.lower().endswith(".yaml"):
-            if stray:
-                top = rel.split("/", 1)[0]
-                warnings.append((path, f"ignored: deck-builder does not read files in {top}/; "
-                                       "question banks go in questions/ and company files in companies/"))
+class _Walker:
+    """Walks the workspace's folders once: no folder twice (links can loop), nothing outside
+    the workspace, and every folder it cannot enter said."""
+
+    def __init__(self, root: Path):
+        self.real_root = root.resolve()
+        self.visited: set[Path] = set()
+        self.problems: list[tuple[str, str, str]] = []
+        self.stray_entries = 0
+
+    def warn(self, rel: str, message: str, severity: str = "warning") -> None:
+        self.problems.append((rel, severity, message))
+
+    def entries(self, folder: Path, rel: str, needed: bool = True) -> list[Path]:
+        """FOLDER's entries that are the user's, sorted; [] (and said) when it cannot be read.
+        NEEDED: its files would be sources, so leaving them out is an error."""
+        try:
+            real = folder.resolve()
+            if rel and not real.is_relative_to(self.real_root):
+                if needed:  # (a stray folder outside, such as a linked media/, is none of our business)
+                    self.warn(rel, "this folder is a link to a folder outside the workspace, so its files are not "
+                              "read; copy them into the workspace (deck-builder reads nothing outside it)", "error")
+                return []
+            if real in self.visited:
+                self.warn(rel, "this folder is a link to a folder that is read already, so it is skipped")
+                return []
+            self.visited.add(real)
+            found = sorted(folder.iterdir(), key=lambda e: e.name)
+        except OSError as exc:
+            self.warn(rel or ".", f"cannot read this folder ({exc.strerror or exc}), so its files are left out",
+                      "error" if needed else "warning")
+            return []
+        return [e for e in found if not (is_system_file(e.name) or e.name.startswith("."))]
+
+    def sources(self, folder: Path, rel: str, found: list[str]) -> None:
+        """FOLDER's .yaml files, subfolders too, into FOUND."""
+        for entry in self.entries(folder, rel):
+            name = entry.name
+            path = f"{rel}/{name}"
+            if entry.is_dir():
+                self.sources(entry, path, found)
             elif name.endswith(".yaml"):
                 found.append(path)
+            elif name.lower().endswith(".yaml"):
+                self.warn(path, f"ignored: rename it to {name[:-5]}.yaml (lowercase .yaml)")
+            elif name.lower().endswith(".yml"):
+                self.warn(path, f"ignored: deck-builder reads only .yaml files; rename it to {name[:-4]}.yaml")
+            elif _ALMOST_YAML.match(name):
+                self.almost(path, name)
+            elif name.lower().endswith(".txt"):
+                self.warn(path, f"ignored: deck-builder reads only .yaml files here; if it is a "
+                          f"{'company' if rel.lower().startswith('companies') else 'question bank'} file, "
+                          f"save it as plain text named {name[:-4]}.yaml")
             else:
-                warnings.append((path, f"ignored: rename it to {name[:-5]}.yaml (lowercase .yaml)"))
-    return seen
+                self.almost(path, name)
+
+    def strays(self, folder: Path, rel: str) -> None:
+        """YAML files in a folder deck-builder does not read: each one said, up to a limit."""
+        for entry in self.entries(folder, rel, needed=False):
+            self.stray_entries += 1
+            if self.stray_entries > _SCAN_LIMIT:
+                if self.stray_entries == _SCAN_LIMIT + 1:
+                    self.warn(rel, f"stopped looking for stray YAML files after {_SCAN_LIMIT} files outside "
+                              "questions/ and companies/ (those two are always read in full)")
+                return
+            name = entry.name
+            path = f"{rel}/{name}"
+            if entry.is_dir():
+                self.strays(entry, path)
+            elif name.lower().endswith((".yaml", ".yml")):
+                top = rel.split("/", 1)[0]
+                self.warn(path, f"ignored: deck-builder does not read files in {top}/; "
+                          "question banks go in questions/ and company files in companies/")
+
+    def almost(self, rel: str, name: str) -> None:
+        """A name that is a YAML file's with something added (a hidden .txt, a trailing space)."""
+        m = _ALMOST_YAML.match(name)
+        if m:
+            extra = m.group(2)
+            why = ("Windows hides the '.txt' at the end unless file name extensions are shown"
+                   if extra.strip() else "the name ends in a space")
+            self.warn(rel, f"ignored: rename it to {m.group(1).strip()} ({why})")
 
 
 def _has_yaml(folder: Path) -> bool:
@@ -178,8 +235,8 @@ def load_workspace(folder: str | os.PathLike) -> tuple[Workspace, list[Problem]]
     r = Reader()
     real_root = root.resolve()
     sources = find_sources(root)
-    for rel, message in sources.warnings:
-        r.warn(Location(shown_path(shown_root, rel)), message)
+    for rel, severity, message in sources.problems:
+        (r.error if severity == "error" else r.warn)(Location(shown_path(shown_root, rel)), message)
     if not sources.top and not sources.banks and not sources.companies:
         raise UserError(_no_sources_message(root, shown_root))
 

@@ -181,3 +181,64 @@ def test_every_picture_kind_anki_shows_passes_by_its_content(workspace, cli, nam
                     f"media/{name}": content})
     result = cli("check", "--strict", ws)
     assert result.exit_code == 0, result.output
+
+
+# -- what the review found: limits, hidden endings, unreadable folders, links ------------------
+
+def test_thousands_of_other_files_never_stop_companies_from_being_read(workspace, cli):
+    files = {"answers.yaml": ANSWER, "companies/acme.yaml": ACME}
+    files.update({f"Photos/IMG_{n:04}.jpg": b"\xff\xd8\xff" for n in range(5100)})  # sorts before companies/
+    ws = workspace(files)
+    result = cli("check", ws)
+    assert result.exit_code == 0, result.output
+    assert "  acme       1 fact," in result.stdout
+    assert result.stderr == (f"{ws}/Photos: warning: stopped looking for stray YAML files after 5000 files outside "
+                             "questions/ and companies/ (those two are always read in full)\n")
+
+
+@pytest.mark.parametrize(("rel", "warning"), [
+    ("answers.yaml.txt", "ignored: rename it to answers.yaml (Windows hides the '.txt' at the end unless file "
+                         "name extensions are shown)"),
+    ("companies/globex.yaml.txt", "ignored: rename it to globex.yaml (Windows hides the '.txt' at the end unless "
+                                  "file name extensions are shown)"),
+    ("companies/globex.txt", "ignored: deck-builder reads only .yaml files here; if it is a company file, save it "
+                             "as plain text named globex.yaml"),
+    ("companies/globex.yaml ", "ignored: rename it to globex.yaml (the name ends in a space)"),
+])
+def test_a_source_with_a_hidden_or_stray_ending_is_a_warning(workspace, cli, rel, warning):
+    ws = workspace({"answers.yaml": ANSWER, "companies/acme.yaml": ACME, rel: ACME.replace("Acme", "Globex")})
+    result = cli("check", ws)
+    assert result.exit_code == 0, result.output
+    assert result.stderr == f"{ws}/{rel}: warning: {warning}\n"
+
+
+def test_links_that_loop_are_read_once(workspace, cli):
+    import os
+
+    ws = workspace({"answers.yaml": ANSWER, "companies/acme.yaml": ACME})
+    os.symlink("..", ws / "companies" / "loop")
+    os.symlink(".", ws / "companies" / "self")
+    (ws / "company").mkdir()
+    os.symlink("..", ws / "company" / "up")
+    result = cli("check", ws)
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        f"{ws}/companies/loop: warning: this folder is a link to a folder that is read already, so it is skipped",
+        f"{ws}/companies/self: warning: this folder is a link to a folder that is read already, so it is skipped",
+        f"{ws}/company/up: warning: this folder is a link to a folder that is read already, so it is skipped",
+    ]
+
+
+def test_a_company_folder_linked_from_outside_is_an_error(workspace, cli, tmp_path):
+    import os
+
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "globex.yaml").write_text(ACME)
+    ws = workspace({"answers.yaml": ANSWER, "companies/acme.yaml": ACME})
+    os.symlink(outside, ws / "companies" / "shared")
+    result = cli("check", ws)
+    assert_clean_failure(result)
+    assert problem_lines(result.stderr) == [
+        f"{ws}/companies/shared: error: this folder is a link to a folder outside the workspace, so its files are "
+        "not read; copy them into the workspace (deck-builder reads nothing outside it)"]
