@@ -10,7 +10,7 @@ from . import keys
 from .model import Answer, Bank, Company, Fact, Person, Product, Question, Settings, Story, Text
 from .problems import Location, Problem
 from .textrules import ID_RE, PLACEHOLDERS, ascii_twin, char_name, odd_characters, parse_cloze, placeholder_names, slug
-from .yamlhints import CURLY_QUOTES, bullet_hint, comment_message, curly_hint, quoted
+from .yamlhints import CURLY_QUOTES, bullet_hint, comment_message, curly_hint, lookalike_hint, quoted
 from .yamltree import Map, Node, Scalar, Seq, describe
 
 PHOTO_TYPES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp")
@@ -80,7 +80,8 @@ class Reader:
         if _broken(node):
             return None
         if not isinstance(node, Map):
-            self.error(node.loc, f"{what}: expected a mapping (key: value), got {describe(node)}")
+            hint = lookalike_hint(node.value) if isinstance(node, Scalar) else ""
+            self.error(node.loc, f"{what}: expected a mapping (key: value), got {describe(node)}{hint}")
             return None
         valid = required + optional
         out = {}
@@ -103,7 +104,8 @@ class Reader:
         if isinstance(node, Scalar) and node.null:
             return []  # nothing written, or already reported
         if not isinstance(node, Map):
-            self.error(node.loc, f"{what}: expected a mapping (key: value), got {describe(node)}")
+            hint = lookalike_hint(node.value) if isinstance(node, Scalar) else ""
+            self.error(node.loc, f"{what}: expected a mapping (key: value), got {describe(node)}{hint}")
             return []
         return [(key, key_loc, value) for key, (key_loc, value) in node.entries.items()]
 
@@ -118,26 +120,27 @@ class Reader:
 
     # -- values -------------------------------------------------------------------------
     def text(self, node: Node | None, what: str, required: bool = False, placeholders: bool = True,
-             card: bool = True) -> Text | None:
-        """Text (numbers and dates stay exactly as typed); placeholders are checked. CARD: the text
-        reaches a card, so words YAML dropped as a trailing comment are reported."""
+             shown: bool = True) -> Text | None:
+        """Text (numbers and dates stay exactly as typed); placeholders are checked. SHOWN: the text
+        is shown on a card, so words YAML dropped as a trailing comment are reported."""
         if node is None or _broken(node):
             return None
         if isinstance(node, Scalar) and node.null:
-            if node.comment is not None and card:
+            if node.comment is not None and shown:
                 (self.error if required else self.warn)(node.comment[0], comment_message(what, "", node.comment[1]))
             elif required:
                 self.error(node.loc, f"{what}: expected text, got nothing")
             return None
         if isinstance(node, Map) and node.oneline:
             [(key, (_, value))] = node.entries.items()
-            self.error(node.loc, _colon_message(what, key, value.value))
+            dropped = f" {value.comment[1]}" if value.comment is not None else ""  # the fix keeps every word
+            self.error(node.loc, _colon_message(what, key, (value.value + dropped).strip()))
             return None
         if not isinstance(node, Scalar):
             hint = " (text starting with '{' or '[' must be in quotes)" if node.flow else ""
             self.error(node.loc, f"{what}: expected text, got {describe(node)}{hint}")
             return None
-        if node.comment is not None and card:
+        if node.comment is not None and shown:
             self.warn(node.comment[0], comment_message(what, node.value, node.comment[1]))
         value = node.value
         bad = _CONTROL.search(value)
@@ -160,17 +163,17 @@ class Reader:
                 )
         return Text(value, node.loc)
 
-    def text_list(self, node: Node | None, what: str, card: bool = True) -> tuple[Text, ...]:
+    def text_list(self, node: Node | None, what: str, shown: bool = True) -> tuple[Text, ...]:
         out = []
         for item in self.items(node, what):
-            t = self.text(item, f"{what} item", required=True, card=card)
+            t = self.text(item, f"{what} item", required=True, shown=shown)
             if t is not None:
                 out.append(t)
         return tuple(out)
 
     def flag(self, node: Node, what: str) -> bool | None:
         """true/false (yes/no, on/off also work, as in YAML 1.1)."""
-        t = self.text(node, what, required=True, card=False)
+        t = self.text(node, what, required=True, shown=False)
         if t is None:
             return None
         value = t.strip().lower()
@@ -182,7 +185,7 @@ class Reader:
         return None
 
     def ident(self, node: Node | None, what: str) -> Text | None:
-        t = self.text(node, what, required=True, card=False)
+        t = self.text(node, what, required=True, shown=False)
         if t is not None and not self.key_ident(t, t.loc, f"{what}:"):
             return None
         return t
@@ -274,7 +277,7 @@ def read_settings(r: Reader, node: Node | None, available_banks) -> Settings:
     if "banks" in f:
         before = len(r.problems)
         banks = []
-        for name in r.text_list(f["banks"], "banks", card=False):
+        for name in r.text_list(f["banks"], "banks", shown=False):
             if name not in available_banks:
                 r.error(name.loc, f"banks: unknown built-in bank '{name}'{did_you_mean(name, available_banks)}; "
                         f"the built-in banks are {', '.join(sorted(available_banks))}")
@@ -286,7 +289,7 @@ def read_settings(r: Reader, node: Node | None, available_banks) -> Settings:
         if len(r.problems) > before:
             r.declared_questions = None  # a bank not read: references to its questions cannot be checked
     if "tts" in f:
-        tts = r.text(f["tts"], "tts", card=False)
+        tts = r.text(f["tts"], "tts", shown=False)
         if tts is not None:
             if not _LOCALE.match(tts):
                 r.error(tts.loc, f"tts: '{tts}' is not a locale; write it like en_US or de_DE")
@@ -294,7 +297,7 @@ def read_settings(r: Reader, node: Node | None, available_banks) -> Settings:
                 kwargs["tts"] = str(tts)
     if "voices" in f:
         voices = []
-        for v in r.text_list(f["voices"], "voices", card=False):
+        for v in r.text_list(f["voices"], "voices", shown=False):
             if not _VOICE.match(v):
                 r.error(v.loc, f"voices: '{v}' is not a voice name; use letters, digits, spaces, '-', '_' and '.'")
             else:
@@ -323,7 +326,7 @@ def read_bank(r: Reader, node: Node, name: str) -> Bank | None:
         if qid is not None and r.declared_questions is not None:
             r.declared_questions.add(str(qid))
         ask = r.text(q.get("ask"), "ask", required=True)
-        category = r.text(q.get("category"), "category", required=False)
+        category = r.text(q.get("category"), "category", required=False, shown=False)  # only a tag
         if category is not None and not ID_RE.match(category.strip().lower().replace(" ", "-")):
             r.error(category.loc, "category: use a word or two of letters and digits, like 'leadership'")
             category = None
@@ -357,7 +360,7 @@ def read_answers(r: Reader, node: Node, questions: dict[str, Question], stories:
 
 def _story_refs(r: Reader, node, stories) -> tuple[Text, ...]:
     out = []
-    for ref in r.text_list(node, "stories", card=False):
+    for ref in r.text_list(node, "stories", shown=False):
         if ref not in stories and not r.unknown_story(ref):
             continue  # declared but broken, or stories.yaml unreadable: reported there
         if ref not in stories:
@@ -456,7 +459,8 @@ def _former_id(r: Reader, fields: dict, ident: str | None, what: str) -> Text | 
 
 def _read_fact(r: Reader, item: Node) -> Fact | None:
     if not isinstance(item, Map):
-        r.error(item.loc, f"fact: expected a mapping with q and a (or cloze), got {describe(item)}")
+        hint = lookalike_hint(item.value) if isinstance(item, Scalar) else ""
+        r.error(item.loc, f"fact: expected a mapping with q and a (or cloze), got {describe(item)}{hint}")
         return None
     if "cloze" in item.entries:
         f = r.record(item, "cloze fact", keys.CLOZE_FACT.required, keys.CLOZE_FACT.optional)
@@ -500,7 +504,7 @@ def _visible(segments) -> str:
 
 
 def _read_photo(r: Reader, node, root: Path) -> Path | None:
-    photo = r.text(node, "photo", card=False)
+    photo = r.text(node, "photo", shown=False)
     if photo is None:
         return None
     if "\x00" in photo:

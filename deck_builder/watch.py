@@ -44,9 +44,10 @@ def watch_workspace(folder: str, output: str | None, echo: Callable[[str, bool],
         raise UserError(f"cannot write {output}: it is a folder; give a file name ending in .apkg")
     out_path = Path(output) if output else None
     last_good: Path | None = None
+    said: set[str] = set()  # warnings already printed: each is said when it first appears
 
     def rebuild(what: str) -> None:
-        nonlocal last_good
+        nonlocal last_good, said
         stamp = time.strftime("%H:%M:%S")
         try:
             result = build_deck(folder, output)
@@ -60,6 +61,11 @@ def watch_workspace(folder: str, output: str | None, echo: Callable[[str, bool],
             echo(f"{stamp}  {what}: error: {exc.message}", False)
             return
         last_good = result.output
+        warnings = [str(p) for p in result.warnings]
+        for line in warnings:
+            if line not in said:
+                echo(line, True)
+        said = set(warnings)
         plan = result.plan
         if plan.first:
             change = f"{len(plan.added)} notes"

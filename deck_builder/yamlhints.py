@@ -21,7 +21,7 @@ LOOKALIKE_COLONS = "\uff1a\ufe55\ufe13\u2236\ua789\u02d0\u0589\u05c3"
 CURLY_QUOTES = "\u201c\u201d\u201e\u201f\u2018\u2019\u201a\u201b\u00ab\u00bb\u2039\u203a\u300c\u300d"
 
 # Only where a key stands (not after '- ': a list item is text, and CJK text uses '：').
-_LOOKALIKE_KEY = re.compile(r"^[ ]*([A-Za-z0-9_-]+)[ ]*([" + LOOKALIKE_COLONS + r"])(?:[ ]|$)")
+_LOOKALIKE_KEY = re.compile(r"^[ ]*(?:- +)?([A-Za-z0-9_-]+)[ ]*([" + LOOKALIKE_COLONS + r"])")
 _TRAILING_COMMENT = re.compile(r"[ \t]+#(.*)")
 _KEY_PREFIX = re.compile(r"^([ ]*(?:- +)?)(?:([A-Za-z0-9_-]+):[ ]+)?")
 
@@ -41,11 +41,16 @@ def comment_lines(text: str) -> dict[int, str]:
 
 
 def trailing_comment(line: str, col: int, path: str, lineno: int) -> tuple[Location, str] | None:
-    """What YAML dropped as a comment right after unquoted text ending at COL, with where."""
+    """What YAML dropped as a comment right after unquoted text ending at COL, with where; None
+    when there is none, or when it is written as a comment is (two spaces, '#', a space: "  # note")
+    rather than as text would be ("#1 priority", "#hashtag", "20% # of")."""
     m = _TRAILING_COMMENT.match(line, col)
     if m is None:
         return None
-    return Location(path, lineno, m.start() + line[m.start():].index("#") + 1), "#" + m.group(1).rstrip()
+    gap = len(line[m.start():]) - len(line[m.start():].lstrip(" \t"))
+    if gap >= 2 and m.group(1)[:1] in (" ", "\t", ""):
+        return None
+    return Location(path, lineno, m.start() + gap + 1), "#" + m.group(1).rstrip()
 
 
 def comment_message(what: str, text: str, comment: str) -> str:
@@ -107,17 +112,31 @@ def indent_message(c: str) -> str:
 
 
 def line_slips(text: str, path: str) -> list[Problem]:
-    """Look-alike colons after a key: errors whether or not the file parses."""
+    """Look-alike colons where a key stands, in a file YAML could not read: the likely cause."""
     if not any(c in text for c in LOOKALIKE_COLONS):
         return []
     out = []
     for i, line in enumerate(text.split("\n")):
         m = _LOOKALIKE_KEY.match(line)
         if m:
-            out.append(Problem(Location(path, i + 1, m.start(2) + 1), "error",
-                               f"after '{m.group(1)}' is {char_name(m.group(2))}, not the ':' YAML needs after a key: "
-                               "retype it as ':' (if it is text, put the text in quotes)"))
+            out.append(Problem(Location(path, i + 1, m.start(2) + 1), "error", lookalike_message(m)))
     return out
+
+
+def lookalike_message(m: re.Match) -> str:
+    return (f"after '{m.group(1)}' is {char_name(m.group(2))}, not the ':' YAML needs after a key: "
+            "retype it as ':' (if it is text, put the text in quotes)")
+
+
+def lookalike_hint(text: str) -> str:
+    """For text where a mapping belongs: a key written with a look-alike colon, if that is why."""
+    if not any(c in text for c in LOOKALIKE_COLONS):
+        return ""
+    for line in text.split("\n"):
+        m = _LOOKALIKE_KEY.match(line)
+        if m:
+            return f"; {lookalike_message(m)}"
+    return ""
 
 
 def odd_key_problem(key: str, loc: Location) -> Problem | None:

@@ -102,14 +102,16 @@ def decode(data: bytes, path: str) -> tuple[str | None, list[Problem]]:
 
 def parse(text: str, path: str) -> tuple[Node | None, list[Problem]]:
     """YAML text -> located tree (an empty file is an empty mapping) and the problems found."""
-    slips = yamlhints.line_slips(text, path)  # look-alike spaces and colons: what the parser misreads
+    if "\r" in text:  # Windows (CRLF) and old Mac (CR) line ends: lines as the parser and editors count them
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     builder = _Builder(text, path)
     try:
         root = builder.build()
     except yaml.MarkedYAMLError as exc:
-        if any(p.is_error for p in slips):
-            return None, slips  # the slip is the cause; the parser's complaint would only confuse
-        return None, slips + [yamlhints.syntax_problem(exc, text, path)]
+        slips = yamlhints.line_slips(text, path)  # look-alike colons: the likely cause
+        if slips:
+            return None, slips  # the parser's complaint would only confuse
+        return None, [yamlhints.syntax_problem(exc, text, path)]
     except yaml.reader.ReaderError as exc:  # a control character: no mark, only a position
         before = text[: exc.position]
         line = before.count("\n") + 1
@@ -118,7 +120,7 @@ def parse(text: str, path: str) -> tuple[Node | None, list[Problem]]:
         return None, [Problem(Location(path, line, col), "error", msg)]
     except yaml.YAMLError as exc:
         return None, [Problem(Location(path), "error", "invalid YAML: " + " ".join(str(exc).split()))]
-    problems = slips + builder.problems + builder.syntax_problems()
+    problems = builder.problems + builder.syntax_problems()
     if root is None:
         return Map({}, Location(path, 1, 1)), problems  # empty, only comments, or a bare "---"
     return root, problems
@@ -183,7 +185,7 @@ class _Builder:
             self.anchors.append((loc, event.anchor))
         if cls is yaml.ScalarEvent:
             tag = event.tag
-            if tag is not None and tag != "!" and tag not in _PLAIN_TAGS:
+            if tag is not None and tag not in _PLAIN_TAGS:  # a lone "!" too: "! Big win" would lose the "!"
                 return self.bad_tag(tag, loc, event)
             style = event.style
             value = event.value

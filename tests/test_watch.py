@@ -110,3 +110,27 @@ def test_watch_on_a_missing_folder_is_a_clear_error(tmp_path, cli):
         f"error: no workspace at '{tmp_path / 'nope'}': the folder does not exist "
         f"(create one with 'deck-builder init {tmp_path / 'nope'}')\n")
     assert "built:" not in result.stdout
+
+
+def test_watch_says_each_new_warning_once(example, tmp_path):
+    out = tmp_path / "deck.apkg"
+    w = Watcher(example, out)
+    try:
+        w.wait_for("Watching")
+        answers = example / "answers.yaml"
+        text = answers.read_text(encoding="utf-8")
+        answers.write_text(text.replace('- "12 years in parcel operations, from shift lead to regional operations manager."',
+                                        "- 12 years #1 in parcel operations", 1), encoding="utf-8")
+        warning = w.wait_for("warning: points item: the words '#1 in parcel operations")
+        assert warning.startswith(f"{answers}:")
+        w.wait_for("answers.yaml: ")
+        answers.write_text(answers.read_text(encoding="utf-8") + "\n# a comment on its own line\n", encoding="utf-8")
+        w.wait_for("answers.yaml: ")
+        time.sleep(0.5)
+        later = []
+        while not w.lines.empty():
+            later.append(w.lines.get())
+        assert not any("warning:" in line for line in later)  # said once, not on every save
+    finally:
+        w.proc.send_signal(signal.SIGINT)
+        w.proc.wait(timeout=WAIT)
