@@ -10,7 +10,7 @@ import html
 import re
 from urllib.parse import quote
 
-from .textrules import MATH, Cloze, parse_cloze
+from .textrules import Cloze, math_spans, parse_cloze
 
 _md = None
 _PLACEHOLDER = re.compile(r"\{(company|role)\}")
@@ -62,11 +62,14 @@ def _without_math(text: str) -> tuple[str, list[str]]:
     MathJax reads the page's text, where entities are braces again)."""
     formulas: list[str] = []
 
-    def keep(m: re.Match) -> str:
-        formulas.append(_escape(m.group(0)).replace("{", "&#123;").replace("}", "&#125;"))
-        return f"\ue002{len(formulas) - 1}\ue003"
-
-    return MATH.sub(keep, text.replace("\ue002", "").replace("\ue003", "")), formulas
+    text = text.replace("\ue002", "").replace("\ue003", "")
+    out, last = [], 0
+    for start, end in math_spans(text):
+        formula = _escape(text[start:end]).replace("{", "&#123;").replace("}", "&#125;")
+        formulas.append(formula.replace("[sound:", "&#91;sound:").replace("[anki:", "&#91;anki:"))
+        out.append(text[last:start] + f"\ue002{len(formulas) - 1}\ue003")
+        last = end
+    return "".join(out) + text[last:], formulas
 
 
 def _with_math(rendered: str, formulas: list[str]) -> str:
@@ -165,8 +168,10 @@ def text(source: str | None, values: dict[str, str] | None = None, block: bool =
     source = source.strip()
     formulas: list[str] = []
     if "\\" in source:  # formulas stay as typed (LaTeX), never read as Markdown
-        formulas = [m.group(0) for m in MATH.finditer(source)]
-        source = MATH.sub(lambda m: f"\ue002{formulas.index(m.group(0))}\ue003", source)
+        spans = math_spans(source)
+        formulas = [source[a:b] for a, b in spans]
+        for n, (a, b) in reversed(list(enumerate(spans))):
+            source = source[:a] + f"\ue002{n}\ue003" + source[b:]
     if _MARKUP.search(source) or (block and _BLOCK_START.match(source)):
         if not block:
             source = "".join(_inline_text(t.children or ()) for t in _markdown().parseInline(source))

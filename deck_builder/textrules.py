@@ -19,15 +19,19 @@ MAX_CLOZE = 500  # Anki stores the number in a 32-bit card ordinal; no real fact
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
-# MathJax as Anki reads it: \(inline\) and \[display\]. What is inside goes to Anki untouched:
-# no Markdown (it would eat the backslashes), no placeholders (LaTeX is full of braces).
-MATH = re.compile(r"\\\((.+?)\\\)|\\\[(.+?)\\\]", re.S)
+# MathJax as Anki reads it: \\(inline\\) and \\[display\\]. What is inside goes to Anki untouched:
+# no Markdown (it would eat the backslashes), no placeholders (LaTeX is full of braces). A
+# backslash before the opening one is Markdown's escaped backslash ("C:\\\\(temp)"), not maths.
+MATH = re.compile(r"(?<!\\)\\\((.+?)\\\)|(?<!\\)\\\[(.+?)\\\]", re.S)
+_CODE_SPAN = re.compile(r"(`+)(.+?)\1", re.S)
 
 
 def math_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of every MathJax formula in TEXT."""
+    """(start, end) of every MathJax formula in TEXT (none inside `code`)."""
     if "\\(" not in text and "\\[" not in text:
         return []
+    if "`" in text:  # a formula is never in code: hide code spans, keeping every offset
+        text = _CODE_SPAN.sub(lambda m: m.group(1) + "\0" * len(m.group(2)) + m.group(1), text)
     return [m.span() for m in MATH.finditer(text)]
 
 
@@ -72,7 +76,12 @@ def parse_cloze(text: str) -> tuple[list[str | Cloze], list[tuple[int, str]]]:
     number = 0
     spans = math_spans(text)  # a formula's "}}" closes nothing: a hidden part holds whole formulas
     for m in _TOKEN.finditer(text):
-        if m["ph"] or (spans and not _outside(spans, m.start())):
+        if spans and not _outside(spans, m.start()):
+            if m["open"]:
+                problems.append((m.start(), "a hidden part cannot start inside a formula; hide the whole formula "
+                                 "instead, like {{c1::\\(x^2\\)}}"))
+            continue
+        if m["ph"]:
             continue
         if m["open"]:
             if open_at is not None:

@@ -39,3 +39,13 @@ def test_fast_path_matches_markdown(text):
     if full.startswith("<p>") and full.endswith("</p>") and full.count("<p>") == 1:
         full = full[3:-4]
     assert render.block(text, VALUES) == render._finish(full, VALUES)
+
+
+def test_maths_keeps_anki_s_own_syntax_neutral_and_stays_out_of_code():
+    from deck_builder import render
+
+    values = {"company": "Acme", "role": "Director"}
+    assert render.inline(r"Grew \([sound:x.mp3]\)", values) == r"Grew \(&#91;sound:x.mp3]\)"
+    assert render.inline(r"Use `\(` to group, later \(x_{1}\)", values) == \
+        r"Use <code>\(</code> to group, later \(x_&#123;1&#125;\)"
+    assert render.inline(r"\(a<b\) & {company}", values) == r"\(a&lt;b\) &amp; Acme"
