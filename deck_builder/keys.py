@@ -177,3 +177,8 @@ PERSON = Record((
         "A picture that appears on both cards (see `media/`).", "none"),
     Key("id", ID, False, "id", "The person's stable identity.", "derived from `name`"),
 ))
+
+
+# Every key name any record has: messages tell a key from a word that only looks like one.
+ALL_KEYS = frozenset(k.name for record in (v for v in list(globals().values()) if isinstance(v, Record))
+                     for k in record.keys)

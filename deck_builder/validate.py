@@ -203,12 +203,19 @@ class Reader:
 
 def _colon_message(what: str, key: str, value: str) -> str:
     """Text with ': ' in it, which YAML read as a one-line 'key: value'."""
+    if not value:  # "- Next steps:": the colon ends the line
+        return (f"{what}: YAML read this as a key with nothing after it, because of the ':' at the end; "
+                f"put the whole text in quotes: {quoted(key + ':')}")
     whole = f"{key}: {value}"
     if key[:1] in CURLY_QUOTES and value[-1:] in CURLY_QUOTES:  # Word's quotes around the text
         return (f"{what}: YAML read this as 'key: value' because of the ': ' after '{key[1:]}'{curly_hint(key)}: "
                 f"write {quoted(whole[1:-1])}")
     return (f"{what}: YAML read this as 'key: value' because of the ': ' after '{key}'; "
             f"put the whole text in quotes: {quoted(whole)}")
+
+
+def _looks_like(node: Node, names: tuple[str, ...]) -> bool:
+    return isinstance(node, Map) and all(n in node.entries for n in names)
 
 
 def _broken(node) -> bool:
@@ -312,6 +319,11 @@ def read_settings(r: Reader, node: Node | None, available_banks) -> Settings:
 
 def read_bank(r: Reader, node: Node, name: str) -> Bank | None:
     """A question bank file -> Bank."""
+    if _looks_like(node, ("name",)) and not isinstance(node.entries.get("bank", (None, None))[1], Scalar) \
+            and any(k in node.entries for k in ("facts", "people", "products", "role", "tailoring")):
+        r.error(node.loc, "this looks like a company file (it has 'name' and company keys), but questions/ holds "
+                "question banks: move it to companies/")
+        return None
     f = r.record(node, "question bank", keys.BANK.required, keys.BANK.optional)
     if f is None:
         return None
@@ -389,6 +401,10 @@ def read_stories(r: Reader, node: Node) -> dict[str, Story]:
 
 def read_company(r: Reader, node: Node, cid: str, root: Path, questions: dict[str, Question]) -> Company | None:
     """companies/ID.yaml -> Company."""
+    if _looks_like(node, ("bank", "questions")):
+        r.error(node.loc, "this looks like a question bank (it has 'bank' and 'questions'), but companies/ holds "
+                "company files: move it to questions/")
+        return None
     f = r.record(node, "company", keys.COMPANY.required, keys.COMPANY.optional)
     if f is None:
         return None

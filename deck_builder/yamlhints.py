@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from .keys import ALL_KEYS as KNOWN_KEYS
 from .problems import Location, Problem
 from .textrules import char_name
 
@@ -27,7 +28,9 @@ _KEY_PREFIX = re.compile(r"^([ ]*(?:- +)?)(?:([A-Za-z0-9_-]+):[ ]+)?")
 
 
 def quoted(text: str) -> str:
-    """TEXT as a YAML quoted value the user can paste back."""
+    """TEXT as a YAML quoted value the user can paste back (a long one shortened: it is on its line)."""
+    if len(text) > 120:
+        text = text[:60] + "…" + text[-20:]
     if '"' not in text and "\\" not in text:
         return f'"{text}"'
     if "'" not in text:
@@ -146,118 +149,251 @@ def odd_key_problem(key: str, loc: Location) -> Problem | None:
     return None
 
 
-def syntax_problem(exc, text: str, path: str) -> Problem:
-    """A YAML parser error -> one problem in the user's terms, on the line where the slip is."""
-    problem = (exc.problem or "").strip()
-    context = (exc.context or "").strip()
-    pm, cm = exc.problem_mark, exc.context_mark
-    lines = text.split("\n")
+class _Slip:
+    """A parser error and the text around it, as the rules below read them."""
 
-    def at(mark) -> Location:
-        return Location(path, mark.line + 1, mark.column + 1) if mark is not None else Location(path)
+    def __init__(self, exc, text: str, path: str):
+        self.problem = (exc.problem or "").strip()
+        self.context = (exc.context or "").strip()
+        self.pm, self.cm = exc.problem_mark, exc.context_mark
+        self.text, self.path = text, path
+        self.lines = text.split("\n")
 
-    def line_of(mark) -> str:
-        return lines[mark.line] if mark is not None and mark.line < len(lines) else ""
+    def at(self, mark) -> Location:
+        return Location(self.path, mark.line + 1, mark.column + 1) if mark is not None else Location(self.path)
 
-    # An odd space in the indentation anywhere from the context line to the failing line is the cause.
-    first = min(m.line for m in (pm, cm) if m is not None) if (pm or cm) else 0
-    last = pm.line if pm is not None else first
-    for n in range(first, min(last, len(lines) - 1) + 1):
-        slip = _indent_slip(lines[n])
-        if slip:
-            return Problem(Location(path, n + 1, slip[0] + 1), "error", indent_message(slip[1]))
+    def line_of(self, mark) -> str:
+        return self.lines[mark.line] if mark is not None and mark.line < len(self.lines) else ""
 
-    def value_after(mark) -> str:
+    def after(self, mark) -> str:
         """The text from MARK to the end of its line."""
-        return line_of(mark)[mark.column:].strip()
+        return self.line_of(mark)[mark.column:].strip()
 
-    if "end of stream" in problem and "quoted scalar" in context and cm is not None:
-        q = line_of(cm)[cm.column : cm.column + 1] or '"'
-        curly = [c for c in text[_index(lines, cm) + 1 :] if c in CURLY_QUOTES][:1]
-        hint = (f" (the text seems to end with {char_name(curly[0])}, which does not close it: "
-                f"type a straight {q})") if curly else ""
-        return Problem(at(cm), "error", f"this quote ({q}) is never closed, so YAML reads the rest of the file as "
-                       f"one text: add the closing {q} where the text ends{hint}")
-    if "quoted scalar" in context and ("escape" in problem or "hexdecimal" in problem) and cm is not None:
-        line = line_of(pm)
-        slash = line.rfind("\\", 0, pm.column + 1)
-        where = Location(path, pm.line + 1, slash + 1) if slash >= 0 else at(pm)
-        return Problem(where, "error", "between double quotes a backslash starts a code such as \\n: write \\\\ for a "
+    def error(self, loc: Location, message: str) -> Problem:
+        return Problem(loc, "error", message)
+
+
+# Each rule looks at a parser error and returns the problem in the user's words, or None. They
+# are tried in order, most specific first; every one has a case in tests/corpus.
+
+def _odd_indentation(s: _Slip):
+    """An odd space in the indentation anywhere from the context line to the failing line."""
+    marks = [m for m in (s.pm, s.cm) if m is not None]
+    first = min(m.line for m in marks) if marks else 0
+    last = s.pm.line if s.pm is not None else first
+    for n in range(first, min(last, len(s.lines) - 1) + 1):
+        slip = _indent_slip(s.lines[n])
+        if slip:
+            return s.error(Location(s.path, n + 1, slip[0] + 1), indent_message(slip[1]))
+    return None
+
+
+def _unclosed_quote(s: _Slip):
+    if "end of stream" not in s.problem or "quoted scalar" not in s.context or s.cm is None:
+        return None
+    q = s.line_of(s.cm)[s.cm.column : s.cm.column + 1] or '"'
+    curly = [c for c in s.text[_index(s.lines, s.cm) + 1 :] if c in CURLY_QUOTES][:1]
+    hint = (f" (the text seems to end with {char_name(curly[0])}, which does not close it: "
+            f"type a straight {q})") if curly else ""
+    return s.error(s.at(s.cm), f"this quote ({q}) is never closed, so YAML reads the rest of the file as one text: "
+                   f"add the closing {q} where the text ends{hint}")
+
+
+def _backslash_in_quotes(s: _Slip):
+    if "quoted scalar" not in s.context or s.cm is None:
+        return None
+    if "escape" in s.problem or "hexdecimal" in s.problem:
+        line = s.line_of(s.pm)
+        slash = line.rfind("\\", 0, s.pm.column + 1)
+        where = Location(s.path, s.pm.line + 1, slash + 1) if slash >= 0 else s.at(s.pm)
+        return s.error(where, "between double quotes a backslash starts a code such as \\n: write \\\\ for a "
                        "backslash, or put the text in single quotes instead")
-    if "quoted scalar" in context:
-        return Problem(at(cm), "error", f"this quoted text could not be read ({problem}): check that its quotes match")
-    for scanning, char, what in (("an alias", "*", "a copy of another value (an alias)"),
-                                 ("an anchor", "&", "a label (an anchor)"),
-                                 ("a tag", "!", "a type (a tag)")):
-        if context == f"while scanning {scanning}" and cm is not None:
-            return Problem(at(cm), "error", f"text that starts with '{char}' must be in quotes: YAML reads a '{char}' "
-                           f"there as {what}; write {quoted(value_after(cm))}")
-    if problem == "found character that cannot start any token" and pm is not None:
-        c = line_of(pm)[pm.column : pm.column + 1]
-        if c == "\t":
-            return Problem(at(pm), "error", indent_message("\t"))
-        if c in ("@", "`", "%"):
-            return Problem(at(pm), "error", f"text that starts with '{c}' must be in quotes (YAML keeps '{c}' "
-                           f"for itself there): write {quoted(value_after(pm))}")
-        return Problem(at(pm), "error", f"YAML cannot start a value with {char_name(c) if c else 'this character'}: "
-                       "put the whole text in quotes")
-    if problem.startswith("mapping values are not allowed") and pm is not None:
-        line = line_of(pm)
-        prefix = _KEY_PREFIX.match(line)
-        dash = "- " if "-" in prefix.group(1) else ""
-        # In a list item the whole item is the text; after a key, the value is.
-        key = f"{prefix.group(2)}: " if prefix.group(2) and not dash else ""
-        rest = line[len(prefix.group(1)) + len(key):].strip() if not key else line[prefix.end():].strip()
-        before = line[:pm.column].split(": ")[-1].split()[-1:] or [""]
-        return Problem(at(pm), "error", f"a ': ' inside text makes YAML read '{before[0]}:' as a key: put the whole "
-                       f"text in quotes, like {dash}{key}{quoted(rest)}{curly_hint(rest)}")
-    start = _value_start(line_of(pm)) if pm is not None else ""
-    if start[:1] in ("*", "&", "!") and problem.startswith(("did not find expected", "expected <block end>")):
-        what = {"*": "a copy of another value (an alias)", "&": "a label (an anchor)", "!": "a type (a tag)"}[start[0]]
-        return Problem(Location(path, pm.line + 1, len(line_of(pm)) - len(start) + 1), "error",
+    return s.error(s.at(s.cm), f"this quoted text could not be read ({s.problem}): check that its quotes match")
+
+
+_SIGILS = {"*": "a copy of another value (an alias)", "&": "a label (an anchor)", "!": "a type (a tag)"}
+
+
+def _yaml_sigil(s: _Slip):
+    """Text starting with * & or !, which YAML reads as an alias, an anchor or a tag."""
+    for scanning, char in (("an alias", "*"), ("an anchor", "&"), ("a tag", "!")):
+        if s.context == f"while scanning {scanning}" and s.cm is not None:
+            return s.error(s.at(s.cm), f"text that starts with '{char}' must be in quotes: YAML reads a '{char}' "
+                           f"there as {_SIGILS[char]}; write {quoted(s.after(s.cm))}")
+    start = _value_start(s.line_of(s.pm)) if s.pm is not None else ""
+    if start[:1] in _SIGILS and s.problem.startswith(("did not find expected", "expected <block end>")):
+        line = s.line_of(s.pm)
+        return s.error(Location(s.path, s.pm.line + 1, len(line) - len(line.lstrip()) + line.lstrip().index(start) + 1),
                        f"text that starts with '{start[0]}' must be in quotes: YAML reads a '{start[0]}' there as "
-                       f"{what}; write {quoted(start)}")
-    if "simple key" in context and cm is not None:
-        line = line_of(cm).strip()
-        return Problem(at(cm), "error", _not_key_value(line))
-    if problem == "did not find expected key" and pm is not None:
-        for n in range(pm.line - 1, -1, -1):
-            if not lines[n].strip():
+                       f"{_SIGILS[start[0]]}; write {quoted(start)}")
+    return None
+
+
+def _reserved_character(s: _Slip):
+    if s.problem != "found character that cannot start any token" or s.pm is None:
+        return None
+    c = s.line_of(s.pm)[s.pm.column : s.pm.column + 1]
+    if c == "\t":
+        return s.error(s.at(s.pm), indent_message("\t"))
+    if c in ("@", "`", "%"):
+        return s.error(s.at(s.pm), f"text that starts with '{c}' must be in quotes (YAML keeps '{c}' for itself "
+                       f"there): write {quoted(s.after(s.pm))}")
+    return s.error(s.at(s.pm), f"YAML cannot start a value with {char_name(c) if c else 'this character'}: "
+                   "put the whole text in quotes")
+
+
+def _bracket_at_start(s: _Slip):
+    """Text starting with { or [ (a placeholder, a [Draft] tag), which YAML reads as a list or mapping."""
+    for mark in (s.pm, s.cm):
+        if mark is not None and _starts_with_bracket(s.lines, mark.line):
+            line = s.lines[mark.line]
+            col = len(line) - len(_value_start(line)) if _value_start(line) else mark.column
+            return s.error(Location(s.path, mark.line + 1, col + 1),
+                           "text that starts with '{' or '[' must be in quotes, like \"{company} is growing\"")
+    return None
+
+
+def _quote_inside_quotes(s: _Slip):
+    """'I'm a leader': the apostrophe ends the text, and YAML finds more after it."""
+    if s.pm is None or not s.problem.startswith(("did not find expected", "expected <block end>")):
+        return None
+    value = _value_start(s.line_of(s.pm))
+    if value[:1] not in ("'", '"') or s.pm.column <= len(s.line_of(s.pm)) - len(value):
+        return None
+    line = s.line_of(s.pm)
+    end = line.rfind(value[0], 0, s.pm.column)  # the quote that ended it
+    where = Location(s.path, s.pm.line + 1, end + 1) if end > len(line) - len(value) else s.at(s.pm)
+    if value[0] == "'":
+        return s.error(where, "the text ends at its second ' (an apostrophe?), and YAML finds more after it: "
+                       f"inside single quotes write an apostrophe twice ({_doubled(value)}), or use double quotes")
+    return s.error(where, "the text ends at its second \", and YAML finds more after it: put the whole text "
+                   "inside the quotes (a \" that belongs to it is written \\\"), or use single quotes around it")
+
+
+def _doubled(value: str) -> str:
+    inner = value[1:-1] if value.endswith("'") and len(value) > 1 else value[1:]
+    return "'" + inner.replace("'", "''") + "'"
+
+
+def _colon_in_text(s: _Slip):
+    if not s.problem.startswith("mapping values are not allowed") or s.pm is None:
+        return None
+    line = s.line_of(s.pm)
+    indent = len(line) - len(line.lstrip())
+    above = next((s.lines[n] for n in range(s.pm.line - 1, -1, -1) if s.lines[n].strip()), "")
+    above_indent = len(above) - len(above.lstrip())
+    m_here, m_above = _KEY_PREFIX.match(line), _KEY_PREFIX.match(above)
+    if (m_here.group(2) in KNOWN_KEYS and m_above.group(2) and indent > above_indent
+            and not line.lstrip().startswith("- ")):
+        return s.error(Location(s.path, s.pm.line + 1, indent + 1),
+                       f"this line is indented further than '{m_above.group(2)}:' above, so YAML reads it as more of "
+                       f"that text: line '{m_here.group(2)}:' up with '{m_above.group(2)}:'")
+    dash = "- " if "-" in m_here.group(1) else ""
+    # A known key keeps its place ("- q: ..." is a fact's question); after another word the whole item is the text.
+    key = f"{m_here.group(2)}: " if m_here.group(2) and (not dash or m_here.group(2) in KNOWN_KEYS) else ""
+    rest = line[m_here.end():].strip() if key else line[len(m_here.group(1)):].strip()
+    before = line[:s.pm.column].split(": ")[-1].split()[-1:] or [""]
+    return s.error(s.at(s.pm), f"a ': ' inside text makes YAML read '{before[0]}:' as a key: put the whole text in "
+                   f"quotes, like {dash}{key}{quoted(rest)}{curly_hint(rest)}")
+
+
+def _list_on_the_key_line(s: _Slip):
+    if "block sequence entries are not allowed" not in s.problem or s.pm is None:
+        return None
+    key = _KEY_PREFIX.match(s.line_of(s.pm)).group(2) or "its key"
+    return s.error(s.at(s.pm), f"a list cannot start on the same line as its key: put '{s.after(s.pm)}' on a line "
+                   f"of its own under '{key}:', indented")
+
+
+def _not_key_value_line(s: _Slip):
+    if "simple key" not in s.context or s.cm is None:
+        return None
+    return s.error(s.at(s.cm), _not_key_value(s.line_of(s.cm).strip()))
+
+
+def _misplaced_line(s: _Slip):
+    if s.pm is None:
+        return None
+    if s.problem == "did not find expected key":
+        for n in range(s.pm.line - 1, -1, -1):
+            if not s.lines[n].strip():
                 continue
-            if lines[n].lstrip().startswith("#"):
-                heading = lines[n].strip()
-                return Problem(Location(path, n + 1, len(lines[n]) - len(lines[n].lstrip()) + 1), "error",
+            if s.lines[n].lstrip().startswith("#"):
+                heading = s.lines[n].strip()
+                return s.error(Location(s.path, n + 1, len(s.lines[n]) - len(s.lines[n].lstrip()) + 1),
                                f"'{heading}' is a comment to YAML (a line starting with '#'; a Markdown heading?), "
                                "and it cut the text above short: to keep it, write the text as a block, 'notes: |' "
                                "with every line indented under it")
             break
-        return Problem(at(pm), "error", "this line is not indented like the keys around it: line it up with the "
+        return s.error(s.at(s.pm), "this line is not indented like the keys around it: line it up with the "
                        "key it belongs under (two spaces more than its parent)")
-    if problem == "did not find expected '-' indicator" and pm is not None:
-        line = line_of(pm)
-        if pm.column > len(line) - len(line.lstrip()):  # something after a value on the same line
-            return Problem(at(pm), "error", "there is more text after the end of this value (after a closing quote?): "
+    if s.problem == "did not find expected '-' indicator":
+        line = s.line_of(s.pm)
+        if s.pm.column > len(line) - len(line.lstrip()):  # something after a value on the same line
+            return s.error(s.at(s.pm), "there is more text after the end of this value (after a closing quote?): "
                            "put the whole text inside the quotes")
-        return Problem(at(pm), "error", "this line is at the indentation of the list items above but does not start "
+        return s.error(s.at(s.pm), "this line is at the indentation of the list items above but does not start "
                        "with '- ': make it a list item, or line a key up with the key that holds the list")
-    if problem.startswith("did not find expected comment or line break") and "block scalar" in context:
-        return Problem(at(cm), "error", "text that starts with '|' or '>' must be in quotes: YAML reads them as the "
-                       f"start of a block of lines; write {quoted(value_after(cm))}")
-    if problem.startswith("did not find expected ','") or "flow" in context:
-        if pm is not None and _starts_with_bracket(lines, pm.line):
-            return Problem(at(pm), "error", "text that starts with '{' or '[' must be in quotes, like \"{company} is growing\"")
-        opener = _unclosed_bracket(text, _index(lines, pm)) if pm is not None else None
-        where = _location_of(text, path, opener) if opener is not None else at(cm or pm)
-        return Problem(where, "error", "a '[' or '{' here is never closed: close it, or, if it is text, "
-                       "put the whole text in quotes")
-    if "another document" in problem:
-        return Problem(at(pm), "error", "a second YAML document starts here ('---'); deck-builder reads one per file: "
+    return None
+
+
+def _block_marker(s: _Slip):
+    if s.problem.startswith("did not find expected comment or line break") and "block scalar" in s.context:
+        return s.error(s.at(s.cm), "text that starts with '|' or '>' must be in quotes: YAML reads them as the "
+                       f"start of a block of lines; write {quoted(s.after(s.cm))}")
+    return None
+
+
+def _unclosed_bracket_rule(s: _Slip):
+    if not (s.problem.startswith("did not find expected ','") or "flow" in s.context):
+        return None
+    opener = _unclosed_bracket(s.text, _index(s.lines, s.pm)) if s.pm is not None else None
+    where = _location_of(s.text, s.path, opener) if opener is not None else s.at(s.cm or s.pm)
+    return s.error(where, "a '[' or '{' here is never closed: close it, or, if it is text, put the whole text in quotes")
+
+
+def _document_markers(s: _Slip):
+    if "another document" in s.problem:
+        return s.error(s.at(s.pm), "a second YAML document starts here ('---'); deck-builder reads one per file: "
                        "delete the line, or move what follows into a file of its own")
-    if "document start" in problem:
-        return Problem(at(pm), "error", "the file ends here for YAML ('...' or '---' above ends it): delete that line "
-                       "so the rest is read")
-    detail = problem + (f", {context}" if context else "")
-    return Problem(at(pm or cm), "error", f"YAML could not read this line ({detail}): check its indentation and quotes")
+    line = s.line_of(s.pm).strip() if s.pm is not None else ""
+    if "document start" in s.problem or line in ("...", "---") or (s.pm is not None and s.pm.line >= len(s.lines) - 1
+                                                                   and s.text.strip() in ("...", "---")):
+        return s.error(s.at(s.pm), "a line of only '...' or '---' is a YAML document marker, and the rest is not "
+                       "read: delete that line")
+    return None
+
+
+_RULES = (_odd_indentation, _unclosed_quote, _backslash_in_quotes, _yaml_sigil, _reserved_character,
+          _bracket_at_start, _quote_inside_quotes, _colon_in_text, _list_on_the_key_line, _not_key_value_line,
+          _block_marker, _unclosed_bracket_rule, _document_markers, _misplaced_line)
+
+
+def syntax_problem(exc, text: str, path: str) -> Problem:
+    """A YAML parser error -> one problem in the user's terms, on the line where the slip is."""
+    s = _Slip(exc, text, path)
+    found = next((p for rule in _RULES if (p := rule(s)) is not None), None)
+    if found is None:
+        detail = s.problem + (f", {s.context}" if s.context else "")
+        found = s.error(s.at(s.pm or s.cm), f"YAML could not read this line ({detail}): check its indentation and quotes")
+    return _with_comment_hint(found, s)
+
+
+def _with_comment_hint(found: Problem, s: _Slip) -> Problem:
+    """A ' #' on the lines of the slip hid the rest of its line from YAML: often the real cause."""
+    marks = [m for m in (s.pm, s.cm) if m is not None]
+    for n in sorted({m.line for m in marks}):
+        line = s.lines[n] if n < len(s.lines) else ""
+        m = re.search(r"[ \t]#", _without_quotes(line))
+        if m and line[: m.start()].strip() and not line.lstrip().startswith("#"):
+            return Problem(found.location, found.severity, found.message + f" (the ' #' on line {n + 1} starts a "
+                           "comment, which hides the rest of that line from YAML: put that text in quotes)")
+    return found
+
+
+def _without_quotes(line: str) -> str:
+    """LINE with quoted text blanked out, keeping every offset."""
+    return re.sub(r"\"[^\"]*\"|'[^']*'", lambda m: " " * len(m.group(0)), line)
 
 
 def _value_start(line: str) -> str:
@@ -301,14 +437,16 @@ def _index(lines: list[str], mark) -> int:
 
 
 def _starts_with_bracket(lines: list[str], line: int) -> bool:
+    """Whether the line's value is text that starts with a closed {…} or […] and goes on after it,
+    like "{company} is growing" or "[Draft] report shipped"."""
     if line >= len(lines):
         return False
-    value = lines[line].strip()
-    if value.startswith("- "):
-        value = value[2:].lstrip()
-    elif ": " in value:
-        value = value.split(": ", 1)[1].lstrip()
-    return value.startswith(("{", "[")) and not value.rstrip().endswith(("}", "]"))
+    value = _value_start(lines[line]) if not lines[line].lstrip().startswith(("{", "[")) else lines[line].strip()
+    if not value.startswith(("{", "[")):
+        return False
+    close = "}" if value[0] == "{" else "]"
+    end = value.find(close)
+    return 0 < end < len(value.rstrip()) - 1
 
 
 _BULLET = re.compile(r"^([\u2022\u2023\u25e6\u2043\u2219\u25aa\u25cf\u00b7\u2013\u2014*+]|\d{1,2}[.)])\s")

@@ -89,3 +89,62 @@ def test_an_exclamation_mark_alone_at_the_start_is_not_dropped(workspace, cli):
     assert problem_lines(result.stderr) == [
         f"{ws}/answers.yaml:3:7: error: text that starts with '!' must be in quotes: YAML reads '!' as a type (a tag) "
         "and drops it; write \"! Big win for the team\""]
+
+
+@pytest.mark.parametrize(("answers", "line"), [
+    ("career-goals:\n  points:\n    - {company} is growing fast\n",
+     "answers.yaml:3:7: error: text that starts with '{' or '[' must be in quotes, like \"{company} is growing\""),
+    ("career-goals:\n  points:\n    - [Draft] report shipped\n",
+     "answers.yaml:3:7: error: text that starts with '{' or '[' must be in quotes, like \"{company} is growing\""),
+    ("career-goals:\n  points: [Lead a team]\n  notes: {company} is great\n",
+     "answers.yaml:3:10: error: text that starts with '{' or '[' must be in quotes, like \"{company} is growing\""),
+    ("career-goals:\n  points:\n    - 'I'm a leader'\n",
+     "answers.yaml:3:9: error: the text ends at its second ' (an apostrophe?), and YAML finds more after it: inside "
+     "single quotes write an apostrophe twice ('I''m a leader'), or use double quotes"),
+    ("career-goals:\n  points: [Lead a team]\n  notes: - item one\n",
+     "answers.yaml:3:10: error: a list cannot start on the same line as its key: put '- item one' on a line of its "
+     "own under 'notes:', indented"),
+    ("career-goals:\n  points: [Cut costs #1 priority, grow]\n",
+     "answers.yaml:2:11: error: a '[' or '{' here is never closed: close it, or, if it is text, put the whole text in "
+     "quotes (the ' #' on line 2 starts a comment, which hides the rest of that line from YAML: put that text in quotes)"),
+])
+def test_more_yaml_slips_in_plain_words(workspace, cli, answers, line):
+    ws = workspace({"answers.yaml": answers})
+    result = check(cli, ws)
+    assert_clean_failure(result)
+    assert problem_lines(result.stderr) == [f"{ws}/{line}"]
+
+
+@pytest.mark.parametrize(("company", "line"), [
+    ("name: Acme\nfacts:\n  - q: Revenue: how much?\n    a: 5M\n",
+     "companies/acme.yaml:3:15: error: a ': ' inside text makes YAML read 'Revenue:' as a key: put the whole text in "
+     "quotes, like - q: \"Revenue: how much?\""),
+    ("name: Acme\npeople:\n  - name: Jo Doe\n    role: CEO\n      notes: likes cycling\n",
+     "companies/acme.yaml:5:7: error: this line is indented further than 'role:' above, so YAML reads it as more of "
+     "that text: line 'notes:' up with 'role:'"),
+])
+def test_a_colon_slip_in_a_company_file_gets_the_right_fix(workspace, cli, company, line):
+    ws = workspace({"answers.yaml": ANSWER, "companies/acme.yaml": company})
+    result = check(cli, ws)
+    assert_clean_failure(result)
+    assert problem_lines(result.stderr) == [f"{ws}/{line}"]
+
+
+def test_a_point_ending_in_a_colon_is_explained(workspace, cli):
+    ws = workspace({"answers.yaml": "career-goals:\n  points:\n    - Next steps:\n"})
+    result = check(cli, ws)
+    assert problem_lines(result.stderr) == [
+        f"{ws}/answers.yaml:3:7: error: points item: YAML read this as a key with nothing after it, because of the ':' "
+        "at the end; put the whole text in quotes: \"Next steps:\""]
+
+
+def test_a_bank_in_companies_and_a_company_in_questions_say_where_they_go(workspace, cli):
+    ws = workspace({"answers.yaml": ANSWER,
+                    "companies/mine.yaml": "bank: Mine\nquestions:\n  - id: my-q\n    ask: Why?\n",
+                    "questions/acme.yaml": "name: Acme\nfacts:\n  - q: Founded?\n    a: '1999'\n"})
+    result = check(cli, ws)
+    assert problem_lines(result.stderr) == [
+        f"{ws}/companies/mine.yaml:1:1: error: this looks like a question bank (it has 'bank' and 'questions'), but "
+        "companies/ holds company files: move it to questions/",
+        f"{ws}/questions/acme.yaml:1:1: error: this looks like a company file (it has 'name' and company keys), but "
+        "questions/ holds question banks: move it to companies/"]
