@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from . import render
@@ -33,7 +34,7 @@ KIND_NAMES = {
 class NoteSpec:
     """One note as it should be in Anki."""
 
-    guid: str
+    identity: tuple[str, str, str]  # what it is: kind, company, item; its GUID is made of these alone
     kind: str  # a key of KIND_NAMES
     label: str  # how messages name it: "northwind/fact/founded"
     note_type: str  # a key of notetypes.note_types()
@@ -42,8 +43,11 @@ class NoteSpec:
     tags: tuple[str, ...]
     media: tuple[tuple[str, Path], ...] = ()  # (name in Anki's media folder, file)
     points: tuple[tuple[int, str], ...] = ()  # key-point notes: (cloze number, point) as numbered
-    identity: tuple[str, str, str] = ("", "", "")  # what the GUID is made of: kind, company, item
     loc: Location = Location("")  # where the item is written
+
+    @cached_property
+    def guid(self) -> str:
+        return note_guid(*self.identity)
 
 
 _BASE91 = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&()*+,-./:;<=>?@[]^_`{|}~"
@@ -118,7 +122,7 @@ def derive_notes(ws: Workspace, point_numbers: dict[str, list[tuple[int, str]]] 
             notes.append(_points_note(ws.questions[qid], answer.points, None, root, numbering))
     for story in ws.stories.values():
         notes.append(NoteSpec(
-            note_guid("story", "", story.id), "story", f"story/{story.id}", "story", root,
+            ("story", "", story.id), "story", f"story/{story.id}", "story", root,
             (
                 render.inline(story.title, GENERIC),
                 render.block(story.situation, GENERIC),
@@ -128,7 +132,7 @@ def derive_notes(ws: Workspace, point_numbers: dict[str, list[tuple[int, str]]] 
                 "Your stories",
                 "",
             ),
-            ("deck-builder", "kind::story"), identity=("story", "", story.id), loc=story.loc,
+            ("deck-builder", "kind::story"), loc=story.loc,
         ))
     for company in ws.companies.values():
         notes.extend(_company_notes(ws, company, root, numbering))
@@ -145,7 +149,7 @@ def _answer_note(ws: Workspace, question: Question, answer: Answer | None, point
     kind = "answer" if company is None else "tailored"
     cid, deck, context, label, tags = _question_place(question, company, root, kind)
     return NoteSpec(
-        note_guid(kind, cid, question.identity), kind, label, "answer", deck,
+        (kind, cid, question.identity), kind, label, "answer", deck,
         (
             render.inline(question.ask, values),
             render.ordered_list(points, values, "db-points"),
@@ -155,7 +159,7 @@ def _answer_note(ws: Workspace, question: Question, answer: Answer | None, point
             context,
             "",
         ),
-        tags, identity=(kind, cid, question.identity), loc=answer.loc if company is None and answer else points[0].loc,
+        tags, loc=answer.loc if company is None and answer else points[0].loc,
     )
 
 
@@ -179,13 +183,13 @@ def _points_note(question: Question, points, company: Company | None, root: str,
     """
     values = placeholder_values(company)
     cid, deck, context, label, tags = _question_place(question, company, root, "points")
-    guid = note_guid("points", cid, question.identity)
-    numbers = number_points([str(p) for p in points], [tuple(x) for x in numbering.get(guid, ())])
+    identity = ("points", cid, question.identity)
+    numbers = number_points([str(p) for p in points], [tuple(x) for x in numbering.get(note_guid(*identity), ())])
     text = f'<div class="db-prompt">{render.inline(question.ask, values)}</div>' + render.point_clozes(points, numbers, values)
     return NoteSpec(
-        guid, "points", label, "cloze", deck,
+        identity, "points", label, "cloze", deck,
         (text, "", context, ""), tags,
-        points=tuple(zip(numbers, (str(p) for p in points))), identity=("points", cid, question.identity), loc=points[0].loc,
+        points=tuple(zip(numbers, (str(p) for p in points))), loc=points[0].loc,
     )
 
 
@@ -211,21 +215,21 @@ def _company_notes(ws: Workspace, company: Company, root: str, numbering) -> lis
         source = render.inline(fact.source, values)
         if fact.cloze is not None:
             notes.append(NoteSpec(
-                note_guid("cloze", cid, fact.id), "cloze", f"{company.id}/fact/{fact.id}", "cloze", deck,
+                ("cloze", cid, fact.id), "cloze", f"{company.id}/fact/{fact.id}", "cloze", deck,
                 (render.cloze(fact.cloze, values), source, context, ""),
-                base_tags + ("kind::fact",), identity=("cloze", cid, fact.id), loc=fact.loc,
+                base_tags + ("kind::fact",), loc=fact.loc,
             ))
         else:
             notes.append(NoteSpec(
-                note_guid("fact", cid, fact.id), "fact", f"{company.id}/fact/{fact.id}", "basic", deck,
+                ("fact", cid, fact.id), "fact", f"{company.id}/fact/{fact.id}", "basic", deck,
                 (render.inline(fact.q, values), render.block(fact.a, values), source, context, ""),
-                base_tags + ("kind::fact",), identity=("fact", cid, fact.id), loc=fact.loc,
+                base_tags + ("kind::fact",), loc=fact.loc,
             ))
     for product in company.products:
         notes.append(NoteSpec(
-            note_guid("product", cid, product.id), "product", f"{company.id}/product/{product.id}", "basic", deck,
+            ("product", cid, product.id), "product", f"{company.id}/product/{product.id}", "basic", deck,
             (f"What is {render.plain(product.name, values)}?", render.block(product.about, values), "", context, ""),
-            base_tags + ("kind::product",), identity=("product", cid, product.id), loc=product.loc,
+            base_tags + ("kind::product",), loc=product.loc,
         ))
     for person in company.people:
         media = ()
@@ -235,7 +239,7 @@ def _company_notes(ws: Workspace, company: Company, root: str, numbering) -> lis
             media = ((name, person.photo),)
             photo = f'<img src="{name}" alt="{render.plain(person.name, values)}">'
         notes.append(NoteSpec(
-            note_guid("person", cid, person.id), "person", f"{company.id}/person/{person.id}", "person", deck,
+            ("person", cid, person.id), "person", f"{company.id}/person/{person.id}", "person", deck,
             (
                 render.plain(person.name, values),
                 render.inline(person.role, values),
@@ -245,16 +249,16 @@ def _company_notes(ws: Workspace, company: Company, root: str, numbering) -> lis
                 context,
                 "",
             ),
-            base_tags + ("kind::person",), media=media, identity=("person", cid, person.id), loc=person.loc,
+            base_tags + ("kind::person",), media=media, loc=person.loc,
         ))
     if company.questions_to_ask:
         notes.append(NoteSpec(
-            note_guid("asks", cid, ""), "asks", f"{company.id}/questions-to-ask", "basic", deck,
+            ("asks", cid, ""), "asks", f"{company.id}/questions-to-ask", "basic", deck,
             (
                 f"What will you ask them at {render.plain(company.name)}?",
                 render.ordered_list(company.questions_to_ask, values, "db-asks"),
                 "", context, "",
             ),
-            base_tags + ("kind::questions-to-ask",), identity=("asks", cid, ""), loc=company.questions_to_ask[0].loc,
+            base_tags + ("kind::questions-to-ask",), loc=company.questions_to_ask[0].loc,
         ))
     return notes

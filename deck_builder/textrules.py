@@ -117,20 +117,35 @@ def strip_cloze(text: str) -> str:
     return "".join(s if isinstance(s, str) else s.content for s in segments)
 
 
-# Friendly names for the invisible and look-alike characters pasted text brings along.
-_FRIENDLY = {
-    "\t": "a tab", "\u00a0": "a non-breaking space", "\u3000": "a full-width space",
-    "\u200b": "an invisible zero-width space", "\u200c": "an invisible zero-width non-joiner",
-    "\u200d": "an invisible zero-width joiner", "\u2060": "an invisible word joiner",
-    "\ufeff": "an invisible byte order mark", "\u00ad": "an invisible soft hyphen",
-    "\u2010": "a typographic hyphen", "\u2011": "a non-breaking hyphen", "\u2012": "a figure dash",
-    "\u2013": "an en dash", "\u2014": "an em dash", "\u2212": "a minus sign",
-    "\uff1a": "a full-width colon", "\ufe55": "a small colon", "\u2236": "a ratio sign",
-    "\ua789": "a modifier letter colon", "\u02d0": "a triangular colon",
-    "\u201c": "a curly opening quote", "\u201d": "a curly closing quote",
-    "\u2018": "a curly opening apostrophe", "\u2019": "a curly apostrophe",
-    "\u2022": "a bullet", "\u202f": "a narrow non-breaking space",
+# The invisible and look-alike characters pasted text brings along: how messages name each one,
+# and the plain character it stands for ("" for an invisible one). One table for every message.
+LOOKALIKES: dict[str, tuple[str, str]] = {
+    "\t": ("a tab", " "),
+    "\u00a0": ("a non-breaking space", " "), "\u202f": ("a narrow non-breaking space", " "),
+    "\u3000": ("a full-width space", " "), "\u1680": ("an Ogham space", " "), "\u205f": ("a mathematical space", " "),
+    **{chr(c): ("a typographic space", " ") for c in range(0x2000, 0x200B)},
+    "\u200b": ("an invisible zero-width space", ""), "\u200c": ("an invisible zero-width non-joiner", ""),
+    "\u200d": ("an invisible zero-width joiner", ""), "\u2060": ("an invisible word joiner", ""),
+    "\ufeff": ("an invisible byte order mark", ""), "\u00ad": ("an invisible soft hyphen", ""),
+    "\u2010": ("a typographic hyphen", "-"), "\u2011": ("a non-breaking hyphen", "-"),
+    "\u2012": ("a figure dash", "-"), "\u2013": ("an en dash", "-"), "\u2014": ("an em dash", "-"),
+    "\u2212": ("a minus sign", "-"),
+    "\uff1a": ("a full-width colon", ":"), "\ufe55": ("a small colon", ":"), "\ufe13": ("a vertical colon", ":"),
+    "\u2236": ("a ratio sign", ":"), "\ua789": ("a modifier letter colon", ":"), "\u02d0": ("a triangular colon", ":"),
+    "\u0589": ("an Armenian full stop", ":"), "\u05c3": ("a Hebrew sof pasuq", ":"),
+    "\u201c": ("a curly opening quote", '"'), "\u201d": ("a curly closing quote", '"'),
+    "\u201e": ("a low curly quote", '"'), "\u201f": ("a reversed curly quote", '"'),
+    "\u2018": ("a curly opening apostrophe", "'"), "\u2019": ("a curly apostrophe", "'"),
+    "\u201a": ("a low curly apostrophe", "'"), "\u201b": ("a reversed curly apostrophe", "'"),
+    "\u00ab": ("a guillemet", '"'), "\u00bb": ("a guillemet", '"'), "\u2039": ("a guillemet", "'"),
+    "\u203a": ("a guillemet", "'"), "\u300c": ("a corner bracket", '"'), "\u300d": ("a corner bracket", '"'),
+    "\u2022": ("a bullet", "-"),
 }
+
+
+def lookalikes_of(plain: str) -> str:
+    """Every character in the table that stands for PLAIN ("" for the invisible ones)."""
+    return "".join(c for c, (_, p) in LOOKALIKES.items() if p == plain)
 
 
 def char_name(c: str) -> str:
@@ -138,7 +153,7 @@ def char_name(c: str) -> str:
     code = f"U+{ord(c):04X}"
     name = unicodedata.name(c, "")
     official = f"{code} {name}" if name else code
-    friendly = _FRIENDLY.get(c)
+    friendly = LOOKALIKES.get(c, (None,))[0]
     return f"{friendly} ({official})" if friendly else f"'{c}' ({official})"
 
 
@@ -153,17 +168,7 @@ def odd_characters(text: str) -> list[str]:
 
 def ascii_twin(text: str) -> str:
     """TEXT with look-alike characters replaced and invisible ones removed: what the user meant."""
-    out = []
-    for c in text:
-        if c in "\u2010\u2011\u2012\u2013\u2014\u2212":
-            out.append("-")
-        elif c in "\u200b\u200c\u200d\u2060\ufeff\u00ad":
-            continue
-        elif c in "\u00a0\u202f\u3000":
-            out.append(" ")
-        else:
-            out.append(c)
-    return "".join(out)
+    return "".join(LOOKALIKES[c][1] if c in LOOKALIKES and c != "\t" else c for c in text)
 
 
 def slug(text: str, limit: int = 60) -> str:

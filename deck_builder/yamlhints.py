@@ -14,12 +14,12 @@ import re
 
 from .keys import ALL_KEYS as KNOWN_KEYS
 from .problems import Location, Problem
-from .textrules import char_name
+from .textrules import char_name, lookalikes_of
 
-# Characters that look like a space or a colon but are not one to YAML.
-ODD_SPACES = "\t\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u200b\u202f\u205f\u3000\ufeff"
-LOOKALIKE_COLONS = "\uff1a\ufe55\ufe13\u2236\ua789\u02d0\u0589\u05c3"
-CURLY_QUOTES = "\u201c\u201d\u201e\u201f\u2018\u2019\u201a\u201b\u00ab\u00bb\u2039\u203a\u300c\u300d"
+# Characters that look like a space, a colon or a quote but are not one to YAML.
+ODD_SPACES = lookalikes_of(" ") + lookalikes_of("")
+LOOKALIKE_COLONS = lookalikes_of(":")
+CURLY_QUOTES = lookalikes_of('"') + lookalikes_of("'")
 
 # Only where a key stands (not after '- ': a list item is text, and CJK text uses '：').
 _LOOKALIKE_KEY = re.compile(r"^[ ]*(?:- +)?([A-Za-z0-9_-]+)[ ]*([" + LOOKALIKE_COLONS + r"])")
