@@ -51,8 +51,8 @@ def coverage(ws: Workspace) -> list[str]:
     return lines
 
 
-def build_summary(result: BuildResult) -> list[str]:
-    """Counts, changes since the last build, and how to import."""
+def build_summary(result: BuildResult, how_to_import: bool = True) -> list[str]:
+    """Counts, changes since the last build, and how to import (unless push does it)."""
     plan = result.plan
     total_notes = sum(n for n, _ in result.counts.values())
     total_cards = sum(c for _, c in result.counts.values())
@@ -76,7 +76,7 @@ def build_summary(result: BuildResult) -> list[str]:
         lines += _changes("removed", plan.removed)
         for name in plan.type_updates:
             lines.append(f"  updated  note type {name} (card templates or style; Anki updates it in place)")
-    if plan.removed:
+    if plan.removed and how_to_import:  # push says what is flagged in Anki itself
         lines += [
             "",
             "Removed items stay in Anki until you delete them. After importing, open Browse,",
@@ -90,15 +90,21 @@ def build_summary(result: BuildResult) -> list[str]:
             " (you deleted the point). After importing, run Tools > Empty Cards in Anki to delete",
             f"{'it' if plan.emptied_cards == 1 else 'them'}.",
         ]
-    if plan.schema_changes:
+    if plan.schema_changes and how_to_import:  # push merges them itself
         lines += [
             "",
             f"Note types with a new field list: {', '.join(plan.schema_changes)}.",
             "In Anki's import dialog tick \"Merge note types\" so your existing notes move to",
             "the new note type and keep their reviews.",
         ]
-    lines += [
-        "",
+    if how_to_import:
+        lines += ["", *import_by_hand()]
+    return lines
+
+
+def import_by_hand() -> list[str]:
+    """How to import a package in each Anki."""
+    return [
         "Import it (your review history is kept; changed notes are updated in place):",
         "  Anki desktop  File > Import, choose the file (or double-click it); keep",
         "                \"Update notes: If newer\".",
@@ -108,7 +114,6 @@ def build_summary(result: BuildResult) -> list[str]:
         "                AnkiDroid use the menu > Import.",
         "  Or import on desktop and sync through AnkiWeb.",
     ]
-    return lines
 
 
 def diff_report(plan) -> list[str]:
@@ -119,7 +124,7 @@ def diff_report(plan) -> list[str]:
     for c in plan.changed:
         lines.append(f"~ changed  {c.label}")
         for name, before, after in zip(c.fields, c.before, c.after):
-            old, new = _excerpts(_plain(before), _plain(after))
+            old, new = _excerpts(plain_text(before), plain_text(after))
             lines.append(f"    {name}: {old!r} -> {new!r}")
     for c in plan.removed:
         lines.append(f"- removed  {c.label}  (flagged {REMOVED_TAG} in Anki)")
@@ -136,7 +141,8 @@ def diff_report(plan) -> list[str]:
     return lines
 
 
-def _plain(field_html: str) -> str:
+def plain_text(field_html: str) -> str:
+    """A field's HTML -> its text on one line, cloze markers resolved."""
     text = CLOZE_MARKUP.sub(r"\2", field_html)  # cloze markers -> their text
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", text)).split())
 
