@@ -275,3 +275,97 @@ class AnkiDesktop:
             except (OSError, TimeoutError, urllib.error.URLError):
                 if time.monotonic() > deadline:
                     raise
+
+
+class SyncServer:
+    """Anki's own sync server (`python -m anki.syncserver`, in the anki package) on a free port
+    on 127.0.0.1 with one user: a stand-in for AnkiWeb that is the same code."""
+
+    user, password = "job-seeker", "interview-2026"
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.proc: subprocess.Popen | None = None
+        self.key = ""
+
+    def __enter__(self) -> SyncServer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        (self.root / "data").mkdir(parents=True, exist_ok=True)
+        env = dict(os.environ, SYNC_USER1=f"{self.user}:{self.password}", SYNC_BASE=str(self.root / "data"),
+                   SYNC_HOST="127.0.0.1", SYNC_PORT=str(self.port), RUST_LOG="warn")
+        self.proc = subprocess.Popen([sys.executable, "-m", "anki.syncserver"], env=env, start_new_session=True,
+                                     stdout=open(self.root / "server.log", "ab"), stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                break
+            except OSError:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("Anki's sync server did not start: "
+                                       + (self.root / "server.log").read_text(errors="replace"))
+                time.sleep(0.1)
+        if not self.key:
+            self.key = self._client(self.root / "login.anki2", login=True)[1].hkey
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=15)
+        self.proc = None
+
+    def _client(self, path: Path, login: bool = False):
+        from anki.collection import Collection
+        from anki.sync_pb2 import SyncAuth
+
+        col = Collection(str(path))
+        if login:
+            auth = col.sync_login(self.user, self.password, self.url)
+        else:
+            auth = SyncAuth(hkey=self.key, endpoint=self.url)
+        return col, auth
+
+    def upload(self, path: Path) -> None:
+        """Make PATH the server's collection (a full upload), as after a user's first sync."""
+        col, auth = self._client(path)
+        out = col.sync_collection(auth, False)
+        if out.required != out.NO_CHANGES:
+            col.close_for_full_sync()
+            col.full_upload_or_download(auth=auth, server_usn=None, upload=True)
+        col.close()
+
+    def download(self, path: Path):
+        """A new collection at PATH with what the server holds (a full download); open."""
+        col, auth = self._client(path)
+        out = col.sync_collection(auth, False)
+        if out.required != out.NO_CHANGES:
+            col.close_for_full_sync()
+            col.full_upload_or_download(auth=auth, server_usn=None, upload=False)
+            col.reopen(after_full_sync=True)
+        return col
+
+
+def own_collection(path: Path, text: str = "My own note, not from deck-builder") -> None:
+    """A profile's collection holding one note the user made in Anki (tagged, as a trap, with
+    deck-builder's removed tag: only notes from the workspace may ever be deleted)."""
+    from anki.collection import Collection
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    col = Collection(str(path))
+    note = col.new_note(col.models.by_name("Basic"))
+    note["Front"], note["Back"] = text, "mine"
+    note.tags = ["mine", "deck-builder::removed"]
+    col.add_note(note, col.decks.id_for_name("Default"))
+    col.close()

@@ -68,15 +68,18 @@ def op_config(done, addon: str, config: dict) -> None:
 
 
 def op_busy(done, seconds: float) -> None:
-    """Hold the collection in a background task behind Anki's modal progress window, as a sync
-    or Check Database does: calls into the collection wait until it ends."""
+    """Hold the collection in a background task behind Anki's progress window, as a sync or
+    Check Database does: anything else that needs the collection (AnkiConnect too) waits."""
     import time
 
+    def count(col, n: int) -> None:
+        col.db.scalar(f"with recursive c(x) as (select 1 union all select x + 1 from c limit {n}) select count(*) from c")
+
     def work(col):
-        end = time.time() + seconds
-        while time.time() < end:  # one long statement holds the collection the whole time
-            col.db.scalar("with recursive c(x) as (select 1 union all select x + 1 from c limit 3000000) "
-                          "select count(*) from c")
+        started = time.time()
+        count(col, 200_000)
+        took = max(time.time() - started, 1e-3)
+        count(col, int(200_000 * seconds / took))  # one statement, about SECONDS long
         return None
 
     from aqt.operations import QueryOp
