@@ -72,10 +72,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def make_base(base: Path, profiles=("User 1",), last: str | None = None, sync: dict | None = None) -> None:
+def make_base(base: Path, profiles=("User 1",), last: str | None = None, sync: dict | None = None,
+              last_run_version: int | None = None) -> None:
     """A base folder as Anki leaves it: prefs21.db written by Anki's own ProfileManager (in a
     subprocess, so the test process never loads Qt), each profile's folder, the last-used
-    profile, and optionally a profile's AnkiWeb login (sync: {"profile", "key", "url"})."""
+    profile, optionally a profile's AnkiWeb login (sync: {"profile", "key", "url"}) and the
+    version of the Anki that ran last (as Anki records it: 44 for 2.1.44, 260903 for 26.09.3)."""
     script = r"""
 import json, sys
 from pathlib import Path
@@ -97,13 +99,16 @@ for name in args["profiles"]:
         pm.set_custom_sync_url(sync["url"])
         pm.profile["autoSync"] = False
     pm.save()
+if args["last_run_version"]:
+    pm.meta["last_run_version"] = args["last_run_version"]
 if args["last"]:
     pm.load(args["last"])
-    pm.save()
+pm.save()
 pm.db.close()
 """
     base.mkdir(parents=True, exist_ok=True)
-    arg = json.dumps({"base": str(base), "profiles": list(profiles), "last": last or profiles[-1], "sync": sync})
+    arg = json.dumps({"base": str(base), "profiles": list(profiles), "last": last or profiles[-1], "sync": sync,
+                      "last_run_version": last_run_version})
     subprocess.run([sys.executable, "-c", script, arg], check=True, capture_output=True, timeout=120)
 
 

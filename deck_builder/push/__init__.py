@@ -108,10 +108,11 @@ def _closed(result: BuildResult, options: PushOptions, confirm: Confirm, deliver
     try:
         profile = find_profile(options.base, options.profile)
         engine()
+        opened = OpenCollection(profile)
     except DeliveryError as exc:
         raise DeliveryError(why + exc.message) from None
     plan = result.plan
-    with OpenCollection(profile) as col:
+    with opened as col:
         if options.backup:
             delivery.backup = col.backup()
         before = col.snapshot(plan)

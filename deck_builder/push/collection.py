@@ -142,6 +142,11 @@ class OpenCollection:
         folder = self.profile.backups
         try:
             folder.mkdir(parents=True, exist_ok=True)
+            # Anki names a backup by the second it was made: a second one within that second
+            # would replace the first (measured), so wait for the next second.
+            made = [p.stat().st_mtime for p in folder.glob("backup-*.colpkg")]
+            while made and int(time.time()) <= int(max(made)):
+                time.sleep(0.05)
             self.col.create_backup(backup_folder=str(folder), force=True, wait_for_completion=True)
         except Exception as exc:
             raise DeliveryError(f"could not back up the collection into {folder} ({exc}); nothing was "
