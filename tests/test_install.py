@@ -48,6 +48,8 @@ def test_wheel_ships_banks_skeleton_and_stylesheet(tmp_path):
         "deck_builder/skeleton/companies/example-co.yaml",
         "deck_builder/skeleton/questions/my-questions.yaml",
         "deck_builder/skeleton/media/README.txt",
+        "deck_builder/push/__init__.py",
+        "deck_builder/push/collection.py",
     ):
         assert required in names, required
 
