@@ -397,6 +397,7 @@ def push_command(folder: str, output: str | None, prune: bool, yes: bool, **anki
                 agreed = click.confirm("Delete them from Anki?", default=False)
                 if not sys.stdin.isatty():  # piped: show the answer so the transcript reads as typed
                     click.echo("y" if agreed else "n")
+                click.echo("")
                 return agreed
             except click.Abort:
                 click.echo("\nNot deleted (give --yes to delete without asking).")

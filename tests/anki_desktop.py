@@ -124,11 +124,11 @@ class AnkiDesktop:
     """One real Anki desktop on its own X display, with AnkiConnect on a free port."""
 
     def __init__(self, root: Path, profile: str = "User 1", api_key: str | None = None,
-                 sync: dict | None = None):
+                 sync: dict | None = None, port: int | None = None):
         self.root = root
         self.base = root / "anki-base"
         self.profile = profile
-        self.port = free_port()
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.api_key = api_key
         self.sync = sync

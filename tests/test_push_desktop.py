@@ -148,7 +148,8 @@ def test_sync_sends_the_push_to_the_sync_server(desktop, tmp_path):
     replace_in(d.workspace / "answers.yaml", "Twelve years in parcel operations", "Twelve years in parcels")
     result = d.push("--sync")
     assert result.exit_code == 0, result.output
-    assert f"Anki synced with {d.server.url} (Anki shows any problem in its own window): your phone gets" in result.stdout
+    assert (f"Anki synced with {d.server.url}: your phone gets the changes at its next sync.\n"
+            "  If the sync met a problem, Anki shows it in its own window.\n") in result.stdout
     phone = d.server.download(tmp_path / "phone.anki2")  # another device syncing from the server
     try:
         texts = [" ".join(phone.get_note(n).fields) for n in phone.find_notes("")]

@@ -80,7 +80,8 @@ def test_push_with_anki_closed_round_trip(example, profile, cli, tmp_path):
     base, collection = profile
     first = cli("push", example, *closed(base))
     assert first.exit_code == 0, first.output
-    assert (f"Pushed to Anki profile 'User 1' ({collection}), with Anki closed: 47 new, 0 updated, 0 unchanged.\n"
+    assert ("Pushed to Anki profile 'User 1', with Anki closed: 47 new, 0 updated, 0 unchanged.\n"
+            f"  Its collection: {collection}\n"
             "Checked in Anki: every change arrived.\n") in first.stdout
     backup = Path(re.search(r"Backup first: (.+\.colpkg)\n", first.stdout).group(1))
     assert backup.parent == base / "User 1" / "backups"

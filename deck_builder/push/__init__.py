@@ -117,7 +117,8 @@ def _closed(result: BuildResult, options: PushOptions, confirm: Confirm, deliver
             delivery.backup = col.backup()
         before = col.snapshot(plan)
         col.import_package(result.output, merge_notetypes=bool(plan.schema_changes))
-        delivery.via = f"Anki profile '{profile.name}' ({profile.collection}), with Anki closed"
+        delivery.via = f"Anki profile '{profile.name}', with Anki closed"
+        delivery.collection = profile.collection
         after = _after(lambda: col.snapshot(plan))
         _record(delivery, result, before, after)
         if options.prune:
@@ -216,7 +217,8 @@ def _sync_running(delivery: Delivery, client: AnkiConnect, options: PushOptions)
     except DeliveryError as exc:
         delivery.sync_failed = f"the sync did not finish: {exc.message}. {kept}"
         return
-    delivery.sync = f"Anki synced with {shown} (Anki shows any problem in its own window)"
+    delivery.sync = f"Anki synced with {shown}"
+    delivery.sync_note = "If the sync met a problem, Anki shows it in its own window."
 
 
 def _unreachable(url: str, timeout: float = 5) -> str | None:

@@ -51,7 +51,8 @@ class Flagged:
 class Delivery:
     """What happened in Anki."""
 
-    via: str  # "AnkiConnect at http://127.0.0.1:8765" or "profile 'User 1' (...), Anki closed"
+    via: str  # "Anki, through AnkiConnect at http://127.0.0.1:8765" or "Anki profile 'User 1', with Anki closed"
+    collection: Path | None = None  # the collection file, with Anki closed
     new: list[str] = field(default_factory=list)  # labels
     updated: list[str] = field(default_factory=list)
     unchanged: int = 0
@@ -64,6 +65,7 @@ class Delivery:
     backup: Path | None = None
     replaced_file: Path | None = None  # where the Anki versions that were replaced are kept
     sync: str | None = None  # what the sync did
+    sync_note: str | None = None  # what only Anki can tell (it shows sync errors in its window)
     sync_failed: str | None = None
 
     @property

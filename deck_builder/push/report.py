@@ -31,6 +31,8 @@ def delivery_report(d: Delivery) -> list[str]:
     if d.kept_anki_edit:
         counts.append(f"{len(d.kept_anki_edit)} kept as edited in Anki")
     lines = [f"Pushed to {d.via}: {', '.join(counts)}."]
+    if d.collection:
+        lines.append(f"  Its collection: {d.collection}")
     lines += _listed("new", d.new) if len(d.new) <= LIST_LIMIT else []
     lines += _listed("updated", d.updated)
     arrived = len(d.new) + len(d.updated)
@@ -61,6 +63,8 @@ def delivery_report(d: Delivery) -> list[str]:
                   f"  push --prune deletes them (or search  {REMOVED_SEARCH}  in Anki's Browse)."]
     if d.sync:
         lines += ["", f"{d.sync}: your phone gets the changes at its next sync."]
+        if d.sync_note:
+            lines.append(f"  {d.sync_note}")
     return lines
 
 
