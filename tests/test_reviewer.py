@@ -115,7 +115,8 @@ def reviewer(tmp_path_factory):
 
 
 def show(anki: AnkiDesktop, cid: int, back: bool, dark: bool, width: int, png: Path) -> dict:
-    result = anki.driver("review", cid=cid, back=back, dark=dark, width=width, height=800, png=str(png), js=MEASURE_JS)
+    result = anki.driver("review", cid=cid, back=back, dark=dark, width=width, height=800, png=str(png),
+                         js=MEASURE_JS, timeout=90)
     return json.loads(result["measure"])
 
 

@@ -51,10 +51,6 @@ def _poll() -> None:
         return
 
 
-def _later(ms: int, fn) -> None:
-    QTimer.singleShot(ms, fn)
-
-
 def op_state(done) -> None:
     done({"profile": mw.pm.name, "state": mw.state, "collection": mw.col is not None,
           "syncs_finished": _syncs["finished"]})
@@ -91,84 +87,118 @@ def op_busy(done, seconds: float) -> None:
 def op_review(done, cid: int, back: bool, dark: bool, width: int, height: int, png: str, js: str) -> None:
     """Show card CID in the real reviewer (front, or back after Show Answer), in the light or
     dark theme at WIDTH x HEIGHT; evaluate JS in the card's page; save a screenshot to PNG."""
-    from aqt.theme import Theme
+    from aqt.theme import Theme, theme_manager
 
     col = mw.col
-    mw.set_theme(Theme.DARK if dark else Theme.LIGHT)
-    mw.showNormal()
-    mw.setMinimumSize(0, 0)
-    mw.resize(width, height)
+    steps = [0]
+    answered = [False]
+    reply = done
 
-    did = col.decks.id_for_name(SHOT_DECK)
-    deck = col.sched.get_or_create_filtered_deck(deck_id=did or 0)
-    deck.name = SHOT_DECK
-    deck.config.reschedule = False  # preview: nothing the test does here touches scheduling
-    deck.config.search_terms[0].search = f"cid:{cid}"
-    deck.config.search_terms[0].limit = 1
-    did = col.sched.add_or_update_filtered_deck(deck).id
-    col.decks.select(did)
-    shown = {"question": False, "answer": False}
+    def done(result):  # noqa: F811 - once only, whatever fires later
+        if not answered[0]:
+            answered[0] = True
+            reply(result)
 
-    def on_question(card):
-        if card.id == cid:
-            shown["question"] = True
+    def fail(message: str) -> None:
+        last = {k: v for k, v in (seen["last"] or {}).items() if k != "html"}
+        done({"error": f"{message} (card {cid}, back {back}, dark {dark}, state {mw.state}, "
+                       f"reviewer {getattr(mw.reviewer, 'state', None)}, page {last})"})
 
-    def on_answer(card):
-        if card.id == cid:
-            shown["answer"] = True
+    def guarded(fn):
+        def run(*args):
+            try:
+                fn(*args)
+            except Exception:
+                done({"error": traceback.format_exc()})
+        return run
 
-    gui_hooks.reviewer_did_show_question.append(on_question)
-    gui_hooks.reviewer_did_show_answer.append(on_answer)
-    mw.moveToState("review")
-    waited = [0]
+    def later(ms: int, fn) -> None:
+        steps[0] += 1
+        if steps[0] > 600:
+            return fail("the reviewer did not settle")
+        QTimer.singleShot(ms, guarded(fn))
 
-    def finish(result):
-        gui_hooks.reviewer_did_show_question.remove(on_question)
-        gui_hooks.reviewer_did_show_answer.remove(on_answer)
-        done(result)
+    def start():
+        did = col.decks.id_for_name(SHOT_DECK)
+        deck = col.sched.get_or_create_filtered_deck(deck_id=did or 0)
+        deck.name = SHOT_DECK
+        deck.config.reschedule = False  # preview: nothing the test does here touches scheduling
+        deck.config.search_terms[0].search = f"cid:{cid}"
+        deck.config.search_terms[0].limit = 1
+        col.decks.select(col.sched.add_or_update_filtered_deck(deck).id)
+        mw.moveToState("review")  # a fresh reviewer page, in the current theme
+        later(100, wait_card)
 
-    def wait_question():
-        waited[0] += 1
-        if waited[0] > 600:
-            return finish({"error": f"card {cid} never reached the reviewer (state {mw.state})"})
-        if not shown["question"]:
-            return _later(50, wait_question)
-        if back:
+    def wait_card():
+        card = mw.reviewer.card
+        if mw.state != "review" or card is None or card.id != cid:
+            return later(50, wait_card)
+        settle(None)
+
+    # The page is ready when the side asked for is drawn (every back starts with #answer),
+    # pictures have loaded, the fade-in is done and two looks 60 ms apart agree.
+    ready_js = ("JSON.stringify({qa: !!document.getElementById('qa'), "
+                "html: (document.getElementById('qa') || {}).innerHTML || '', "
+                "answer: !!document.getElementById('answer'), "
+                "opacity: (document.getElementById('qa') || {style: {}}).style.opacity || '', "
+                "images: [...document.images].every(i => i.complete), y: window.scrollY, "
+                "w: window.innerWidth, classes: document.body.className})")
+
+    seen = {"last": None}
+    wrong = [0]
+    pending = [0]  # the look waiting for its answer; a page that reloads drops the callback
+
+    def look(script: str, then, retry) -> None:
+        pending[0] += 1
+        mine = pending[0]
+
+        def answered(result):
+            if pending[0] == mine:
+                pending[0] += 1
+                then(result)
+
+        def lost():
+            if pending[0] == mine:
+                pending[0] += 1
+                retry()
+
+        mw.reviewer.web.evalWithCallback(script, guarded(answered))
+        later(3000, lost)
+
+    def settle(last):
+        if back and mw.reviewer.state == "question":
             mw.reviewer._showAnswer()
-            return _later(50, wait_answer)
-        settle(0, None)
 
-    def wait_answer():
-        waited[0] += 1
-        if waited[0] > 600:
-            return finish({"error": "the answer was never shown"})
-        if not shown["answer"]:
-            return _later(50, wait_answer)
-        settle(0, None)
-
-    ready_js = ("JSON.stringify({q: (document.getElementById('qa') || {}).innerHTML || '', "
-                "o: (document.getElementById('qa') || {style: {}}).style.opacity, "
-                "imgs: [...document.images].every(i => i.complete), y: window.scrollY, "
-                "w: window.innerWidth, c: document.body.className})")
-
-    def settle(round_, last):
         def check(raw):
-            now = json.loads(raw) if raw else None
-            stable = now is not None and now == last and now["o"] in ("1", "") and now["imgs"]
-            if stable or round_ > 200:
-                return _later(100, measure)
-            _later(60, lambda: settle(round_ + 1, now))
+            now = json.loads(raw) if isinstance(raw, str) else None
+            seen["last"] = now
+            right = (now is not None and now["qa"] and now["answer"] == back and now["images"]
+                     and now["opacity"] in ("1", "") and ("nightMode" in now["classes"]) == dark)
+            if right and now == last:
+                return later(100, measure)
+            wrong[0] = 0 if right else wrong[0] + 1
+            if wrong[0] > 25:  # the theme change reloaded the page under the card: show it again
+                wrong[0] = 0
+                return later(60, start)
+            later(60, lambda: settle(now if right else None))
 
-        mw.reviewer.web.evalWithCallback(ready_js, check)
+        look(ready_js, check, lambda: settle(None))
 
     def measure():
         def got(result):
             mw.grab().save(png)
-            finish({"measure": result, "window": [mw.width(), mw.height()]})
+            done({"measure": result, "window": [mw.width(), mw.height()]})
 
-        mw.reviewer.web.evalWithCallback(js, got)
+        look(js, got, lambda: settle(None))
 
-    _later(50, wait_question)
+    mw.showNormal()
+    mw.setMinimumSize(0, 0)
+    mw.resize(width, height)
+    if theme_manager.night_mode != dark:
+        mw.set_theme(Theme.DARK if dark else Theme.LIGHT)
+        later(500, start)  # let the theme change reach every web view first
+    else:
+        later(50, start)
 
 
 def op_leave_review(done) -> None:
