@@ -204,6 +204,8 @@ class AnkiDesktop:
                     return
             except (OSError, RuntimeError, TimeoutError):
                 pass
+            if "deck_builder_test_driver" in self.log_tail(200) and "Traceback" in self.log_tail(200):
+                raise RuntimeError(f"the driver add-on failed to load:\n{self.log_tail()}")
             if time.monotonic() > deadline:
                 raise RuntimeError(f"Anki did not answer within {START_TIMEOUT} s:\n{self.log_tail()}")
             time.sleep(0.3)

@@ -255,3 +255,18 @@ def test_watch_push_puts_every_save_into_anki(desktop, tmp_path):
         w.proc.terminate()
         w.proc.wait(timeout=30)
     assert len(d.text('"Points:*Twelve years in parcel operations*"')) == 1
+
+
+def test_anki_open_on_its_profile_window(desktop):
+    d = desktop
+    d.anki.driver("close_profile")
+    try:
+        result = d.push()
+        assert result.exit_code == 1
+        assert "error: Anki is open but no profile is loaded: open your profile in Anki, then push again\n" in result.stderr
+    finally:
+        assert d.anki.connect("loadProfile", name="User 1")
+        deadline = time.monotonic() + 60
+        while not d.anki.driver("state")["collection"] and time.monotonic() < deadline:
+            time.sleep(0.2)
+    assert d.push().exit_code == 0

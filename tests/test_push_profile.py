@@ -309,3 +309,22 @@ def test_sync_with_a_profile_never_logged_in(example, profile, cli):
     assert result.exit_code == 1
     assert ("error: profile 'User 1' is not logged in to AnkiWeb: open Anki, click Sync and log in once; after that "
             "push --sync syncs for you") in result.stderr
+
+
+def test_watch_push_with_anki_closed_backs_up_once(example, profile, tmp_path):
+    from test_watch import Watcher
+
+    base, collection = profile
+    w = Watcher(example, example / "build" / "deck.apkg", "--push", *closed(base))
+    try:
+        w.wait_for("built: ")
+        assert "in Anki: 47 new, 0 updated, 0 unchanged" in w.wait_for("in Anki: ")
+        w.wait_for("Watching")
+        replace_in(example / "answers.yaml", "12 years in parcel operations", "Twelve years in parcel operations")
+        w.wait_for("answers.yaml: ")
+        assert "in Anki: 0 new, 2 updated, 45 unchanged" in w.wait_for("in Anki: ")
+    finally:
+        w.proc.terminate()
+        w.proc.wait(timeout=30)
+    assert len(list((base / "User 1" / "backups").glob("*.colpkg"))) == 1  # before the first push only
+    assert "Twelve years in parcel operations" in " ".join(" ".join(v[2]) for v in contents(collection).values())

@@ -210,12 +210,20 @@ def op_leave_review(done) -> None:
     done({"state": mw.state})
 
 
+def op_close_profile(done) -> None:
+    """Back to Anki's profile window, as File > Switch Profile does (no collection open)."""
+    mw.unloadProfileAndShowProfileManager()
+    done({"state": mw.state})
+
+
 OPS = {"state": op_state, "config": op_config, "busy": op_busy, "review": op_review,
-       "leave_review": op_leave_review}
+       "leave_review": op_leave_review, "close_profile": op_close_profile}
 
 
 def _start() -> None:
     global _timer
+    if _timer is not None:  # the profile was opened again
+        return
     os.makedirs(os.path.join(FOLDER, "in"), exist_ok=True)
     os.makedirs(os.path.join(FOLDER, "out"), exist_ok=True)
     _timer = QTimer(mw)
