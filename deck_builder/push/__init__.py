@@ -15,7 +15,7 @@ from __future__ import annotations
 import socket
 import time
 import urllib.parse
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 

@@ -18,7 +18,6 @@ import time
 from functools import lru_cache
 from pathlib import Path
 
-from ..notetypes import NoteType
 from ..plan import Plan
 from .outcome import DeliveryError, NoteState
 from .profile import ANKIWEB, Profile, anki_version_name
