@@ -72,6 +72,7 @@ MEASURE_JS = r"""
          + (px(s.height) > 0 && fill && fill.a > 0 ? 1 : 0);
   });
   const q = qa.querySelector(".db-prompt") || qa.querySelector(".db-cloze");
+  if (!q) return null;  // not the card yet (the driver looks again)
   const r = q.getBoundingClientRect();
   return JSON.stringify({
     page: hex(page), classes: document.body.className, panels, texts, lines,

@@ -186,6 +186,8 @@ def op_review(done, cid: int, back: bool, dark: bool, width: int, height: int, p
 
     def measure():
         def got(result):
+            if not isinstance(result, str):  # the page went away under the script: look again
+                return later(60, lambda: settle(None))
             mw.grab().save(png)
             done({"measure": result, "window": [mw.width(), mw.height()]})
 
@@ -196,7 +198,7 @@ def op_review(done, cid: int, back: bool, dark: bool, width: int, height: int, p
     mw.resize(width, height)
     if theme_manager.night_mode != dark:
         mw.set_theme(Theme.DARK if dark else Theme.LIGHT)
-        later(500, start)  # let the theme change reach every web view first
+        later(1500, start)  # let the theme change reach every web view first
     else:
         later(50, start)
 
