@@ -23,7 +23,8 @@ def main() -> None:
     Start here:
       deck-builder init my-prep      a commented starter workspace
       deck-builder check my-prep     find problems and gaps
-      deck-builder build my-prep     write my-prep/build/Interview Prep.apkg
+      deck-builder push my-prep      build it and put it straight into Anki
+      deck-builder build my-prep     or write my-prep/build/Interview Prep.apkg
     """
 
 
