@@ -16,7 +16,7 @@ from .plan import Plan, plan_build
 from .problems import Problem, ProblemsError, UserError, count_summary
 from .renames import find_renames, unmatched_renames
 from .schema import refresh_schemas
-from .state import STATE_DIR, STATE_FILE, load_state, point_numbering, save_state
+from .state import STATE_DIR, STATE_FILE, BuildState, load_state, point_numbering, save_state
 from .workspace import load_workspace, shown_path
 
 
@@ -27,6 +27,7 @@ class BuildResult:
     plan: Plan
     warnings: list[Problem]
     counts: dict[str, tuple[int, int]]  # kind name -> (notes, cards)
+    previous: BuildState | None = None  # the build state before this build (push compares Anki with it)
 
 
 def package_name(deck: str) -> str:
@@ -45,20 +46,20 @@ def _state(ws: Workspace, readonly: bool):
 
 
 def _plan(ws: Workspace, now: float | None, readonly: bool):
-    """Workspace + its build state -> (note types, stylesheet, plan, state warnings)."""
+    """Workspace + its build state -> (note types, stylesheet, plan, state warnings, that state)."""
     types = note_types(ws.settings.tts, ws.settings.voices)
     css = stylesheet()
     state, warnings = _state(ws, readonly)
     specs = derive_notes(ws, point_numbering(state))
     plan = plan_build(specs, types, css, state, time.time() if now is None else now)
     plan.renames = find_renames(plan, state, specs, types, ws)
-    return types, css, plan, warnings + unmatched_renames(ws, state)
+    return types, css, plan, warnings + unmatched_renames(ws, state), state
 
 
 def plan_next(folder: str, now: float | None = None) -> tuple[Workspace, Plan, list[Problem]]:
     """A workspace folder -> what the next build would change; writes nothing."""
     ws, warnings = load_workspace(folder)
-    _, _, plan, state_warnings = _plan(ws, now, readonly=True)
+    _, _, plan, state_warnings, _ = _plan(ws, now, readonly=True)
     return ws, plan, warnings + state_warnings
 
 
@@ -118,7 +119,7 @@ def _build_deck(folder: str, output: str | Path | None, now: float | None) -> Bu
     except ProblemsError as exc:
         previous = Path(output).is_file() if output is not None else any((Path(folder) / "build").glob("*.apkg"))
         raise ProblemsError(exc.problems, _failed_summary(exc.problems, previous)) from None
-    types, css, plan, state_warnings = _plan(ws, now, readonly=False)
+    types, css, plan, state_warnings, previous = _plan(ws, now, readonly=False)
     out = Path(output) if output is not None else default_output(ws)
     if out.is_dir():
         raise UserError(f"cannot write {out}: it is a folder; give a file name ending in .apkg, "
@@ -141,7 +142,7 @@ def _build_deck(folder: str, output: str | Path | None, now: float | None) -> Bu
         name = KIND_NAMES[planned.kind]
         notes, cards = counts.get(name, (0, 0))
         counts[name] = (notes + 1, cards + len(card_ordinals(types[planned.note_type], planned.fields)))
-    return BuildResult(ws, out, plan, warnings + state_warnings, counts)
+    return BuildResult(ws, out, plan, warnings + state_warnings, counts, previous)
 
 
 def write_package(plan, types, css, out):

@@ -23,7 +23,8 @@ def main() -> None:
     Start here:
       deck-builder init my-prep      a commented starter workspace
       deck-builder check my-prep     find problems and gaps
-      deck-builder build my-prep     write my-prep/build/Interview Prep.apkg
+      deck-builder push my-prep      build it and put it straight into Anki
+      deck-builder build my-prep     or write my-prep/build/Interview Prep.apkg
     """
 
 
@@ -148,22 +149,54 @@ def diff_command(folder: str) -> None:
         raise SystemExit(1)
 
 
+def _anki_options(command):
+    """The options that say how to reach the user's Anki (push, watch --push)."""
+    options = [
+        click.option("--anki-connect", "anki_connect", metavar="URL", default="http://127.0.0.1:8765",
+                     show_default=True, envvar="DECK_BUILDER_ANKI_CONNECT",
+                     help="Where AnkiConnect answers when Anki is open."),
+        click.option("--api-key", metavar="KEY", envvar="DECK_BUILDER_ANKI_KEY",
+                     help="AnkiConnect's API key, if you set one (or $DECK_BUILDER_ANKI_KEY)."),
+        click.option("--base", metavar="DIR", type=click.Path(file_okay=False),
+                     help="Anki's folder (what anki -b takes), used when Anki is closed. Default: Anki's own."),
+        click.option("--profile", metavar="NAME", help="The Anki profile, when Anki is closed. Default: the one used last."),
+        click.option("--sync", is_flag=True, help="Then sync with AnkiWeb, so your phone gets the changes."),
+        click.option("--timeout", type=click.FloatRange(1, 3600), default=30, show_default=True, metavar="SECONDS",
+                     help="How long to wait for Anki to answer."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _push_options(anki_connect, api_key, base, profile, sync, timeout, **more):
+    from .push import PushOptions
+
+    return PushOptions(anki_connect=anki_connect, api_key=api_key, base=base, profile=profile, sync=sync,
+                       timeout=timeout, **more)
+
+
 @main.command("watch")
 @click.argument("folder", default=".", type=click.Path())
 @click.option("-o", "--output", type=click.Path(), default=None, metavar="FILE",
               help="Where to write the package. Default: FOLDER/build/<deck name>.apkg")
-def watch_command(folder: str, output: str | None) -> None:
+@click.option("--push", "push_too", is_flag=True, help="Also put every build into Anki, as deck-builder push does.")
+@_anki_options
+def watch_command(folder: str, output: str | None, push_too: bool, **anki) -> None:
     """Build, then rebuild whenever a file in the workspace changes.
 
     Several saves in quick succession give one build; editor temporary and swap
     files are ignored. Each rebuild prints one line: the time, what changed and
     where the deck is. A broken file prints its errors and keeps the last good
-    deck; the next good save builds again. Stop with Ctrl-C.
+    deck; the next good save builds again. With --push each build also goes
+    straight into Anki (see push; removed items are only listed, never deleted).
+    Stop with Ctrl-C.
     """
     from .watch import watch_workspace
 
+    push = _push_options(**anki) if push_too else None
     try:
-        watch_workspace(folder, output, lambda line, err: click.echo(line, err=err))
+        watch_workspace(folder, output, lambda line, err: click.echo(line, err=err), push)
     except BaseException as exc:
         if interruption(exc) is None:
             raise
@@ -352,3 +385,61 @@ def build_command(folder: str, output: str | None, open_after: bool) -> None:
             click.echo(f"warning: --open: {problem}", err=True)
         else:
             click.echo(f"\nOpened {written} with the default application (Anki imports it).")
+
+
+@main.command("push")
+@click.argument("folder", default=".", type=click.Path())
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="Where to write the package. Default: FOLDER/build/<deck name>.apkg")
+@_anki_options
+@click.option("--prune", is_flag=True,
+              help="Delete from Anki the notes of items you removed from your files (lists them and asks first).")
+@click.option("-y", "--yes", is_flag=True, help="With --prune: delete without asking.")
+def push_command(folder: str, output: str | None, prune: bool, yes: bool, **anki) -> None:
+    """Build, then put the deck straight into Anki.
+
+    With Anki open and the AnkiConnect add-on installed (code 2055492159), the
+    deck goes in through AnkiConnect. With Anki closed, it is imported into your
+    profile's collection by Anki's own importer, after a backup (this needs
+    pip install 'deck-builder[anki]'). Then push reads the notes back, checks
+    that every change arrived and says what is new, updated and unchanged in
+    Anki. Review history is kept, as with File > Import. --sync then syncs with
+    AnkiWeb so your phone gets it. If Anki cannot take the deck, the package is
+    still written and push says how to import it by hand (exit status 1).
+    """
+    with interruptible("the package is written or unchanged; push again to finish (it is safe to repeat)"):
+        import sys
+
+        from .push import push_workspace
+        from .push.report import built_report, prune_question, push_report
+
+        def built(result) -> None:
+            for problem in result.warnings:
+                click.echo(str(problem), err=True)
+            for line in built_report(result):
+                click.echo(line)
+            click.echo("")
+
+        def confirm(flagged) -> bool:
+            for line in prune_question(flagged):
+                click.echo(line)
+            if yes:
+                return True
+            try:
+                agreed = click.confirm("Delete them from Anki?", default=False)
+                if not sys.stdin.isatty():  # piped: show the answer so the transcript reads as typed
+                    click.echo("y" if agreed else "n")
+                click.echo("")
+                return agreed
+            except click.Abort:
+                click.echo("\nNot deleted (give --yes to delete without asking).")
+                return False
+
+        result = push_workspace(folder, output, _push_options(**anki, prune=prune), confirm, on_built=built)
+    out, err = push_report(result)
+    for line in out:
+        click.echo(line)
+    for line in err:
+        click.echo(line, err=True)
+    if not result.ok:
+        raise SystemExit(1)

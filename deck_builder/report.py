@@ -48,8 +48,8 @@ def coverage(ws: Workspace) -> list[str]:
     return lines
 
 
-def build_summary(result: BuildResult) -> list[str]:
-    """Counts, changes since the last build, and how to import."""
+def build_summary(result: BuildResult, how_to_import: bool = True) -> list[str]:
+    """Counts, changes since the last build, and how to import (unless push does it)."""
     plan = result.plan
     total_notes = sum(n for n, _ in result.counts.values())
     total_cards = sum(c for _, c in result.counts.values())
@@ -75,7 +75,7 @@ def build_summary(result: BuildResult) -> list[str]:
             lines.append(f"  updated  note type {name} (card templates or style; Anki updates it in place)")
     if plan.renames:
         lines += ["", *rename_lines(plan.renames)]
-    if plan.removed:
+    if plan.removed and how_to_import:  # push says what is flagged in Anki itself
         lines += [
             "",
             "Removed items stay in Anki until you delete them. After importing, open Browse,",
@@ -89,16 +89,21 @@ def build_summary(result: BuildResult) -> list[str]:
             " (you deleted the point). After importing, run Tools > Empty Cards in Anki to delete",
             f"{'it' if plan.emptied_cards == 1 else 'them'}.",
         ]
-    if plan.schema_changes:
+    if plan.schema_changes and how_to_import:  # push merges them itself
         lines += [
             "",
             f"Note types with a new field list: {', '.join(plan.schema_changes)}.",
             "In Anki's import dialog tick \"Merge note types\" so your existing notes move to",
             "the new note type and keep their reviews.",
         ]
-    lost = sum(r.cards for r in plan.renames)
-    lines += [
-        "",
+    if how_to_import:
+        lines += ["", *import_by_hand(sum(r.cards for r in plan.renames))]
+    return lines
+
+
+def import_by_hand(lost: int = 0) -> list[str]:
+    """How to import a package in each Anki (LOST: cards of likely renames that would start over)."""
+    return [
         (f"Import it once the renames above are kept, or {'that card starts' if lost == 1 else f'those {lost} cards start'} "
          "over (changed notes are updated in place):") if lost else
         "Import it (your review history is kept; changed notes are updated in place):",
@@ -110,7 +115,6 @@ def build_summary(result: BuildResult) -> list[str]:
         "                AnkiDroid use the menu > Import.",
         "  Or import on desktop and sync through AnkiWeb.",
     ]
-    return lines
 
 
 _WHAT_FIX = {

@@ -32,8 +32,10 @@ def is_source(path: Path, root: Path, output: Path | None) -> bool:
     return name.endswith((".yaml", ".yml")) or parts[0] == "media" or name.lower().endswith(PHOTO_TYPES)
 
 
-def watch_workspace(folder: str, output: str | None, echo: Callable[[str, bool], None]) -> None:
-    """Build now, then after every burst of saves; returns on Ctrl-C (KeyboardInterrupt)."""
+def watch_workspace(folder: str, output: str | None, echo: Callable[[str, bool], None], push=None) -> None:
+    """Build now, then after every burst of saves; returns on Ctrl-C (KeyboardInterrupt).
+
+    PUSH (push.PushOptions or None): also put each good build into Anki."""
     from watchfiles import watch
 
     from .build import build_deck
@@ -77,6 +79,35 @@ def watch_workspace(folder: str, output: str | None, echo: Callable[[str, bool],
         if lost:  # never let a rename pass quietly: the full story is in build's and diff's output
             change += f"; renamed? {plural(lost, 'card')} would start over (deck-builder diff says how to keep them)"
         echo(f"{stamp}  {what}: {change} -> {result.output}", False)
+        if push is not None:
+            pushed(result, stamp)
+
+    backed_up = False
+
+    def pushed(result, stamp: str) -> None:
+        """One line for what Anki took; removed items are listed, never deleted here."""
+        nonlocal backed_up
+        from dataclasses import replace
+
+        from .push import deliver
+
+        outcome = deliver(result, replace(push, prune=False, backup=not backed_up), lambda flagged: False)
+        d = outcome.delivery
+        if d is not None and d.backup:
+            backed_up = True
+        if outcome.error:
+            echo(f"{stamp}  not in Anki: {outcome.error} (the package is written)", True)
+            return
+        line = f"{stamp}  in Anki: {len(d.new)} new, {len(d.updated)} updated, {d.unchanged} unchanged"
+        if d.missing:
+            line += f"; {len(d.missing)} did not arrive (close Anki's Browse and editing windows)"
+        if d.flagged:
+            line += f"; {len(d.flagged)} flagged as removed (push --prune deletes them)"
+        if d.sync:
+            line += "; synced"
+        echo(line, bool(d.missing))
+        if d.sync_failed:
+            echo(f"{stamp}  not synced: {d.sync_failed}", True)
 
     rebuild("built")
     watch_filter = lambda _change, path: is_source(Path(path), root, out_path)  # noqa: E731

@@ -51,6 +51,8 @@ def test_wheel_ships_banks_skeleton_and_stylesheet(tmp_path):
         "deck_builder/studio/static/index.html",
         "deck_builder/studio/static/studio.js",
         "deck_builder/studio/static/studio.css",
+        "deck_builder/push/__init__.py",
+        "deck_builder/push/collection.py",
     ):
         assert required in names, required
 

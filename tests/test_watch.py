@@ -14,9 +14,9 @@ WAIT = 20  # seconds: a bound, not a speed target
 
 
 class Watcher:
-    def __init__(self, folder: Path, out: Path):
+    def __init__(self, folder: Path, out: Path, *options: str):
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "deck_builder", "watch", str(folder), "-o", str(out)],
+            [sys.executable, "-m", "deck_builder", "watch", str(folder), "-o", str(out), *options],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1,
         )
         self.lines: queue.Queue[str] = queue.Queue()

@@ -1,0 +1,232 @@
+"""deck-builder push: build, then put the package into the user's Anki and say what happened.
+
+    build_deck -> AnkiConnect answers?  yes: import through it (Anki open)
+                                        no:  import into the profile's collection (Anki closed)
+               -> read the notes back, compare with the plan (outcome.classify)
+               -> --prune: delete the notes this workspace flagged as removed, after asking
+               -> --sync: sync with AnkiWeb, so phones get it
+
+Whatever fails, the package stays written (build_deck wrote it first) and the message says
+how to import it by hand.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+import urllib.parse
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Callable
+
+from ..build import BuildResult, build_deck
+from ..notetypes import note_types
+from ..state import STATE_DIR, save_state
+from .ankiconnect import DEFAULT_URL, AnkiConnect, Unreachable
+from .outcome import Delivery, DeliveryError, Flagged, NoteState, classify
+from .profile import ANKIWEB, find_profile
+
+REPLACED_FILE = "replaced-in-anki.txt"  # in WORKSPACE/.deck-builder: Anki edits an import replaced
+
+
+@dataclass
+class PushOptions:
+    anki_connect: str = DEFAULT_URL
+    api_key: str | None = None
+    base: str | None = None  # Anki's base folder (anki -b); used with Anki closed
+    profile: str | None = None
+    sync: bool = False
+    prune: bool = False
+    timeout: float = 30  # seconds to wait for Anki's answers
+    backup: bool = True  # with Anki closed: force a backup (watch asks for one on its first push only)
+
+
+@dataclass
+class PushResult:
+    build: BuildResult
+    delivery: Delivery | None = None
+    error: str | None = None  # why the package did not (all) get into Anki
+    changed_nothing: bool = True  # when error: Anki was left as it was
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.delivery is not None and self.delivery.complete
+
+
+Confirm = Callable[[list[Flagged]], bool]
+
+
+def push_workspace(folder: str, output: str | Path | None = None, options: PushOptions | None = None,
+                   confirm: Confirm = lambda flagged: False, now: float | None = None,
+                   on_built: Callable[[BuildResult], None] = lambda result: None) -> PushResult:
+    """A workspace folder -> a written package, imported into Anki; never raises for Anki's sake
+    (a broken workspace raises as build_deck does, and nothing is pushed)."""
+    result = build_deck(folder, output, now)
+    on_built(result)
+    return deliver(result, options or PushOptions(), confirm)
+
+
+def deliver(result: BuildResult, options: PushOptions, confirm: Confirm) -> PushResult:
+    """A built package -> into Anki, open (AnkiConnect) or closed (the profile's collection)."""
+    delivery = Delivery(via="")
+    try:
+        try:
+            client = AnkiConnect(options.anki_connect, options.api_key, options.timeout)
+            client.check_version()
+        except Unreachable:
+            _closed(result, options, confirm, delivery)
+        else:
+            _running(client, result, options, confirm, delivery)
+    except Unreachable:
+        return PushResult(result, delivery if delivery.via else None,
+                          f"AnkiConnect stopped answering at {options.anki_connect} during the push (was Anki "
+                          "closed?); open Anki and push again", changed_nothing=not delivery.via)
+    except DeliveryError as exc:
+        return PushResult(result, delivery if delivery.via else None, exc.message, exc.changed_nothing)
+    return PushResult(result, delivery)
+
+
+def _running(client: AnkiConnect, result: BuildResult, options: PushOptions, confirm: Confirm,
+             delivery: Delivery) -> None:
+    plan, types = result.plan, _types(result)
+    scratch = result.output.parent  # where Anki can read the package, it can write its exports
+    before = client.snapshot(plan, types, scratch)
+    client.import_package(result.output)
+    delivery.via = f"Anki, through AnkiConnect at {client.shown}"
+    after = _after(lambda: client.snapshot(plan, types, scratch))
+    _record(delivery, result, before, after)
+    if options.prune:
+        _prune(delivery, result, confirm, client.delete_notes)
+    if options.sync:
+        _sync_running(delivery, client, options)
+
+
+def _closed(result: BuildResult, options: PushOptions, confirm: Confirm, delivery: Delivery) -> None:
+    from .collection import OpenCollection, engine
+
+    why = f"AnkiConnect does not answer at {options.anki_connect}, so Anki looks closed; "
+    try:
+        profile = find_profile(options.base, options.profile)
+        engine()
+        opened = OpenCollection(profile)
+    except DeliveryError as exc:
+        raise DeliveryError(why + exc.message) from None
+    plan = result.plan
+    with opened as col:
+        if options.backup:
+            delivery.backup = col.backup()
+        before = col.snapshot(plan)
+        col.import_package(result.output, merge_notetypes=bool(plan.schema_changes))
+        delivery.via = f"Anki profile '{profile.name}', with Anki closed"
+        delivery.collection = profile.collection
+        after = _after(lambda: col.snapshot(plan))
+        _record(delivery, result, before, after)
+        if options.prune:
+            _prune(delivery, result, confirm, col.delete_notes)
+        if options.sync:
+            try:
+                delivery.sync = col.sync()
+            except DeliveryError as exc:
+                delivery.sync_failed = exc.message
+
+
+def _types(result: BuildResult):
+    settings = result.workspace.settings
+    return note_types(settings.tts, settings.voices)
+
+
+def _after(read: Callable[[], dict[str, NoteState]]) -> dict[str, NoteState]:
+    try:
+        return read()
+    except DeliveryError as exc:
+        raise DeliveryError(f"the package was imported, but reading it back failed: {exc.message}",
+                            changed_nothing=False) from None
+
+
+def _record(delivery: Delivery, result: BuildResult, before, after) -> None:
+    from ..state import BuildState
+
+    replaced = classify(delivery, result.plan, _types(result), result.previous or BuildState(), before, after)
+    if replaced:
+        delivery.replaced_file = _keep_replaced(result, replaced)
+
+
+def _keep_replaced(result: BuildResult, replaced: list[tuple[str, NoteState]]) -> Path | None:
+    """Write the text Anki held before an import replaced an edit made in Anki, so nothing the
+    user typed there is lost without a word."""
+    from ..textrules import field_text as plain_text
+
+    path = result.workspace.root / STATE_DIR / REPLACED_FILE
+    types = {nt.id: nt for nt in _types(result).values()}
+    lines = [f"# {time.strftime('%Y-%m-%d %H:%M')}: edits made in Anki that this push replaced with your files' text", ""]
+    for label, note in replaced:
+        lines.append(f"## {label}")
+        names = types[note.mid].fields if note.mid in types else [f"field {i + 1}" for i in range(len(note.fields))]
+        for name, value in zip(names, note.fields):
+            if value:
+                lines.append(f"{name}: {plain_text(value)}")
+        lines.append("")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a", encoding="utf-8") as f:
+            f.write("\n".join(lines) + "\n")
+    except OSError:
+        return None
+    return path
+
+
+def _prune(delivery: Delivery, result: BuildResult, confirm: Confirm, delete: Callable[[list[int]], None]) -> None:
+    """Delete the notes this workspace flagged as removed (by GUID from its build state, and
+    only while Anki's note carries the removed tag), once the user agrees."""
+    state = result.plan.new_state
+    flagged = [f for f in delivery.flagged if f.guid in state.notes and state.notes[f.guid].removed]
+    if not flagged or not confirm(flagged):
+        return
+    delete([f.nid for f in flagged])
+    delivery.pruned = [f.label for f in flagged]
+    gone = {f.guid for f in flagged}
+    delivery.flagged = [f for f in delivery.flagged if f.guid not in gone]
+    # Deleted in Anki: stop sending them (a deleted note would come back without cards).
+    pruned_state = replace(state, notes={g: r for g, r in state.notes.items() if g not in gone})
+    try:
+        save_state(result.workspace.root, pruned_state)
+    except OSError:
+        pass  # the next build sends them flagged again; a later --prune deletes them again
+
+
+def _sync_running(delivery: Delivery, client: AnkiConnect, options: PushOptions) -> None:
+    """Ask the open Anki to sync: first check it is logged in and its server is reachable, so a
+    sync that cannot work fails here with a clear message instead of an error box in Anki."""
+    try:
+        profile = find_profile(options.base, options.profile)
+    except DeliveryError:
+        profile = None  # Anki's folder is elsewhere: it knows its own login
+    endpoint = (profile.sync_endpoint if profile else None) or ANKIWEB
+    shown = "AnkiWeb" if endpoint == ANKIWEB else endpoint
+    kept = "Your cards are in Anki; sync in Anki when you are online (or push --sync again)"
+    if profile is not None and not profile.sync_key:
+        delivery.sync_failed = (f"Anki's profile '{profile.name}' is not logged in to AnkiWeb: click Sync in Anki and "
+                                "log in once; after that push --sync syncs for you")
+        return
+    problem = _unreachable(endpoint)
+    if problem:
+        delivery.sync_failed = f"could not reach {shown} ({problem}): no network? {kept}"
+        return
+    try:
+        client.sync(wait=max(options.timeout, 300))
+    except DeliveryError as exc:
+        delivery.sync_failed = f"the sync did not finish: {exc.message}. {kept}"
+        return
+    delivery.sync = f"Anki synced with {shown}"
+    delivery.sync_note = "If the sync met a problem, Anki shows it in its own window."
+
+
+def _unreachable(url: str, timeout: float = 5) -> str | None:
+    """Why nothing answers at URL's host and port, or None when something does."""
+    parts = urllib.parse.urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        with socket.create_connection((parts.hostname, port), timeout=timeout):
+            return None
+    except OSError as exc:
+        return exc.strerror or str(exc) or type(exc).__name__
