@@ -6,6 +6,7 @@ import gc
 import re
 import time
 from dataclasses import dataclass
+from typing import Callable
 from pathlib import Path
 
 from .atomic import replacing
@@ -107,19 +108,27 @@ class no_gc:
         return False
 
 
-def build_deck(folder: str, output: str | Path | None = None, now: float | None = None) -> BuildResult:
-    """A workspace folder -> a written .apkg and the updated build state."""
+class NotBuilt(UserError):
+    """The caller's PROCEED said no to a plan: nothing was written."""
+
+
+def build_deck(folder: str, output: str | Path | None = None, now: float | None = None,
+               proceed: Callable[[Plan], str | None] | None = None) -> BuildResult:
+    """A workspace folder -> a written .apkg and the updated build state. PROCEED, given the plan
+    before anything is written, may return why not to go on: NotBuilt, and nothing changes."""
     with no_gc():
-        return _build_deck(folder, output, now)
+        return _build_deck(folder, output, now, proceed)
 
 
-def _build_deck(folder: str, output: str | Path | None, now: float | None) -> BuildResult:
+def _build_deck(folder: str, output: str | Path | None, now: float | None, proceed=None) -> BuildResult:
     try:
         ws, warnings = load_workspace(folder)
     except ProblemsError as exc:
         previous = Path(output).is_file() if output is not None else any((Path(folder) / "build").glob("*.apkg"))
         raise ProblemsError(exc.problems, _failed_summary(exc.problems, previous)) from None
     types, css, plan, state_warnings, previous = _plan(ws, now, readonly=False)
+    if proceed is not None and (why := proceed(plan)):
+        raise NotBuilt(why)
     out = Path(output) if output is not None else default_output(ws)
     if out.is_dir():
         raise UserError(f"cannot write {out}: it is a folder; give a file name ending in .apkg, "

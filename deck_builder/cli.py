@@ -394,7 +394,7 @@ def build_command(folder: str, output: str | None, open_after: bool) -> None:
 @_anki_options
 @click.option("--prune", is_flag=True,
               help="Delete from Anki the notes of items you removed from your files (lists them and asks first).")
-@click.option("-y", "--yes", is_flag=True, help="With --prune: delete without asking.")
+@click.option("-y", "--yes", is_flag=True, help="Do not ask: with --prune delete, and push a build whose renamed notes would start over.")
 def push_command(folder: str, output: str | None, prune: bool, yes: bool, **anki) -> None:
     """Build, then put the deck straight into Anki.
 
@@ -435,7 +435,19 @@ def push_command(folder: str, output: str | None, prune: bool, yes: bool, **anki
                 click.echo("\nNot deleted (give --yes to delete without asking).")
                 return False
 
-        result = push_workspace(folder, output, _push_options(**anki, prune=prune), confirm, on_built=built)
+        def confirm_renames(renames) -> bool:
+            from .report import rename_lines
+
+            for line in rename_lines(renames):
+                click.echo(line)
+            if yes:
+                return True
+            if not sys.stdin.isatty():
+                return False
+            return click.confirm("Push anyway? Their cards start over in Anki", default=False)
+
+        result = push_workspace(folder, output, _push_options(**anki, prune=prune), confirm, on_built=built,
+                                confirm_renames=confirm_renames)
     out, err = push_report(result)
     for line in out:
         click.echo(line)

@@ -49,6 +49,7 @@ class Rename:
     loc: Location  # where the fix goes: the company file, the question, the item
     written: bool = False  # the fix's key is in the file already, with another value (change it)
     company: tuple[str, str] | None = None  # an item whose company was renamed too: (old id, its file)
+    since: int = 0  # the build (its modification time) that removed the old notes and added the new
 
 
 def identity(record: NoteRecord) -> tuple[str, str, str] | None:
@@ -222,7 +223,8 @@ def _group(pairs: dict[str, NoteSpec], old_ids, records: dict[str, NoteRecord], 
             old_c, new_c = moved[(what, old, new)]
             if (old_c, new_c) not in companies_said:  # nothing else says the company needs renamed_from
                 company = (old_c, ws.companies[new_c].loc.file)
-        out.append(Rename(what, old, new, len(guids), cards, loc, written, company))
+        since = max(records[g].mod for g in guids)
+        out.append(Rename(what, old, new, len(guids), cards, loc, written, company, since))
     return sorted(out, key=lambda r: (-r.cards, r.what, r.old))
 
 

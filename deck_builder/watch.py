@@ -89,8 +89,14 @@ def watch_workspace(folder: str, output: str | None, echo: Callable[[str, bool],
         nonlocal backed_up
         from dataclasses import replace
 
-        from .push import deliver
+        from .push import deliver, new_renames
 
+        renames = new_renames(result.plan)
+        if renames:  # never start cards over behind the user's back: they decide, with deck-builder push
+            lost = sum(r.cards for r in renames)
+            echo(f"{stamp}  not in Anki: {lost} card{'s' if lost != 1 else ''} would start over (renamed?); "
+                 "deck-builder diff says how to keep them, deck-builder push --yes pushes anyway", True)
+            return
         outcome = deliver(result, replace(push, prune=False, backup=not backed_up), lambda flagged: False)
         d = outcome.delivery
         if d is not None and d.backup:

@@ -328,3 +328,23 @@ def test_watch_push_with_anki_closed_backs_up_once(example, profile, tmp_path):
         w.proc.wait(timeout=30)
     assert len(list((base / "User 1" / "backups").glob("*.colpkg"))) == 1  # before the first push only
     assert "Twelve years in parcel operations" in " ".join(" ".join(v[2]) for v in contents(collection).values())
+
+
+def test_a_build_whose_renamed_notes_would_start_over_is_not_pushed_unless_asked(example, profile, cli):
+    base, collection = profile
+    assert cli("push", example, *closed(base)).exit_code == 0
+    before = contents(collection)
+    (example / "companies" / "northwind.yaml").rename(example / "companies" / "northwind-parcel.yaml")
+    refused = cli("push", example, *closed(base))
+    assert refused.exit_code == 1
+    assert "Renamed? 33 cards would start over" in refused.stdout
+    assert refused.stderr == ("error: nothing was built or pushed: 33 cards of the renames above would start over "
+                              "in Anki; add the lines it gives and push again (or push --yes to push anyway)\n")
+    assert contents(collection) == before  # Anki untouched
+    company = example / "companies" / "northwind-parcel.yaml"
+    company.write_text("renamed_from: northwind\n" + company.read_text(encoding="utf-8"), encoding="utf-8")
+    kept = cli("push", example, *closed(base))
+    assert kept.exit_code == 0, kept.output
+    after = contents(collection)
+    assert set(after) == set(before)  # the same notes, no new copies
+    assert {g: (v[0], v[3]) for g, v in after.items()} == {g: (v[0], v[3]) for g, v in before.items()}

@@ -54,14 +54,32 @@ class PushResult:
 
 
 Confirm = Callable[[list[Flagged]], bool]
+ConfirmRenames = Callable[[list], bool]
+
+
+def new_renames(plan) -> list:
+    """Likely renames this build sends new notes for: pushing them starts their cards over."""
+    return [r for r in plan.renames if r.since == plan.build_mod]
 
 
 def push_workspace(folder: str, output: str | Path | None = None, options: PushOptions | None = None,
                    confirm: Confirm = lambda flagged: False, now: float | None = None,
-                   on_built: Callable[[BuildResult], None] = lambda result: None) -> PushResult:
+                   on_built: Callable[[BuildResult], None] = lambda result: None,
+                   confirm_renames: ConfirmRenames = lambda renames: False) -> PushResult:
     """A workspace folder -> a written package, imported into Anki; never raises for Anki's sake
-    (a broken workspace raises as build_deck does, and nothing is pushed)."""
-    result = build_deck(folder, output, now)
+    (a broken workspace raises as build_deck does, and nothing is pushed). A build with likely
+    renames goes ahead only if CONFIRM_RENAMES agrees (their notes would start over in Anki):
+    otherwise NotBuilt, and nothing is written, so the fix and the next push leave no trace."""
+
+    def proceed(plan) -> str | None:
+        renames = new_renames(plan)
+        if not renames or confirm_renames(renames):
+            return None
+        lost = sum(r.cards for r in renames)
+        return (f"nothing was built or pushed: {lost} card{'s' if lost != 1 else ''} of the renames above would "
+                "start over in Anki; add the lines it gives and push again (or push --yes to push anyway)")
+
+    result = build_deck(folder, output, now, proceed=proceed)
     on_built(result)
     return deliver(result, options or PushOptions(), confirm)
 
