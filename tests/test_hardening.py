@@ -170,6 +170,45 @@ def test_ctrl_c_while_a_class_is_created_is_an_interrupt_too(tmp_path):
     assert (proc.returncode, proc.stderr) == (130, "\nInterrupted; nothing was written.\n")
 
 
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_an_interrupt_landing_in_a_finalizer_is_not_lost(tmp_path, sig):
+    """CPython prints an exception raised in a finalizer (a __del__, or a weakref callback of its
+    import machinery, which runs at every import) as "Exception ignored" and drops it: the Ctrl-C
+    would be lost and the command would go on."""
+    (tmp_path / "victim.py").write_text(
+        "import os, signal, time\n"
+        "from deck_builder.interrupts import interruptible\n"
+        "class Finalized:\n"
+        "    def __del__(self):\n"
+        f"        os.kill(os.getpid(), {int(sig)})\n"
+        "        time.sleep(5)\n"
+        "with interruptible('nothing was written'):\n"
+        "    Finalized()\n"
+        "    time.sleep(5)\n"
+    )
+    proc = subprocess.run([sys.executable, "-m", "victim"], cwd=tmp_path, capture_output=True, text=True, timeout=30)
+    assert (proc.returncode, proc.stderr) == ({signal.SIGINT: 130, signal.SIGTERM: 143}[sig],
+                                              "\nInterrupted; nothing was written.\n")
+
+
+def test_ctrl_c_while_click_reads_the_command_line_is_an_interrupt_too(tmp_path):
+    """click reads sys.argv before its own handling of Ctrl-C begins: the entry point handles a
+    Ctrl-C there as one while starting, not with a traceback."""
+    (tmp_path / "victim.py").write_text(
+        "import os, signal, sys, time\n"
+        "import deck_builder.cli\n"
+        "from deck_builder.interrupts import run\n"
+        "class Argv(list):\n"
+        "    def __getitem__(self, index):\n"
+        "        os.kill(os.getpid(), signal.SIGINT)\n"
+        "        time.sleep(5)\n"
+        "sys.argv = Argv(['deck-builder', '--version'])\n"
+        "run()\n"
+    )
+    proc = subprocess.run([sys.executable, "-m", "victim"], cwd=tmp_path, capture_output=True, text=True, timeout=30)
+    assert (proc.returncode, proc.stderr) == (130, "\nInterrupted while starting; nothing was changed.\n")
+
+
 def test_the_installed_command_starts_through_the_interrupt_guard():
     """Ctrl-C while the command is still importing gets the same clean exit as python -m."""
     from importlib.metadata import entry_points
