@@ -6,6 +6,7 @@ import of everything else.
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 
@@ -39,6 +40,36 @@ def exit_code(interrupt: type) -> int:
     return 143 if interrupt is Terminated else 130  # 128 + SIGTERM / SIGINT, as shells report
 
 
+class finalizers_pass_interrupts_on:
+    """A Ctrl-C or SIGTERM that lands in a finalizer (a weakref callback of Python's import
+    machinery, a __del__) is printed as "Exception ignored in ..." and dropped by CPython, and
+    the command would go on. Inside, it is sent again a moment later instead, to land in the
+    command itself."""
+
+    def __enter__(self):
+        self.previous = sys.unraisablehook
+        sys.unraisablehook = self._hook
+        return self
+
+    def __exit__(self, *exc):
+        sys.unraisablehook = self.previous
+        return False
+
+    def _hook(self, unraisable) -> None:
+        interrupt = interruption(unraisable.exc_value)
+        if interrupt is None:
+            self.previous(unraisable)
+            return
+        import threading  # from another thread: a signal raised here would land in this hook again
+
+        again = threading.Timer(0.01, os.kill, (os.getpid(), signal.SIGTERM if interrupt is Terminated else signal.SIGINT))
+        again.daemon = True
+        try:
+            again.start()
+        except RuntimeError:  # Python is shutting down: the command is done
+            pass
+
+
 class interruptible:
     """Ctrl-C or SIGTERM inside: say WHAT (e.g. that the old package is unchanged: it is
     written to a temporary file and renamed) and exit 130 (Ctrl-C) or 143 (SIGTERM)."""
@@ -54,9 +85,11 @@ class interruptible:
             self.previous = signal.signal(signal.SIGTERM, on_term)
         except ValueError:  # not the main thread (e.g. inside some test runners)
             self.previous = None
+        self.finalizers = finalizers_pass_interrupts_on().__enter__()
         return self
 
     def __exit__(self, exc_type, exc, tb):
+        self.finalizers.__exit__()
         if self.previous is not None:
             signal.signal(signal.SIGTERM, self.previous)
         interrupt = interruption(exc)
@@ -69,15 +102,19 @@ class interruptible:
 def run() -> None:
     """The deck-builder command: the CLI, with an interrupt during start-up handled too."""
     try:
-        from .cli import main
-    except BaseException as exc:  # Ctrl-C while Python is still importing: nothing has been done yet
+        with finalizers_pass_interrupts_on():
+            from .cli import main
+
+            main()
+    except BaseException as exc:
+        # Ctrl-C while Python is still importing, or while click reads the command line (before
+        # its own handling of Ctrl-C begins): nothing has been done yet. One inside the command
+        # is the command's (interruptible) or click's ("Aborted!") and does not come out here.
         interrupt = interruption(exc)
         if interrupt is None:
             raise
         print("\nInterrupted while starting; nothing was changed.", file=sys.stderr)
         raise SystemExit(exit_code(interrupt)) from None
-    try:
-        main()
     finally:
         # The command is done. A Ctrl-C while Python shuts down now ends the process quietly
         # (as killed by SIGINT) instead of printing an ignored KeyboardInterrupt.

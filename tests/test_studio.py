@@ -7,6 +7,7 @@ import http.client
 import json
 import queue
 import re
+import select
 import shutil
 import signal
 import socket
@@ -507,6 +508,27 @@ def test_uploads_are_checked_and_an_oversized_one_writes_nothing(small):
     assert status == 201, data
     assert [f.name for f in recordings_in(small.ws)] == [json.loads(data)["name"]]
     assert (small.ws / ".deck-builder" / "recordings" / ".gitignore").read_text().splitlines()[-1] == "*"
+
+
+def test_an_upload_refused_from_its_length_is_answered_while_the_rest_still_comes(small):
+    """A client may send the whole recording before it reads the answer. The studio refuses one
+    that is too big from its Content-Length alone, so the rest is still coming after the 413:
+    it must be let in (and dropped), as closing a socket that is still being sent to resets
+    the connection, and the client would see that instead of why."""
+    _, mock = small.api("POST", "/api/mock", {"count": 1})
+    sock = socket.create_connection(("127.0.0.1", small.port), timeout=20)
+    sock.sendall((f"POST /api/mock/{mock['id']}/answers/0/recording?seconds=3 HTTP/1.1\r\nHost: {small.host}\r\n"
+                  f"Cookie: {small.cookie}\r\nContent-Type: audio/webm\r\nContent-Length: {64 * 2 ** 20}\r\n\r\n"
+                  ).encode() + b"\x1a\x45\xdf\xa3")
+    assert select.select([sock], [], [], 20)[0], "no answer"  # the 413 is here (not read yet)
+    for _ in range(128):  # 8 MB more of the recording: more than the sockets' buffers hold
+        sock.sendall(b"\0" * 65536)
+    resp = http.client.HTTPResponse(sock)
+    resp.begin()
+    assert resp.status == 413 and b"at most" in resp.read()
+    sock.close()
+    assert recordings_in(small.ws) == []
+    assert small.request("GET", "/api/state")[0] == 200  # and the studio goes on
 
 
 def test_a_broken_upload_leaves_no_half_file(small):

@@ -17,9 +17,11 @@ import os
 import re
 import secrets
 import signal
+import socket
 import socketserver
 import sys
 import threading
+import time
 from http.cookies import CookieError, SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
@@ -32,6 +34,7 @@ from .app import ApiError, Studio
 
 LOCK_FILE = "studio.json"
 JSON_LIMIT = 64 * 1024
+LINGER_SECONDS = 5  # how long the rest of a refused request's body may keep coming
 STATIC = {"studio.js": "text/javascript; charset=utf-8", "studio.css": "text/css; charset=utf-8"}
 ID = r"[a-z0-9]+(?:-[a-z0-9]+)*"
 ROUTES = {
@@ -105,6 +108,7 @@ class Handler(BaseHTTPRequestHandler):
     server_version = "deck-builder-studio"
     sys_version = ""
     timeout = 60  # a stalled upload or idle connection frees its thread
+    _unread_body = False  # the last answer was sent before its request's body was read
 
     def version_string(self) -> str:
         return self.server_version
@@ -192,9 +196,33 @@ class Handler(BaseHTTPRequestHandler):
             # The request's body was not read: it must not be taken for the next request.
             self.send_header("Connection", "close")
             self.close_connection = True
+            self._unread_body = True
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
+
+    def finish(self) -> None:
+        super().finish()
+        if self._unread_body:
+            self._drain()
+
+    def _drain(self) -> None:
+        """Let the rest of a refused request's body come in, and drop it, for a few seconds at most.
+
+        An upload over the limit is refused from its Content-Length, but a client may send the
+        whole body before it reads the answer. Closing a socket that is still being sent to
+        resets the connection, and such a client then sees that instead of the answer (Python's
+        http.client does; Chromium happens to read the answer anyway)."""
+        sock = self.connection
+        deadline = time.monotonic() + LINGER_SECONDS
+        try:
+            sock.shutdown(socket.SHUT_WR)  # the answer is complete: the client may read it now
+            while (left := deadline - time.monotonic()) > 0:
+                sock.settimeout(left)
+                if not sock.recv(64 * 1024):
+                    return  # the client has read the answer and closed
+        except OSError:  # reset or timed out: nothing more to wait for
+            pass
 
     def _send_json(self, status: int, data) -> None:
         self._send(status, json.dumps(data, ensure_ascii=False).encode("utf-8"), "application/json; charset=utf-8")
