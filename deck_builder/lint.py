@@ -10,6 +10,7 @@ import math
 import re
 from collections import Counter, defaultdict
 from difflib import SequenceMatcher
+from itertools import accumulate
 
 from .model import Answer, Company, Fact, Story, Text, Workspace
 from .problems import Location, Problem
@@ -178,9 +179,15 @@ def near_duplicates(texts: list[str], threshold: float = NEAR_DUPLICATE_RATIO) -
     they share weigh at least CANDIDATE_WORD_OVERLAP of their words (a weighted Dice
     coefficient). Prefix filtering finds those pairs without looking at the others: texts are
     taken lightest first, each one's words ordered rarest first; two texts sharing that much must
-    share a word among the first words of each (the ones before the rest weigh too little). A
-    candidate then passes the length bound (difflib's real_quick_ratio), the weighted overlap
-    itself and quick_ratio before the real ratio is computed.
+    share a word among the first words of each (the ones before the rest weigh too little).
+
+    A text's first words are most of its words at this overlap, so many texts share one of them;
+    counting how many each shares (in C, Counter.update) bounds what they can share in all: the
+    c heaviest of those words plus every word after them. Only texts that can still reach the
+    overlap are looked at one by one (at 3,000 answers, about 1 in 1,000 of those found). Those
+    pass the length bound (difflib's real_quick_ratio), the weighted overlap itself and
+    quick_ratio before the real ratio is computed. Every bound is exact: the same pairs as
+    comparing the words of every pair, in a fraction of the time (benchmarks/check.py).
     """
     t = CANDIDATE_WORD_OVERLAP
     words = [_tagged_words(text) for text in texts]
@@ -196,9 +203,16 @@ def near_duplicates(texts: list[str], threshold: float = NEAR_DUPLICATE_RATIO) -
         ordered = sorted(ws, key=lambda w: (frequency[w], w))  # rarest first
         # Weighted Dice >= t with a text at most this heavy needs shared words weighing
         # t*total/(2-t); with a text at least this heavy (the ones indexed later), t*total.
-        candidates = {i for w in _prefix(ordered, weight, t * total[j] / (2 - t)) for i in index[w]}
+        prefix = _prefix(ordered, weight, t * total[j] / (2 - t))
+        rest = total[j] - sum(weight[w] for w in prefix)
+        heaviest = [0.0, *accumulate(weight[w] for w in prefix)]  # what its first c words weigh
+        shared = Counter()
+        for w in prefix:
+            shared.update(index[w])
         n = len(texts[j])
-        for i in sorted(candidates):
+        for i, c in shared.items():
+            if 2 * (heaviest[c] + rest) < t * (total[i] + total[j]):
+                continue  # c of its first words and all the others would still weigh too little
             m = len(texts[i])
             later, earlier = max(i, j), min(i, j)
             if earlier >= pairs.get(later, later):

@@ -1,0 +1,96 @@
+"""Watch latency: from a save to the new package, with a real `deck-builder watch` process.
+
+    python benchmarks/watch.py [--runs N] [--sizes 500,10000]
+
+For each size, generates a workspace (benchmarks/scale.py's), starts `deck-builder watch`
+on it as its own process, waits until it watches, then N times: edits one talking point
+(a real file write, as an editor saves), and times until the package is replaced (its
+inode changes: the package is written to a temporary file and renamed over the old one).
+Prints the median and the slowest, next to issue 12's targets: 150 ms at 500 notes and
+700 ms at 10,000.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import queue
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from scale import make_workspace
+
+TARGETS_MS = {500: 150, 10000: 700}
+
+
+def edit(answers: Path, n: int) -> None:
+    text = answers.read_text(encoding="utf-8")
+    marker = "Point 0 of answer 3,"
+    start = text.index(marker)
+    end = text.index("\n", start)
+    answers.write_text(text[:start] + f"{marker} edited {n} times." + text[end:], encoding="utf-8")
+
+
+def measure(root: Path, out: Path, runs: int) -> list[float]:
+    proc = subprocess.Popen([sys.executable, "-m", "deck_builder", "watch", str(root), "-o", str(out)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True).start()
+
+    def wait_for(text: str, limit: float = 120) -> None:
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline:
+            try:
+                if text in lines.get(timeout=0.5):
+                    return
+            except queue.Empty:
+                pass
+        raise SystemExit(f"watch did not print {text!r} within {limit} s")
+
+    try:
+        wait_for("Watching")
+        times = []
+        for n in range(runs):
+            time.sleep(0.3)  # a person saves again later than this
+            before = os.stat(out).st_ino
+            start = time.perf_counter()
+            edit(root / "answers.yaml", n)
+            while True:
+                try:
+                    if os.stat(out).st_ino != before:
+                        break
+                except FileNotFoundError:
+                    pass
+                time.sleep(0.001)
+            times.append(time.perf_counter() - start)
+            wait_for("answers.yaml: ")  # its line is printed after the package: take it before the next save
+        return times
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--sizes", default="500,10000")
+    args = parser.parse_args()
+    print("save -> package replaced, a real watch process (milliseconds)")
+    print(f"{'notes':>7} {'median':>7} {'slowest':>8} {'target':>7}")
+    with tempfile.TemporaryDirectory() as tmp:
+        for size in (int(s) for s in args.sizes.split(",")):
+            root = Path(tmp) / f"ws{size}"
+            make_workspace(root, size)
+            times = measure(root, Path(tmp) / f"deck{size}.apkg", args.runs)
+            target = TARGETS_MS.get(size)
+            print(f"{size:>7} {statistics.median(times) * 1000:>7.0f} {max(times) * 1000:>8.0f} "
+                  f"{target if target else '-':>7}")
+
+
+if __name__ == "__main__":
+    main()
