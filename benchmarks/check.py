@@ -27,6 +27,8 @@ from pathlib import Path
 
 import yaml
 
+from baseline import ENV
+
 REPO = Path(__file__).resolve().parent.parent
 TARGET_S = 2.0
 
@@ -90,7 +92,8 @@ def make_workspace(root: Path, notes: int, seed: int = 1) -> None:
 
 def timed_check(root: Path) -> tuple[float, str]:
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "deck_builder", "check", str(root)], capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-m", "deck_builder", "check", str(root)], capture_output=True, text=True,
+                          env=ENV)
     took = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"check failed on {root}:\n{done.stderr[-2000:]}")

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import yaml
 
-from baseline import baseline_command, build_command, export_notes, timed
+from baseline import baseline_command, build_command, export_notes, timed, warm
 
 
 def make_workspace(root: Path, questions: int = 120, stories: int = 40, companies: int = 4) -> None:
@@ -80,6 +80,7 @@ def main() -> None:
         export_notes(first.plan, notes_file)
         ours_cmd = build_command(root, out)
         base_cmd = baseline_command(notes_file, Path(tmp) / "baseline.apkg")
+        warm(ours_cmd, base_cmd)
         ours, baseline = [], []
         for i in range(runs):
             edit_one_point(root, i)

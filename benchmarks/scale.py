@@ -24,7 +24,7 @@ from pathlib import Path
 
 import yaml
 
-from baseline import baseline_command, build_command, export_notes, timed
+from baseline import baseline_command, build_command, export_notes, timed, warm
 
 
 def make_workspace(root: Path, notes: int) -> None:
@@ -82,6 +82,7 @@ def main() -> None:
             notes = export_notes(build_deck(str(root), Path(tmp) / "ours.apkg").plan, notes_file)
             ours_cmd = build_command(root, Path(tmp) / "ours.apkg")
             base_cmd = baseline_command(notes_file, Path(tmp) / "base.apkg")
+            warm(ours_cmd, base_cmd)
             ours, base = [], []
             for _ in range(args.runs):
                 shutil.rmtree(root / ".deck-builder", ignore_errors=True)

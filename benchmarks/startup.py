@@ -15,13 +15,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from baseline import timed
+from baseline import ENV, timed, warm
 
 REPO = Path(__file__).resolve().parent.parent
 HEAVY = ("genanki", "markdown_it", "yaml", "sqlite3", "chevron")
 
 
 def median_time(cmd: list[str], runs: int) -> float:
+    warm(cmd)
     return statistics.median(timed(cmd) for _ in range(runs))
 
 

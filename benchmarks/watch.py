@@ -23,6 +23,7 @@ import threading
 import time
 from pathlib import Path
 
+from baseline import ENV
 from scale import make_workspace
 
 TARGETS_MS = {500: 150, 10000: 700}
@@ -38,7 +39,7 @@ def edit(answers: Path, n: int) -> None:
 
 def measure(root: Path, out: Path, runs: int) -> list[float]:
     proc = subprocess.Popen([sys.executable, "-m", "deck_builder", "watch", str(root), "-o", str(out)],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1, env=ENV)
     lines: queue.Queue[str] = queue.Queue()
     threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True).start()
 

@@ -61,7 +61,7 @@ def _write_collection(plan: Plan, types: dict[str, NoteType], css: str, db: Path
     by note and ordinal, never by these ids), a note's modification time is our own
     (unchanged notes keep theirs), cards are the ones Anki would generate (card_ordinals,
     checked against Anki in the tests), and a tombstone has none."""
-    import genanki
+    genanki = _genanki()
     from genanki.apkg_col import APKG_COL
     from genanki.apkg_schema import APKG_SCHEMA
 
@@ -115,6 +115,31 @@ def _write_collection(plan: Plan, types: dict[str, NoteType], css: str, db: Path
         conn.commit()
     finally:
         conn.close()
+
+
+def _genanki():
+    """genanki, imported without asyncio.
+
+    genanki's one use of the cached-property package is a plain cached attribute, which the
+    standard library's functools.cached_property is; but that package imports asyncio for
+    variants genanki never uses, a third of a rebuild's start-up (benchmarks/startup.py: about
+    30 ms). The stand-in lives only while genanki is imported."""
+    import sys
+
+    if "genanki" in sys.modules or "cached_property" in sys.modules:
+        import genanki
+        return genanki
+    import functools
+    import types
+
+    stand_in = types.ModuleType("cached_property")
+    stand_in.cached_property = functools.cached_property  # type: ignore[attr-defined]
+    sys.modules["cached_property"] = stand_in
+    try:
+        import genanki
+    finally:
+        del sys.modules["cached_property"]
+    return genanki
 
 
 def _zip(db: Path, media: dict[str, Path], target: Path) -> None:
