@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
+from deck_builder.build import build_deck
 from deck_builder.state import state_path
 
 ANSWER = "career-goals:\n  points: [Lead a network]\n"
@@ -176,3 +177,25 @@ def test_the_installed_command_starts_through_the_interrupt_guard():
 
     (command,) = [e for e in entry_points(group="console_scripts") if e.name == "deck-builder"]
     assert command.value == "deck_builder.interrupts:run"
+
+
+def test_temporary_files_of_killed_builds_are_removed_and_those_of_running_ones_kept(workspace):
+    """A build killed outright (SIGKILL, power loss) leaves its .NAME.PID.tmp files: the
+    next build removes them beside the package and beside the state, whatever the deck's name."""
+    ws = workspace({"deck.yaml": "deck: Prep [2026]\n", "answers.yaml": ANSWER})
+    dead = int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                              capture_output=True, text=True, check=True).stdout)
+    alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        (ws / "build").mkdir()
+        (ws / ".deck-builder").mkdir()
+        stale = [ws / "build" / f".Prep [2026].apkg.{dead}.tmp", ws / ".deck-builder" / f".state.json.{dead}.tmp"]
+        running = [ws / "build" / f".Prep [2026].apkg.{alive.pid}.tmp", ws / ".deck-builder" / f".state.json.{alive.pid}.tmp"]
+        for path in stale + running:
+            path.write_bytes(b"half a file")
+        build_deck(str(ws))
+        assert sorted(p.name for p in (ws / "build").iterdir()) == [running[0].name, "Prep [2026].apkg"]
+        assert sorted(p.name for p in (ws / ".deck-builder").iterdir()) == [running[1].name, "state.json"]
+    finally:
+        alive.kill()
+        alive.wait()
