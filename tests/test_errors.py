@@ -188,6 +188,27 @@ def test_refused_tag_is_reported_once(workspace, cli):
     ]
 
 
+REFUSED_TAG = "is not allowed; deck-builder files hold only text, lists and mappings"
+
+
+@pytest.mark.parametrize("rel, text, where, tag", [
+    ("answers.yaml", "career-goals:\n  points: [x]\n  notes: !!python/name:os.system\n", "3:10", "!!python/name:os.system"),
+    ("answers.yaml", "career-goals:\n  points:\n    - !!python/object:os.system echo\n", "3:7", "!!python/object:os.system"),
+    ("answers.yaml", "career-goals:\n  points: [x]\n  notes: !!binary aGk=\n", "3:10", "!!binary"),
+    ("answers.yaml", "career-goals:\n  points: [x]\n  notes: !custom text\n", "3:10", "!custom"),
+    ("companies/acme.yaml", "name: !!python/name:builtins.exec\nfacts: [{q: Q, a: A}]\n", "1:7", "!!python/name:builtins.exec"),
+    ("answers.yaml", "career-goals: !!python/object:builtins.dict {points: [x]}\n", "1:15", "!!python/object:builtins.dict"),
+    ("stories.yaml", "s1: !!set {title: t, result: r}\n", "1:5", "!!set"),
+    ("stories.yaml", "!!python/object/new:os.system\ns1: {title: t, result: r 1}\n", "1:1", "!!python/object/new:os.system"),
+])
+def test_a_tag_on_text_or_on_a_mapping_is_refused_once(workspace, cli, rel, text, where, tag):
+    ws = workspace({"answers.yaml": ANSWER, rel: text})
+    assert failing_check(cli, ws) == [f"{ws}/{rel}:{where}: error: YAML tag {tag} {REFUSED_TAG}"]
+    result = cli("build", ws)
+    assert_clean_failure(result)
+    assert not (ws / "build").exists()
+
+
 ALIASED = "career-goals:\n  points: &p\n    - Lead a team.\ncareer-prepared:\n  points: *p\n"
 
 
