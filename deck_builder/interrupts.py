@@ -54,11 +54,31 @@ class interruptible:
             self.previous = signal.signal(signal.SIGTERM, on_term)
         except ValueError:  # not the main thread (e.g. inside some test runners)
             self.previous = None
+        if self.previous is not None and hasattr(signal, "setitimer"):
+            self.previous_unraisable = sys.unraisablehook
+            sys.unraisablehook = self._unraisable
         return self
+
+    def _unraisable(self, unraisable) -> None:
+        """A Ctrl-C or SIGTERM that lands where Python cannot raise it (a weakref callback,
+        such as the one the import system runs after each import, or a __del__) would be
+        printed as "Exception ignored" and lost: deliver it again a millisecond later."""
+        interrupt = interruption(unraisable.exc_value)
+        if interrupt is None:
+            return self.previous_unraisable(unraisable)
+
+        def again(signum, frame):
+            signal.signal(signal.SIGALRM, signal.SIG_DFL)
+            raise interrupt()
+
+        signal.signal(signal.SIGALRM, again)
+        signal.setitimer(signal.ITIMER_REAL, 0.001)
 
     def __exit__(self, exc_type, exc, tb):
         if self.previous is not None:
             signal.signal(signal.SIGTERM, self.previous)
+            if sys.unraisablehook == self._unraisable:
+                sys.unraisablehook = self.previous_unraisable
         interrupt = interruption(exc)
         if interrupt is not None:
             print(f"\nInterrupted; {self.what}.", file=sys.stderr)

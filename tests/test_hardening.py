@@ -199,3 +199,26 @@ def test_temporary_files_of_killed_builds_are_removed_and_those_of_running_ones_
     finally:
         alive.kill()
         alive.wait()
+
+
+def test_ctrl_c_inside_a_weakref_callback_still_interrupts(tmp_path):
+    """Python cannot raise a KeyboardInterrupt out of a weakref callback (the import system
+    runs one after every import): it prints "Exception ignored" and goes on. The interrupt
+    must still end the command cleanly."""
+    (tmp_path / "victim.py").write_text(
+        "import os, signal, time, weakref\n"
+        "from deck_builder.interrupts import interruptible\n"
+        "class Item:\n"
+        "    pass\n"
+        "def callback(ref):\n"
+        "    os.kill(os.getpid(), signal.SIGINT)\n"
+        "    for _ in range(10**9):  # the KeyboardInterrupt is raised here, inside the callback\n"
+        "        pass\n"
+        "item = Item()\n"
+        "ref = weakref.ref(item, callback)\n"
+        "with interruptible('nothing was written'):\n"
+        "    del item\n"
+        "    time.sleep(5)\n"
+    )
+    proc = subprocess.run([sys.executable, "-m", "victim"], cwd=tmp_path, capture_output=True, text=True, timeout=30)
+    assert (proc.returncode, proc.stderr) == (130, "\nInterrupted; nothing was written.\n")
