@@ -200,7 +200,7 @@ REFUSED_TAG = "is not allowed; deck-builder files hold only text, lists and mapp
     ("answers.yaml", "career-goals: !!python/object:builtins.dict {points: [x]}\n", "1:15", "!!python/object:builtins.dict"),
     ("stories.yaml", "s1: !!set {title: t, result: r}\n", "1:5", "!!set"),
     ("stories.yaml", "!!python/object/new:os.system\ns1: {title: t, result: r 1}\n", "1:1", "!!python/object/new:os.system"),
-])
+], ids=["text", "list-item", "binary", "local-tag", "required-text", "mapping", "set", "whole-file"])
 def test_a_tag_on_text_or_on_a_mapping_is_refused_once(workspace, cli, rel, text, where, tag):
     ws = workspace({"answers.yaml": ANSWER, rel: text})
     assert failing_check(cli, ws) == [f"{ws}/{rel}:{where}: error: YAML tag {tag} {REFUSED_TAG}"]
