@@ -546,6 +546,7 @@ import os, resource, signal, sys
 
 where, how = os.environ["DB_INTERRUPT_IN"], os.environ["DB_INTERRUPT_HOW"]
 opened, fired = [], []
+signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal, even if started with SIGINT ignored
 
 
 def hook(event, args):
@@ -555,7 +556,7 @@ def hook(event, args):
         fired.append(event)
         print("Ctrl-C at", event, file=sys.stderr, flush=True)
         os.kill(os.getpid(), signal.SIGINT)
-        for _ in range(10**9):  # Python's handler raises KeyboardInterrupt here, before EVENT happens
+        for _ in range(10**8):  # Python's handler raises KeyboardInterrupt here, before EVENT happens
             pass
         return
     if event != "open" or not isinstance(args[0], str) or not args[2] & (os.O_WRONLY | os.O_RDWR):
