@@ -36,9 +36,17 @@ def remove_stale_temporaries(out: Path) -> None:
         pid = name[len(prefix) : -len(".tmp")]
         if not (name.startswith(prefix) and name.endswith(".tmp")) or not pid.isdigit() or int(pid) == os.getpid():
             continue
-        try:
-            os.kill(int(pid), 0)  # that process is still running: leave its file alone
-        except ProcessLookupError:
+        if not _running(int(pid)):
             stale.unlink(missing_ok=True)
-        except OSError:
-            pass
+
+
+def _running(pid: int) -> bool:
+    if os.name == "nt":  # there os.kill(pid, 0) would end that process: leave the file
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # running, as another user
+        return True
+    return True
