@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 import shutil
 import sqlite3
 import tempfile
@@ -26,7 +25,6 @@ def write_package(plan: Plan, types: dict[str, NoteType], css: str, out: Path) -
     work = Path(tempfile.mkdtemp(prefix="deck-builder-"))
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        _remove_stale_temporaries(out)
         _write_collection(plan, types, css, work / "collection.anki2")
         with replacing(out) as tmp:
             _zip(work / "collection.anki2", media, tmp)
@@ -34,21 +32,6 @@ def write_package(plan: Plan, types: dict[str, NoteType], css: str, out: Path) -
         raise UserError(f"cannot write {out}: {exc.strerror or exc}; the previous package (if any) is unchanged") from None
     finally:
         shutil.rmtree(work, ignore_errors=True)
-
-
-def _remove_stale_temporaries(out: Path) -> None:
-    """Temporary files of earlier builds that were killed outright (SIGKILL, power loss):
-    atomic.replacing's .NAME.PID.tmp files whose process is gone."""
-    for stale in out.parent.glob(f".{out.name}.*.tmp"):
-        pid = stale.name[len(out.name) + 2 : -len(".tmp")]
-        if not pid.isdigit() or int(pid) == os.getpid():
-            continue
-        try:
-            os.kill(int(pid), 0)  # that build is still running: leave its file alone
-        except ProcessLookupError:
-            stale.unlink(missing_ok=True)
-        except OSError:
-            pass
 
 
 def _write_collection(plan: Plan, types: dict[str, NoteType], css: str, db: Path) -> None:

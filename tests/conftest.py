@@ -85,6 +85,23 @@ class AnkiCollection:
                 return note
         return None
 
+    def snapshot(self) -> dict[str, tuple[int, list[int]]]:
+        """GUID -> (note id, sorted card ids) for every note in the collection."""
+        out = {}
+        for nid in self.col.find_notes(""):
+            note = self.col.get_note(nid)
+            out[note.guid] = (note.id, sorted(c.id for c in note.cards()))
+        return out
+
+    def review(self, card_id: int) -> None:
+        """Answer this card GOOD with the v3 scheduler, as a user studying it would."""
+        from anki.scheduler.v3 import CardAnswer
+
+        card = self.col.get_card(card_id)
+        states = self.col._backend.get_scheduling_states(card_id)
+        card.start_timer()
+        self.col.sched.answer_card(self.col.sched.build_answer(card=card, states=states, rating=CardAnswer.GOOD))
+
     def close(self):
         self.col.close()
 

@@ -198,6 +198,32 @@ def test_refused_tag_is_reported_once(workspace, cli):
 
 ALIAS_MESSAGE = ("'*p' at the start of a value is a YAML alias (a copy of another value), which deck-builder does "
                  "not use: write the value out in full; if it is your text (Markdown *italics*), put the whole text in quotes")
+def tag_message(tag: str) -> str:
+    if tag.startswith("!!"):
+        return (f"'{tag}' marks a YAML type (a tag), which deck-builder files do not use: delete it "
+                "(they hold only text, lists and mappings)")
+    return (f"text that starts with '!' must be in quotes: YAML reads '{tag}' as a type (a tag) and drops it; "
+            f"write \"{tag} text\"")  # the one local tag case: '!custom text'
+
+
+@pytest.mark.parametrize("rel, text, where, tag", [
+    ("answers.yaml", "career-goals:\n  points: [x]\n  notes: !!python/name:os.system\n", "3:10", "!!python/name:os.system"),
+    ("answers.yaml", "career-goals:\n  points:\n    - !!python/object:os.system echo\n", "3:7", "!!python/object:os.system"),
+    ("answers.yaml", "career-goals:\n  points: [x]\n  notes: !!binary aGk=\n", "3:10", "!!binary"),
+    ("answers.yaml", "career-goals:\n  points: [x]\n  notes: !custom text\n", "3:10", "!custom"),
+    ("companies/acme.yaml", "name: !!python/name:builtins.exec\nfacts: [{q: Q, a: A}]\n", "1:7", "!!python/name:builtins.exec"),
+    ("answers.yaml", "career-goals: !!python/object:builtins.dict {points: [x]}\n", "1:15", "!!python/object:builtins.dict"),
+    ("stories.yaml", "s1: !!set {title: t, result: r}\n", "1:5", "!!set"),
+    ("stories.yaml", "!!python/object/new:os.system\ns1: {title: t, result: r 1}\n", "1:1", "!!python/object/new:os.system"),
+], ids=["text", "list-item", "binary", "local-tag", "required-text", "mapping", "set", "whole-file"])
+def test_a_tag_on_text_or_on_a_mapping_is_refused_once(workspace, cli, rel, text, where, tag):
+    ws = workspace({"answers.yaml": ANSWER, rel: text})
+    assert failing_check(cli, ws) == [f"{ws}/{rel}:{where}: error: {tag_message(tag)}"]
+    result = cli("build", ws)
+    assert_clean_failure(result)
+    assert not (ws / "build").exists()
+
+
 ALIASED = "career-goals:\n  points: &p\n    - Lead a team.\ncareer-prepared:\n  points: *p\n"
 
 

@@ -17,6 +17,7 @@ import pytest
 
 from conftest import REPO
 from deck_builder import interrupts
+from deck_builder.build import build_deck
 from deck_builder.state import state_path
 
 ANSWER = "career-goals:\n  points: [Lead a network]\n"
@@ -287,3 +288,49 @@ def test_the_installed_command_starts_through_the_interrupt_guard():
 
     (command,) = [e for e in entry_points(group="console_scripts") if e.name == "deck-builder"]
     assert command.value == "deck_builder.interrupts:run"
+
+
+def test_temporary_files_of_killed_builds_are_removed_and_those_of_running_ones_kept(workspace):
+    """A build killed outright (SIGKILL, power loss) leaves its .NAME.PID.tmp files: the
+    next build removes them beside the package and beside the state, whatever the deck's name."""
+    ws = workspace({"deck.yaml": "deck: Prep [2026]\n", "answers.yaml": ANSWER})
+    dead = int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                              capture_output=True, text=True, check=True).stdout)
+    alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        (ws / "build").mkdir()
+        (ws / ".deck-builder").mkdir()
+        stale = [ws / "build" / f".Prep [2026].apkg.{dead}.tmp", ws / ".deck-builder" / f".state.json.{dead}.tmp"]
+        running = [ws / "build" / f".Prep [2026].apkg.{alive.pid}.tmp", ws / ".deck-builder" / f".state.json.{alive.pid}.tmp"]
+        for path in stale + running:
+            path.write_bytes(b"half a file")
+        build_deck(str(ws))
+        assert sorted(p.name for p in (ws / "build").iterdir()) == [running[0].name, "Prep [2026].apkg"]
+        assert sorted(p.name for p in (ws / ".deck-builder").iterdir()) == [running[1].name, "state.json"]
+    finally:
+        alive.kill()
+        alive.wait()
+
+
+def test_ctrl_c_inside_a_weakref_callback_still_interrupts(tmp_path):
+    """Python cannot raise a KeyboardInterrupt out of a weakref callback (the import system
+    runs one after every import): it prints "Exception ignored" and goes on. The interrupt
+    must still end the command cleanly."""
+    (tmp_path / "victim.py").write_text(
+        "import os, signal, time, weakref\n"
+        "from deck_builder.interrupts import interruptible\n"
+        "signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal\n"
+        "class Item:\n"
+        "    pass\n"
+        "def callback(ref):\n"
+        "    os.kill(os.getpid(), signal.SIGINT)\n"
+        "    for _ in range(10**8):  # the KeyboardInterrupt is raised here, inside the callback\n"
+        "        pass\n"
+        "item = Item()\n"
+        "ref = weakref.ref(item, callback)\n"
+        "with interruptible('nothing was written'):\n"
+        "    del item\n"
+        "    time.sleep(5)\n"
+    )
+    proc = subprocess.run([sys.executable, "-m", "victim"], cwd=tmp_path, capture_output=True, text=True, timeout=30)
+    assert (proc.returncode, proc.stderr) == (130, "\nInterrupted; nothing was written.\n")

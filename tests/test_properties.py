@@ -5,7 +5,10 @@
   and no user text read as markup (HTML, a cloze, a field, a sound tag).
 - Every generated BROKEN workspace (one mutation of a valid one) makes `deck-builder check`
   exit 0, or exit 1 with one `FILE[:LINE:COL]: error|warning: message` line per problem and
-  a count: never a traceback.
+  a count: never a traceback. Mutations that always break a workspace (a duplicate key, an
+  unknown placeholder or story, an alias, a refused YAML tag) must exit 1 with their own
+  error in the mutated file; only the others (truncating, inserting bytes, replacing or
+  deleting a value, misspelling a key) may leave a workspace that is still valid.
 - Building the same workspace twice gives the same GUIDs and the same fields.
 
 Bugs the properties found are kept as strict xfail regression tests (test_regression_*), each
@@ -359,13 +362,16 @@ def _rename(d: dict, old, new) -> dict:
 _KEY_LINE = re.compile(r"^( *)(- )?([A-Za-z0-9_-]+):( .*)?$")
 TAGS = ["!!python/object:os.system 'echo hi'", "!!python/object/apply:os.system ['echo hi']", "!!binary aGk=",
         "!custom x", "!!set {a: null}", "!!omap [a: 1]", "!!int 3", "!!str kept"]
+ALLOWED_TAGS = ("!!int 3", "!!str kept")  # they name what the text is: it stays text
 JUNK = [b"\xff", b"\xfe\xff", b"\x00", b"\x07", b"\x1b[31m", b"\t", b"\r", b"\xc3", b"\xe2\x80", b"\xe2\x80\xa8",
         b"\xc2\x85", b"\xef\xbb\xbf", b"\x7f", b"\xed\xa0\x80", b"\n  - ", b": ", b"{", b"[", b"'", b'"', b"&a ", b"*a"]
 
 
 @st.composite
-def broken_workspaces(draw) -> tuple[dict[str, str | bytes], str, str]:
-    """A valid workspace with one mutation: (files, the kind of mutation, what was done)."""
+def broken_workspaces(draw) -> tuple[dict[str, str | bytes], str, str, str, str | None]:
+    """A valid workspace with one mutation: (files, the kind of mutation, what was done, the
+    file mutated, and a pattern that one of the errors in that file must match, or None when
+    the mutation may leave a valid workspace)."""
     ws = draw(valid_workspaces())
     data = ws["files"]
     files: dict[str, str | bytes] = as_yaml(ws)
@@ -373,6 +379,7 @@ def broken_workspaces(draw) -> tuple[dict[str, str | bytes], str, str]:
     kind = draw(st.sampled_from(["truncate", "insert", "replace", "misspell", "delete", "duplicate",
                                  "placeholder", "story", "tag", "alias"]))
     tree = data[rel]
+    must = None
     leaves = [p for p, v in _paths(tree) if p and not isinstance(v, (dict, list))]
     keyed = [p for p, _ in _paths(tree) if p and isinstance(_get(tree, p[:-1]), dict)]
     if kind == "truncate":
@@ -417,11 +424,13 @@ def broken_workspaces(draw) -> tuple[dict[str, str | bytes], str, str]:
             lines.insert(i, lines[i])
         files[rel] = "\n".join(lines)
         what = f"{rel}: duplicated line {i + 1}: {lines[i]!r}"
+        must = "duplicate key '"
     elif kind == "placeholder":
         assume(leaves)
         path = draw(st.sampled_from(leaves))
         files[rel] = dump(_set(tree, path, f"{_get(tree, path)} {{xyz}}"))
         what = f"{rel}: appended {{xyz}} to {path}"
+        must = r"unknown placeholder \{xyz\}"
     elif kind == "story":
         answers = data.setdefault("answers.yaml", {})
         qid = draw(st.sampled_from(sorted(answers) or [q["id"] for q in data["questions/gen.yaml"]["questions"]]))
@@ -430,12 +439,15 @@ def broken_workspaces(draw) -> tuple[dict[str, str | bytes], str, str]:
         rel = "answers.yaml"
         files[rel] = dump(answers)
         what = f"answers.yaml: {qid} links the unknown story 's-nope'"
+        must = "stories: no story has the id 's-nope'"
     elif kind == "tag":
         assume(leaves)
         path = draw(st.sampled_from(leaves))
         tag = draw(st.sampled_from(TAGS))
         files[rel] = dump(_set(tree, path, "ZZSENTINEL")).replace("ZZSENTINEL", tag, 1)
         what = f"{rel}: {path} := {tag}"
+        if tag not in ALLOWED_TAGS:
+            must = f"YAML tag {re.escape(tag.split()[0])} is not allowed; "
     else:  # alias
         assume(len(leaves) >= 1)
         first = draw(st.sampled_from(leaves))
@@ -446,7 +458,9 @@ def broken_workspaces(draw) -> tuple[dict[str, str | bytes], str, str]:
         if second == first:
             files[rel] += "zz-alias: *a\n"
         what = f"{rel}: anchor at {first}, alias at {second}"
-    return files, kind, what
+        # (an alias written before its anchor is a YAML error of its own)
+        must = r"anchors and aliases \(&name, \*name, <<\) are not supported|invalid YAML: found undefined alias"
+    return files, kind, what, rel, must
 
 
 LOCATED = re.compile(r"^.+:\d+:\d+: (error|warning): .+$")
@@ -461,8 +475,10 @@ def run_check(files: dict[str, str | bytes]):
         return folder, result
 
 
-def assert_clear_check_output(files: dict[str, str | bytes]) -> int:
-    """`deck-builder check` on these files: a clean exit, or located errors and a count."""
+def assert_clear_check_output(files: dict[str, str | bytes], rel: str | None = None, must: str | None = None,
+                              forbid: str | None = None) -> int:
+    """`deck-builder check` on these files: a clean exit, or located errors and a count; with
+    MUST, exit 1 and an error in REL matching it; with FORBID, no line holding that text."""
     folder, result = run_check(files)
     note(f"exit {result.exit_code}\nstderr:\n{result.stderr}")
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
@@ -476,17 +492,24 @@ def assert_clear_check_output(files: dict[str, str | bytes]) -> int:
     for line in lines:
         assert LOCATED.match(line) or FILE_LEVEL.match(line), line
         assert line.startswith(str(folder) + "/"), line  # names a file of the workspace
+    if must is not None:
+        assert result.exit_code == 1
+        assert any(line.startswith(f"{folder}/{rel}:") and " error: " in line and re.search(must, line)
+                   for line in lines), must
+    if forbid is not None:
+        assert forbid not in result.stderr
     return result.exit_code
 
 
 @settings(max_examples=60, **FAST)
 @given(case=broken_workspaces())
 def test_broken_workspace_gives_located_errors_never_a_traceback(case):
-    files, kind, what = case
+    files, kind, what, mutated, must = case
     note(what)
     for rel, content in files.items():
         note(f"--- {rel}\n{content!r}")
-    code = assert_clear_check_output(files)
+    allowed_tag = kind == "tag" and must is None
+    code = assert_clear_check_output(files, mutated, must, forbid=" error: YAML tag " if allowed_tag else None)
     event(f"{kind}: exit {code}")
 
 

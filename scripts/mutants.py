@@ -1,0 +1,256 @@
+"""Mutation check: make each deliberate bug, run the tests, report which tests catch it.
+
+    python scripts/mutants.py [--only NAME ...] [--with-properties] [--list]
+
+Each mutant below breaks one promise of tests/PROMISES.md with a small edit to the source.
+For each, the repository is copied to a temporary folder (the working tree, uncommitted
+tests included; never the worktree itself, so a mutant can never be committed), the edit
+is made there, and the suite runs against that copy. A mutant that no test catches is a
+promise without a test. By default the random property tests (tests/test_properties.py's
+@given tests) are left out: the point is that a *fixed* test fails for every mutant.
+
+A mutant whose text no longer occurs in the source (the code was rewritten) is reported as
+"does not apply": rewrite it against the new code rather than dropping it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str
+    breaks: str  # the promise, in a few words
+    file: str
+    old: str
+    new: str
+
+
+M = Mutant
+MUTANTS = [
+    # -- identity: GUIDs from (kind, company id, item id), never from text ---------------------
+    M("fact-guid-hashes-question", "editing a fact's question keeps its note", "deck_builder/derive.py",
+      'note_guid("fact", cid, fact.id)', 'note_guid("fact", cid, fact.id + str(fact.q))'),
+    M("cloze-guid-hashes-text", "editing a cloze fact keeps its note", "deck_builder/derive.py",
+      'note_guid("cloze", cid, fact.id)', 'note_guid("cloze", cid, fact.id + str(fact.cloze))'),
+    M("product-guid-hashes-name", "renaming a product keeps its note", "deck_builder/derive.py",
+      'note_guid("product", cid, product.id)', 'note_guid("product", cid, product.id + str(product.name))'),
+    M("person-guid-hashes-name", "renaming a person keeps their note", "deck_builder/derive.py",
+      'note_guid("person", cid, person.id)', 'note_guid("person", cid, person.id + str(person.name))'),
+    M("story-guid-hashes-title", "editing a story keeps its note", "deck_builder/derive.py",
+      'note_guid("story", "", story.id)', 'note_guid("story", "", story.id + str(story.title))'),
+    M("answer-guid-hashes-question", "rewording a question keeps its answer's note", "deck_builder/derive.py",
+      "note_guid(kind, cid, question.id), kind, label", "note_guid(kind, cid, question.id + str(question.ask)), kind, label"),
+    M("asks-guid-hashes-questions", "editing the questions to ask keeps that note", "deck_builder/derive.py",
+      'note_guid("asks", cid, "")', 'note_guid("asks", cid, "".join(company.questions_to_ask))'),
+    M("tailored-guid-ignores-company", "two companies tailoring one question get two notes", "deck_builder/derive.py",
+      "note_guid(kind, cid, question.id), kind, label", 'note_guid(kind, "", question.id), kind, label'),
+    M("asks-guid-ignores-company", "each company's questions to ask are its own note", "deck_builder/derive.py",
+      'note_guid("asks", cid, "")', 'note_guid("asks", "", "")'),
+    M("person-guid-ignores-company", "the same person id in two companies is two notes", "deck_builder/derive.py",
+      'note_guid("person", cid, person.id)', 'note_guid("person", "", person.id)'),
+    M("cloze-guid-is-fact-kind", "a fact changed between q/a and cloze is a new note", "deck_builder/derive.py",
+      'note_guid("cloze", cid, fact.id)', 'note_guid("fact", cid, fact.id)'),
+    M("guid-formula-changed", "GUIDs are the same on every version and machine", "deck_builder/derive.py",
+      '("deck-builder", kind, company, item)', '("deck_builder", kind, company, item)'),
+    M("slug-limit-changed", "derived ids stay as documented (60 characters)", "deck_builder/textrules.py",
+      "def slug(text: str, limit: int = 60)", "def slug(text: str, limit: int = 50)"),
+    M("slug-keeps-accents-out", "derived ids fold accents (Zoë -> zoe)", "deck_builder/textrules.py",
+      'unicodedata.normalize("NFKD", text)', 'unicodedata.normalize("NFC", text)'),
+    M("cloze-id-includes-hidden-parts", "correcting a cloze's hidden part keeps its note", "deck_builder/validate.py",
+      'slug(_visible(segments))', 'slug(str(text))'),
+    M("note-type-id-from-name-only", "a changed field list is a new note type", "deck_builder/notetypes.py",
+      'schema = "\\x1f".join([self.name, *self.fields, "|", *(t.name for t in self.templates), str(self.kind)])',
+      'schema = self.name'),
+    M("note-type-id-from-template-text", "template wording changes keep the note type id", "deck_builder/notetypes.py",
+      '*(t.name for t in self.templates), str(self.kind)])', '*(t.name + t.front for t in self.templates), str(self.kind)])'),
+    M("media-name-by-file-name", "a replaced photo is a new media file", "deck_builder/derive.py",
+      "digest = hashlib.sha1(path.read_bytes()).hexdigest()[:10]", 'digest = "0000000000"'),
+    # -- modification times --------------------------------------------------------------------
+    M("same-second-not-newer", "two builds in one second: the second is not skipped", "deck_builder/plan.py",
+      "build_mod = max(int(now), state.last_mod + 1)", "build_mod = max(int(now), state.last_mod)"),
+    M("clock-back-not-newer", "a changed note is newer than any time given before, clock or not",
+      "deck_builder/plan.py", "build_mod = max(int(now), state.last_mod + 1)",
+      "build_mod = int(now) if int(now) != state.last_mod else state.last_mod + 1"),
+    M("unchanged-note-new-mod", "an unchanged note keeps its time (and edits made in Anki)", "deck_builder/plan.py",
+      "            mod = old.mod\n            plan.unchanged += 1", "            mod = build_mod\n            plan.unchanged += 1"),
+    M("unchanged-note-type-new-mod", "an unchanged note type keeps its time", "deck_builder/plan.py",
+      "            mod = old.mod\n        else:\n            mod, any_change = build_mod, True\n            if old is not None and old.id == nt.id:",
+      "            mod = build_mod\n        else:\n            mod, any_change = build_mod, True\n            if old is not None and old.id == nt.id:"),
+    M("changed-note-type-keeps-mod", "a template or stylesheet change reaches Anki", "deck_builder/plan.py",
+      "        if old is not None and old.id == nt.id and old.hash == h:",
+      "        if old is not None and old.id == nt.id:"),
+    M("note-hash-ignores-tags", "a change of tags (a category) reaches Anki", "deck_builder/plan.py",
+      "json.dumps([type_id, list(fields), sorted(tags)])", "json.dumps([type_id, list(fields)])"),
+    M("note-hash-ignores-first-field", "a change of any field reaches Anki", "deck_builder/plan.py",
+      "json.dumps([type_id, list(fields), sorted(tags)])", "json.dumps([type_id, list(fields)[1:], sorted(tags)])"),
+    # -- removed items -------------------------------------------------------------------------
+    M("tombstone-14-days-inclusive", "a removed item is flagged for 14 days, not less", "deck_builder/plan.py",
+      "elif now - old.removed_at > TOMBSTONE_DAYS * 86400:", "elif now - old.removed_at >= TOMBSTONE_DAYS * 86400:"),
+    M("tombstone-one-second-longer", "after 14 days a removed item is forgotten", "deck_builder/plan.py",
+      "elif now - old.removed_at > TOMBSTONE_DAYS * 86400:", "elif now - old.removed_at > TOMBSTONE_DAYS * 86400 + 1:"),
+    M("tombstone-new-mod-every-build", "a flagged note is not re-sent as changed on every build",
+      "deck_builder/plan.py", "fields, tags, old.mod, tombstone=True))", "fields, tags, build_mod, tombstone=True))"),
+    M("tombstone-with-cards", "a removed note comes back without cards", "deck_builder/package.py",
+      "        if not planned.tombstone:\n", "        if True:\n"),
+    M("tombstone-not-tagged", "a removed note is tagged deck-builder::removed", "deck_builder/plan.py",
+      "tuple(sorted(set(record.tags) | {REMOVED_TAG}))", "tuple(sorted(set(record.tags)))"),
+    # -- state and atomic writes ---------------------------------------------------------------
+    M("state-written-in-place", "state.json is replaced whole or not at all", "deck_builder/state.py",
+      "    with replacing(path) as tmp:\n        tmp.write_text(", "    if True:\n        tmp = path\n        tmp.write_text("),
+    M("package-written-in-place", "the package is replaced whole or not at all", "deck_builder/package.py",
+      "        with replacing(out) as tmp:\n            _zip(work / \"collection.anki2\", media, tmp)",
+      "        if True:\n            _zip(work / \"collection.anki2\", media, out)"),
+    M("replace-even-when-interrupted", "an interrupted write leaves the old file", "deck_builder/atomic.py",
+      "        yield tmp\n        os.replace(tmp, out)\n    finally:\n",
+      "        yield tmp\n    finally:\n        os.replace(tmp, out)\n"),
+    M("temporary-left-behind", "an interrupted write leaves no temporary file", "deck_builder/atomic.py",
+      "        tmp.unlink(missing_ok=True)", "        pass"),
+    M("stale-temporaries-kept", "a killed build's temporary files are cleaned up", "deck_builder/atomic.py",
+      "    for stale in entries:", "    for stale in ():"),
+    M("interrupt-in-callback-lost", "a Ctrl-C landing in a weakref callback still interrupts", "deck_builder/interrupts.py",
+      "            sys.unraisablehook = self._unraisable\n", "            pass\n"),
+    M("state-saved-before-package", "a failed package write leaves the state as it was", "deck_builder/build.py",
+      "    write_package(plan, types, css, out)\n    try:\n        save_state(ws.root, plan.new_state)",
+      "    save_state(ws.root, plan.new_state)\n    write_package(plan, types, css, out)\n    try:\n        pass"),
+    M("state-beside-the-package", "the state is always written in the workspace", "deck_builder/build.py",
+      "        save_state(ws.root, plan.new_state)", "        save_state(out.parent, plan.new_state)"),
+    M("diff-moves-broken-state", "diff writes nothing, not even a broken state", "deck_builder/state.py",
+      "            if readonly:\n                raise OSError\n", ""),
+    # -- escaping ------------------------------------------------------------------------------
+    M("braces-unescaped", "no user text opens or closes a cloze", "deck_builder/render.py",
+      'rendered = rendered.replace("{", "&#123;").replace("}", "&#125;")', "pass"),
+    M("placeholder-value-braces-unescaped", "a company name cannot open a cloze through {company}",
+      "deck_builder/render.py",
+      '    if values and "{" in rendered:\n        rendered = _PLACEHOLDER.sub(lambda m: html.escape(values[m.group(1)]), rendered)\n'
+      '    if values and "%7B" in rendered:\n        # markdown-it percent-encodes braces in link targets: [site](https://x.com/{company})\n'
+      '        rendered = _URL_PLACEHOLDER.sub(lambda m: html.escape(quote(values[m.group(1)])), rendered)\n'
+      '    # Braces become entities so no user text can open or close a cloze ({{c1::) or a\n'
+      '    # template field; "[sound:" would make Anki play a file.\n'
+      '    if "{" in rendered or "}" in rendered:\n        rendered = rendered.replace("{", "&#123;").replace("}", "&#125;")\n',
+      '    if "{" in rendered or "}" in rendered:\n        rendered = rendered.replace("{", "&#123;").replace("}", "&#125;")\n'
+      '    rendered = re.sub(r"&#123;(company|role)&#125;", lambda m: html.escape(values.get(m.group(1), m.group(0))), rendered)\n'
+      '    if values and "%7B" in rendered:\n'
+      '        rendered = _URL_PLACEHOLDER.sub(lambda m: html.escape(quote(values[m.group(1)])), rendered)\n'),
+    M("placeholder-value-html-unescaped", "a company name cannot inject HTML through {company}",
+      "deck_builder/render.py", "_PLACEHOLDER.sub(lambda m: html.escape(values[m.group(1)]), rendered)",
+      "_PLACEHOLDER.sub(lambda m: values[m.group(1)], rendered)"),
+    M("point-colons-unescaped", "a '::' in a key point is not read as a cloze hint", "deck_builder/render.py",
+      "{inline(p, values).replace(':', '&#58;')}", "{inline(p, values)}"),
+    M("sound-tag-kept", "[sound: in user text never plays a file", "deck_builder/render.py",
+      'rendered.replace("[sound:", "&#91;sound:")', "rendered"),
+    M("anki-tag-kept", "[anki:tts] in user text is never spoken", "deck_builder/render.py",
+      '.replace("[anki:", "&#91;anki:")', ""),
+    M("raw-html-allowed", "raw HTML in user text is shown as text", "deck_builder/render.py",
+      '_md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})\n'
+      '        _md.disable(["image", "html_inline", "html_block"])',
+      '_md = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False})\n'
+      '        _md.disable(["image"])'),
+    M("plain-text-unescaped", "names are escaped", "deck_builder/render.py",
+      "return _finish(html.escape(text.strip()), values or {})", "return _finish(text.strip(), values or {})"),
+    M("images-enabled", "Markdown images are not turned into <img>", "deck_builder/render.py",
+      '_md.disable(["image", "html_inline", "html_block"])', '_md.disable(["html_inline", "html_block"])'),
+    M("unsafe-links-allowed", "javascript: links are never made", "deck_builder/render.py",
+      '_md.disable(["image", "html_inline", "html_block"])',
+      '_md.disable(["image", "html_inline", "html_block"])\n        _md.validateLink = lambda url: True'),
+    M("media-name-unsanitised", "a photo's file name cannot break out of the img tag", "deck_builder/derive.py",
+      'safe = re.sub(r"[^A-Za-z0-9._-]+", "-", path.name)', "safe = path.name"),
+    # -- YAML safety ---------------------------------------------------------------------------
+    M("scalar-tag-accepted", "a tag on a text value is refused", "deck_builder/yamltree.py",
+      "            if node.tag != _STR and node.tag not in _PLAIN_TAGS:\n                return self._bad_tag(node, loc)\n", ""),
+    M("mapping-tag-accepted", "a tag on a mapping is refused", "deck_builder/yamltree.py",
+      "        if node.tag != _MAP_TAG:\n            return self._bad_tag(node, loc)\n", ""),
+    M("sequence-tag-accepted", "a tag on a list is refused", "deck_builder/yamltree.py",
+      "            if node.tag != _SEQ_TAG:\n                return self._bad_tag(node, loc)\n", ""),
+    M("aliases-accepted", "anchors and aliases are refused", "deck_builder/yamltree.py",
+      "    if converter.aliases:\n        converter.problems.extend(_alias_problems(text, path))\n", ""),
+    M("duplicate-keys-kept", "a duplicate key is an error", "deck_builder/yamltree.py",
+      "            if key in entries:\n", "            if False:\n"),
+    M("values-typed-by-yaml", "text stays exactly as typed (1.10, 010, yes)", "deck_builder/yamltree.py",
+      "            return Scalar(node.value, loc, null, style or None, node.end_mark.line != mark.line)",
+      "            return Scalar(str(yaml.safe_load(node.value)) if not style and not null else node.value, loc, null, "
+      "style or None, node.end_mark.line != mark.line)"),
+]
+
+
+def copy_repo(dest: Path) -> None:
+    ignore = shutil.ignore_patterns(".git", "__pycache__", "*.egg-info", ".pytest_cache", ".hypothesis", "build",
+                                    ".deck-builder")
+    shutil.copytree(REPO, dest, ignore=ignore)
+
+
+def run_suite(copy: Path, with_properties: bool, log: Path | None = None) -> tuple[list[str], float, str]:
+    """Run the tests in COPY -> (failing test ids, seconds, last output line); the output to LOG."""
+    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rfE", "--tb=line"]
+    if not with_properties:
+        cmd += ["-k", "not test_valid_workspace_builds_one_note and not test_broken_workspace_gives "
+                      "and not test_building_the_same_workspace_twice"]
+    env = dict(os.environ, PYTHONPATH=str(copy), PYTHONDONTWRITEBYTECODE="1")
+    started = time.monotonic()
+    proc = subprocess.run(cmd, cwd=copy, env=env, capture_output=True, text=True)
+    took = time.monotonic() - started
+    if log is not None:
+        log.write_text(proc.stdout + proc.stderr, encoding="utf-8")
+    failed = sorted({m.group(1) for m in re.finditer(r"^(?:FAILED|ERROR) (.+?)(?: - .*)?$", proc.stdout, re.M)})
+    if "error during collection" in proc.stdout or "errors during collection" in proc.stdout:
+        failed = ["(the tests could not even be collected: the mutant is broken, fix it)"]
+    last = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else proc.stderr.strip()[-200:]
+    return failed, took, last
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", nargs="*", help="run only these mutants")
+    parser.add_argument("--with-properties", action="store_true", help="also run the random property tests")
+    parser.add_argument("--list", action="store_true", help="list the mutants and exit")
+    parser.add_argument("--logs", type=Path, help="keep each run's pytest output in this folder")
+    args = parser.parse_args()
+    mutants = [m for m in MUTANTS if not args.only or m.name in args.only]
+    if args.list:
+        for m in mutants:
+            print(f"{m.name:34} {m.file:28} {m.breaks}")
+        return
+    survived = 0
+    with tempfile.TemporaryDirectory(prefix="deck-builder-mutants-") as tmp:
+        copy = Path(tmp) / "repo"
+        copy_repo(copy)
+        if args.logs:
+            args.logs.mkdir(parents=True, exist_ok=True)
+        failed, took, last = run_suite(copy, args.with_properties, args.logs and args.logs / "unmutated.txt")
+        print(f"unmutated: {last} ({took:.0f} s)", flush=True)
+        if failed:
+            sys.exit("the unmutated suite fails: " + ", ".join(failed))
+        for m in mutants:
+            path = copy / m.file
+            original = path.read_text(encoding="utf-8")
+            if original.count(m.old) != 1:
+                print(f"{m.name}: does not apply ({original.count(m.old)} matches in {m.file})", flush=True)
+                continue
+            path.write_text(original.replace(m.old, m.new), encoding="utf-8")
+            try:
+                failed, took, last = run_suite(copy, args.with_properties, args.logs and args.logs / f"{m.name}.txt")
+            finally:
+                path.write_text(original, encoding="utf-8")
+            if failed:
+                print(f"{m.name}: caught by {len(failed)} ({took:.0f} s): {' '.join(failed)}", flush=True)
+            else:
+                survived += 1
+                print(f"{m.name}: SURVIVED ({last})", flush=True)
+    print(f"{len(mutants) - survived} of {len(mutants)} mutants caught")
+    sys.exit(1 if survived else 0)
+
+
+if __name__ == "__main__":
+    main()
