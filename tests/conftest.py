@@ -158,6 +158,8 @@ def _yaml12_float(loader, node):
 Yaml12Loader.add_constructor("tag:yaml.org,2002:int", _yaml12_int)
 Yaml12Loader.add_constructor("tag:yaml.org,2002:float", _yaml12_float)
 Yaml12Loader.add_constructor("tag:yaml.org,2002:bool", lambda loader, node: loader.construct_scalar(node).lower() == "true")
+# YAML 1.2's core schema has no timestamp: an explicit !!timestamp is text to the language server
+Yaml12Loader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
 
 
 def load_yaml12(data: bytes):

@@ -447,7 +447,7 @@ def broken_workspaces(draw) -> tuple[dict[str, str | bytes], str, str, str, str 
         files[rel] = dump(_set(tree, path, "ZZSENTINEL")).replace("ZZSENTINEL", tag, 1)
         what = f"{rel}: {path} := {tag}"
         if tag not in ALLOWED_TAGS:
-            must = f"YAML tag {re.escape(tag.split()[0])} is not allowed; "
+            must = f"'{re.escape(tag.split()[0])}' .*\\(a tag\\)"
     else:  # alias
         assume(len(leaves) >= 1)
         first = draw(st.sampled_from(leaves))
@@ -459,7 +459,7 @@ def broken_workspaces(draw) -> tuple[dict[str, str | bytes], str, str, str, str 
             files[rel] += "zz-alias: *a\n"
         what = f"{rel}: anchor at {first}, alias at {second}"
         # (an alias written before its anchor is a YAML error of its own)
-        must = r"anchors and aliases \(&name, \*name, <<\) are not supported|invalid YAML: found undefined alias"
+        must = r"is a YAML alias|invalid YAML: found undefined alias"
     return files, kind, what, rel, must
 
 
@@ -509,7 +509,7 @@ def test_broken_workspace_gives_located_errors_never_a_traceback(case):
     for rel, content in files.items():
         note(f"--- {rel}\n{content!r}")
     allowed_tag = kind == "tag" and must is None
-    code = assert_clear_check_output(files, mutated, must, forbid=" error: YAML tag " if allowed_tag else None)
+    code = assert_clear_check_output(files, mutated, must, forbid="(a tag)" if allowed_tag else None)
     event(f"{kind}: exit {code}")
 
 

@@ -38,7 +38,7 @@ SHAPE = re.compile(
     r"|expected true or false|give at least one|is not a valid id|is not a locale|is not a voice name"
     r"|unknown built-in bank|is listed twice|use a word or two|control character U\+\w+ is not allowed in text)"
 )
-NOT_ONE_FILE = re.compile(r"company file name|invalid YAML|YAML tag|anchors and aliases|not UTF-8|in YAML text")
+NOT_ONE_FILE = re.compile(r"company file name|invalid YAML|YAML tag|\(a tag\)|YAML alias|YAML anchor|merge key|not UTF-8|in YAML text")
 
 
 def _expected(case: str) -> list[str]:
@@ -157,7 +157,7 @@ def test_generated_valid_workspaces_match_the_schemas(ws):
 @settings(max_examples=60, **FAST)
 @given(case=broken_workspaces())
 def test_schemas_never_reject_what_check_accepts(case):
-    files, _, _ = case
+    files = case[0]
     with tempfile.TemporaryDirectory() as tmp:
         root = write_files(Path(tmp) / "ws", {r: c.encode() if isinstance(c, str) else c for r, c in files.items()})
         if checks_clean(root):
