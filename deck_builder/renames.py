@@ -14,7 +14,7 @@ never a rename. Pure: plan, state and workspace in.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .derive import NoteSpec
@@ -50,6 +50,8 @@ class Rename:
     written: bool = False  # the fix's key is in the file already, with another value (change it)
     company: tuple[str, str] | None = None  # an item whose company was renamed too: (old id, its file)
     since: int = 0  # the build (its modification time) that removed the old notes and added the new
+    old_guids: tuple[str, ...] = field(default=(), compare=False)  # the removed notes, with the history
+    new_guids: tuple[str, ...] = field(default=(), compare=False)  # the notes they became
 
 
 def identity(record: NoteRecord) -> tuple[str, str, str] | None:
@@ -224,7 +226,8 @@ def _group(pairs: dict[str, NoteSpec], old_ids, records: dict[str, NoteRecord], 
             if (old_c, new_c) not in companies_said:  # nothing else says the company needs renamed_from
                 company = (old_c, ws.companies[new_c].loc.file)
         since = max(records[g].mod for g in guids)
-        out.append(Rename(what, old, new, len(guids), cards, loc, written, company, since))
+        out.append(Rename(what, old, new, len(guids), cards, loc, written, company, since,
+                          tuple(guids), tuple(pairs[g].guid for g in guids)))
     return sorted(out, key=lambda r: (-r.cards, r.what, r.old))
 
 

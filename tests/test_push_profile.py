@@ -348,3 +348,32 @@ def test_a_build_whose_renamed_notes_would_start_over_is_not_pushed_unless_asked
     after = contents(collection)
     assert set(after) == set(before)  # the same notes, no new copies
     assert {g: (v[0], v[3]) for g, v in after.items()} == {g: (v[0], v[3]) for g, v in before.items()}
+
+
+def test_a_rename_found_by_an_earlier_build_is_not_pushed_unless_asked(example, profile, cli, tmp_path):
+    # build first, push later: the build recorded the rename, so this push's own build finds
+    # nothing new; Anki still holds the old notes and not the new ones, so it would start over.
+    base, collection = profile
+    assert cli("push", example, *closed(base)).exit_code == 0
+    before = contents(collection)
+    (example / "companies" / "northwind.yaml").rename(example / "companies" / "northwind-parcel.yaml")
+    built = cli("build", example)
+    assert built.exit_code == 0 and "Renamed? 33 cards would start over" in built.stdout
+    refused = cli("push", example, *closed(base))
+    assert refused.exit_code == 1, refused.output
+    assert ("error: nothing was pushed: 33 cards in Anki would start over (renamed?); deck-builder diff says how "
+            "to keep their history, deck-builder push --yes pushes anyway") in refused.stderr
+    assert contents(collection) == before  # Anki untouched
+    assert not (base / "User 1" / "backups").exists() or len(list((base / "User 1" / "backups").glob("*"))) == 1
+
+    # A profile that never had the old notes loses nothing: that push goes ahead.
+    fresh = tmp_path / "Fresh"
+    make_base(fresh, ("User 1",))
+    own_collection(fresh / "User 1" / "collection.anki2", MINE)
+    assert cli("push", example, *closed(fresh)).exit_code == 0
+
+    forced = cli("push", example, *closed(base), "--yes")
+    assert forced.exit_code == 0, forced.output
+    assert len(contents(collection)) == len(before) + 23  # the 23 new notes (33 cards); the old ones flagged
+    again = cli("push", example, *closed(base))  # Anki has the new notes now: nothing left to lose
+    assert again.exit_code == 0, again.output

@@ -71,9 +71,12 @@ def push_workspace(folder: str, output: str | Path | None = None, options: PushO
     renames goes ahead only if CONFIRM_RENAMES agrees (their notes would start over in Anki):
     otherwise NotBuilt, and nothing is written, so the fix and the next push leave no trace."""
 
+    agreed: list = []  # renames the user already agreed to push, while building
+
     def proceed(plan) -> str | None:
         renames = new_renames(plan)
         if not renames or confirm_renames(renames):
+            agreed.extend(renames)
             return None
         lost = sum(r.cards for r in renames)
         return (f"nothing was built or pushed: {lost} card{'s' if lost != 1 else ''} of the renames above would "
@@ -81,20 +84,24 @@ def push_workspace(folder: str, output: str | Path | None = None, options: PushO
 
     result = build_deck(folder, output, now, proceed=proceed)
     on_built(result)
-    return deliver(result, options or PushOptions(), confirm)
+    return deliver(result, options or PushOptions(), confirm,
+                   lambda renames: all(r in agreed for r in renames) or confirm_renames(renames))
 
 
-def deliver(result: BuildResult, options: PushOptions, confirm: Confirm) -> PushResult:
-    """A built package -> into Anki, open (AnkiConnect) or closed (the profile's collection)."""
+def deliver(result: BuildResult, options: PushOptions, confirm: Confirm,
+            confirm_renames: ConfirmRenames = lambda renames: False) -> PushResult:
+    """A built package -> into Anki, open (AnkiConnect) or closed (the profile's collection).
+    Renames whose old notes Anki holds and whose new notes it does not yet (an earlier build
+    found them, and nobody imported it) go in only if CONFIRM_RENAMES agrees."""
     delivery = Delivery(via="")
     try:
         try:
             client = AnkiConnect(options.anki_connect, options.api_key, options.timeout)
             client.check_version()
         except Unreachable:
-            _closed(result, options, confirm, delivery)
+            _closed(result, options, confirm, confirm_renames, delivery)
         else:
-            _running(client, result, options, confirm, delivery)
+            _running(client, result, options, confirm, confirm_renames, delivery)
     except Unreachable:
         return PushResult(result, delivery if delivery.via else None,
                           f"AnkiConnect stopped answering at {options.anki_connect} during the push (was Anki "
@@ -104,11 +111,28 @@ def deliver(result: BuildResult, options: PushOptions, confirm: Confirm) -> Push
     return PushResult(result, delivery)
 
 
+def starting_over(plan, before: dict[str, NoteState]) -> list:
+    """The plan's likely renames whose importing would start cards over in this Anki: it holds
+    the old notes (with their history) and none of the new ones yet."""
+    return [r for r in plan.renames
+            if any(g in before for g in r.old_guids) and not any(g in before for g in r.new_guids)]
+
+
+def _guard_renames(plan, before: dict[str, NoteState], confirm_renames: ConfirmRenames) -> None:
+    renames = starting_over(plan, before)
+    if renames and not confirm_renames(renames):
+        lost = sum(r.cards for r in renames)
+        raise DeliveryError(f"nothing was pushed: {lost} card{'s' if lost != 1 else ''} in Anki would start over "
+                            "(renamed?); deck-builder diff says how to keep their history, "
+                            "deck-builder push --yes pushes anyway")
+
+
 def _running(client: AnkiConnect, result: BuildResult, options: PushOptions, confirm: Confirm,
-             delivery: Delivery) -> None:
+             confirm_renames: ConfirmRenames, delivery: Delivery) -> None:
     plan, types = result.plan, _types(result)
     scratch = result.output.parent  # where Anki can read the package, it can write its exports
     before = client.snapshot(plan, types, scratch)
+    _guard_renames(plan, before, confirm_renames)
     client.import_package(result.output)
     delivery.via = f"Anki, through AnkiConnect at {client.shown}"
     after = _after(lambda: client.snapshot(plan, types, scratch))
@@ -119,7 +143,8 @@ def _running(client: AnkiConnect, result: BuildResult, options: PushOptions, con
         _sync_running(delivery, client, options)
 
 
-def _closed(result: BuildResult, options: PushOptions, confirm: Confirm, delivery: Delivery) -> None:
+def _closed(result: BuildResult, options: PushOptions, confirm: Confirm, confirm_renames: ConfirmRenames,
+            delivery: Delivery) -> None:
     from .collection import OpenCollection, engine
 
     why = f"AnkiConnect does not answer at {options.anki_connect}, so Anki looks closed; "
@@ -131,9 +156,10 @@ def _closed(result: BuildResult, options: PushOptions, confirm: Confirm, deliver
         raise DeliveryError(why + exc.message) from None
     plan = result.plan
     with opened as col:
+        before = col.snapshot(plan)
+        _guard_renames(plan, before, confirm_renames)
         if options.backup:
             delivery.backup = col.backup()
-        before = col.snapshot(plan)
         col.import_package(result.output, merge_notetypes=bool(plan.schema_changes))
         delivery.via = f"Anki profile '{profile.name}', with Anki closed"
         delivery.collection = profile.collection
