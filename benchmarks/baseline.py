@@ -57,6 +57,17 @@ def timed(cmd: list[str]) -> float:
     return time.perf_counter() - t0
 
 
+_PEAK = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, capture_output=True); "
+         "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+
+
+def peak_rss_mb(cmd: list[str]) -> float:
+    """The peak resident memory of one run of CMD, in MB (its own, from a process that waits
+    for it alone: getrusage's largest child)."""
+    out = subprocess.run([sys.executable, "-c", _PEAK, *cmd], check=True, capture_output=True, text=True, env=ENV)
+    return int(out.stdout) / 1024  # ru_maxrss is in kilobytes on Linux
+
+
 def warm(*cmds: list[str]) -> None:
     """One run of each, untimed: bytecode compiled, files in the page cache."""
     for cmd in cmds:

@@ -8,9 +8,10 @@ alternating, each as a new process (what a user waits for):
   ours      `deck-builder build` from a fresh build state: start-up, load, validate, render, write
   baseline  benchmarks/baseline.py, a plain genanki script writing the same notes (same fields,
             tags, GUIDs, decks), read from a JSON file of the rendered notes
-Prints the medians, the ratio, and how time grows from 1,000 to 10,000 notes (beyond the
+Prints the medians, the ratio, the peak memory of one run of each, and how time grows from 1,000 to 10,000 notes (beyond the
 fixed start-up, which the 100-note build stands for).
-Target (issue 6): within 1.5x of genanki at 10,000 notes, and linear growth.
+Targets (issue 12): within 2.0x of genanki's time and 1.5x its peak memory at 10,000 notes,
+and linear growth.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from pathlib import Path
 
 import yaml
 
-from baseline import baseline_command, build_command, export_notes, timed, warm
+from baseline import baseline_command, build_command, export_notes, peak_rss_mb, timed, warm
 
 
 def make_workspace(root: Path, notes: int) -> None:
@@ -88,11 +89,15 @@ def main() -> None:
                 shutil.rmtree(root / ".deck-builder", ignore_errors=True)
                 ours.append(timed(ours_cmd))
                 base.append(timed(base_cmd))
-            rows.append((size, notes, statistics.median(ours), statistics.median(base)))
+            shutil.rmtree(root / ".deck-builder", ignore_errors=True)
+            rss = (peak_rss_mb(ours_cmd), peak_rss_mb(base_cmd))
+            rows.append((size, notes, statistics.median(ours), statistics.median(base), rss))
     print("whole commands, new process each (medians)")
-    print(f"{'items':>7} {'notes':>7} {'deck-builder':>13} {'genanki':>9} {'ratio':>6}")
-    for size, notes, ours, base in rows:
-        print(f"{size:>7} {notes:>7} {ours * 1000:>10.0f} ms {base * 1000:>6.0f} ms {ours / base:>5.2f}x")
+    print(f"{'items':>7} {'notes':>7} {'deck-builder':>13} {'genanki':>9} {'ratio':>6}   peak memory (ratio)")
+    for size, notes, ours, base, (rss, base_rss) in rows:
+        print(f"{size:>7} {notes:>7} {ours * 1000:>10.0f} ms {base * 1000:>6.0f} ms {ours / base:>5.2f}x   "
+              f"{rss:.0f} MB vs {base_rss:.0f} MB ({rss / base_rss:.2f}x)")
+    print("targets (issue 12), at 10,000 notes: time <= 2.0x genanki, peak memory <= 1.5x")
     by = {r[0]: r for r in rows}
     if {100, 1000, 10000} <= by.keys():
         # Every command pays a fixed start-up; the 100-note build stands for it, so growth is

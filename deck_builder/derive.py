@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from . import render
@@ -53,6 +53,7 @@ class NoteSpec:
 _BASE91 = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&()*+,-./:;<=>?@[]^_`{|}~"
 
 
+@lru_cache(maxsize=1 << 16)  # a rebuild asks again for every note
 def note_guid(kind: str, company: str, item: str) -> str:
     """A stable GUID from an item's identity (the same shape as genanki's guid_for)."""
     digest = hashlib.sha256("\x1f".join(("deck-builder", kind, company, item)).encode()).digest()

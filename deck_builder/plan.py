@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 
 from .derive import NoteSpec
@@ -79,6 +80,11 @@ class Plan:
 
 
 def note_hash(type_id: int, fields, tags) -> str:
+    return _note_hash(type_id, tuple(fields), tuple(tags))
+
+
+@lru_cache(maxsize=1 << 16)  # a rebuild hashes mostly the same notes again
+def _note_hash(type_id: int, fields: tuple[str, ...], tags: tuple[str, ...]) -> str:
     return hashlib.sha256(json.dumps([type_id, list(fields), sorted(tags)]).encode()).hexdigest()[:20]
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 from urllib.parse import quote
 
 from .textrules import Cloze, math_spans, parse_cloze
@@ -25,6 +26,19 @@ def _markdown():
         _md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
         _md.disable(["image", "html_inline", "html_block"])
     return _md
+
+
+# Markdown -> HTML, remembered per text: a rebuild (watch's above all) renders the same texts
+# again, and the parser is most of rendering. Placeholders are filled afterwards, so the
+# text alone decides the result.
+@lru_cache(maxsize=1 << 16)
+def _md_inline(text: str) -> str:
+    return _markdown().renderInline(text)
+
+
+@lru_cache(maxsize=1 << 16)
+def _md_block(text: str) -> str:
+    return _markdown().render(text)
 
 
 def _finish(rendered: str, values: dict[str, str]) -> str:
@@ -80,27 +94,49 @@ def inline(text: str | None, values: dict[str, str]) -> str:
     """One line of Markdown (bold, italics, links, code) -> HTML without a paragraph."""
     if not text:
         return ""
-    text = text.strip()
-    if not _MARKUP.search(text):
-        return _finish(_escape(text), values)
-    formulas: list[str] = []
-    if "\\" in text:
-        text, formulas = _without_math(text)
-    out = _finish(_markdown().renderInline(text), values)
-    return _with_math(out, formulas) if formulas else out
+    if "{" not in text and "%7B" not in text:  # no placeholder: the text alone decides (a rebuild asks again)
+        return _inline_alone(text)
+    return _inline(text, values)
 
 
 def block(text: str | None, values: dict[str, str]) -> str:
     """Markdown with paragraphs and lists -> HTML; a single paragraph is unwrapped."""
     if not text:
         return ""
+    if "{" not in text and "%7B" not in text:
+        return _block_alone(text)
+    return _block(text, values)
+
+
+@lru_cache(maxsize=1 << 16)
+def _inline_alone(text: str) -> str:
+    return _inline(text, {})
+
+
+@lru_cache(maxsize=1 << 16)
+def _block_alone(text: str) -> str:
+    return _block(text, {})
+
+
+def _inline(text: str, values: dict[str, str]) -> str:
+    text = text.strip()
+    if not _MARKUP.search(text):
+        return _finish(_escape(text), values)
+    formulas: list[str] = []
+    if "\\" in text:
+        text, formulas = _without_math(text)
+    out = _finish(_md_inline(text), values)
+    return _with_math(out, formulas) if formulas else out
+
+
+def _block(text: str, values: dict[str, str]) -> str:
     text = text.strip()
     if not _MARKUP.search(text) and not _BLOCK_START.match(text):
         return _finish(_escape(text), values)
     formulas: list[str] = []
     if "\\" in text:
         text, formulas = _without_math(text)
-    out = _markdown().render(text).strip()
+    out = _md_block(text).strip()
     if out.startswith("<p>") and out.endswith("</p>") and out.count("<p>") == 1:
         out = out[3:-4]
     out = _finish(out, values)

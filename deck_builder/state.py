@@ -66,21 +66,53 @@ def state_path(root: Path) -> Path:
     return root / STATE_DIR / STATE_FILE
 
 
+# watch keeps the state it last saved or read in memory, with the file's identity then; a file
+# replaced since (another build, a deleted or restored state) is read again.
+_keeping = False
+_kept: tuple[Path, tuple, BuildState] | None = None
+
+
+def keep_state() -> None:
+    """From now on, remember the state this process last saved or read (watch)."""
+    global _keeping
+    _keeping = True
+
+
+def _identity(path: Path) -> tuple | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_ino, st.st_dev, st.st_mtime_ns, st.st_size
+
+
+def _remember(path: Path, state: BuildState, ident: tuple | None = None) -> None:
+    global _kept
+    if _keeping:
+        ident = ident or _identity(path)
+        _kept = (path.resolve(), ident, state) if ident is not None else None
+
+
 def load_state(root: Path, shown: str, readonly: bool = False) -> tuple[BuildState, list[Problem]]:
     """The state file -> BuildState; a missing one is a fresh state, a broken one is set aside
     (or, ``readonly``, left where it is)."""
     path = state_path(root)
+    ident = _identity(path) if _keeping else None  # before reading: a file replaced meanwhile is read again later
+    if _kept is not None and ident is not None and _kept[0] == path.resolve() and _kept[1] == ident:
+        return _kept[2], []
     if not path.exists():
         return BuildState(), []
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         if data.get("format") != FORMAT:
             raise ValueError(f"format {data.get('format')!r}, expected {FORMAT}")
-        return BuildState(
+        state = BuildState(
             last_mod=int(data["last_mod"]),
             notes={g: NoteRecord(**r) for g, r in data["notes"].items()},
             note_types={n: NoteTypeRecord(**r) for n, r in data["note_types"].items()},
-        ), []
+        )
+        _remember(path, state, ident)
+        return state, []
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         aside = path.with_name(STATE_FILE + ".broken")
         try:
@@ -109,3 +141,5 @@ def save_state(root: Path, state: BuildState) -> None:
     }
     with replacing(path) as tmp:
         tmp.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+        ident = _identity(tmp) if _keeping else None  # a rename keeps it: what this process wrote
+    _remember(path, state, ident)

@@ -124,6 +124,10 @@ class Reader:
              shown: bool = True) -> Text | None:
         """Text (numbers and dates stay exactly as typed); placeholders are checked. SHOWN: the text
         is shown on a card, so words YAML dropped as a trailing comment are reported."""
+        # Most text is plain: no comment, no control character, no placeholder (one test each).
+        if (type(node) is Scalar and not node.null and not node.broken and node.comment is None
+                and "{" not in (value := node.value) and not _CONTROL.search(value) and (not required or value.strip())):
+            return Text(value, node.loc)
         if node is None or _broken(node):
             return None
         if isinstance(node, Scalar) and node.null:
@@ -266,6 +270,46 @@ class _Ids:
 
 
 # -- the files ------------------------------------------------------------------------------
+
+# watch: what a reader function made of a file's tree, while that file's bytes (so its tree,
+# see yamltree.keep_trees) stay the same. Only for readers that depend on nothing but the
+# tree and their arguments: a question bank, the stories.
+_results: dict | None = None
+
+
+def keep_results() -> None:
+    """From now on, remember read_bank's and read_stories' results per tree (memory only)."""
+    global _results
+    if _results is None:
+        _results = {}
+
+
+def remembered(r: Reader, reader, node: Node, *args):
+    """READER(r, node, *args), its problems and the question ids it declared, from memory when
+    it last read this very tree with these arguments."""
+    if _results is None:
+        return reader(r, node, *args)
+    key = (reader, args, r.declared_questions is None)
+    hit = _results.get(key)
+    if hit is not None and hit[0] is node:
+        _, result, problems, declared = hit
+    else:
+        start, outer = len(r.problems), r.declared_questions
+        if outer is not None:
+            r.declared_questions = set()  # to learn all it declares, also ids another file declared
+        try:
+            result = reader(r, node, *args)
+        finally:
+            declared = frozenset(r.declared_questions or ())
+            r.declared_questions = outer
+        problems = tuple(r.problems[start:])
+        del r.problems[start:]
+        _results[key] = (node, result, problems, declared)
+    r.problems.extend(problems)
+    if r.declared_questions is not None:
+        r.declared_questions.update(declared)
+    return result
+
 
 def read_settings(r: Reader, node: Node | None, available_banks) -> Settings:
     """deck.yaml -> Settings (defaults for everything missing)."""

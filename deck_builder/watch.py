@@ -11,7 +11,7 @@ from .state import STATE_DIR
 from .validate import PHOTO_TYPES
 from .workspace import check_folder, is_system_file
 
-QUIET_MS = 200  # a burst of saves ends after this long without a change
+QUIET_MS = 50  # a burst of saves ends after this long without a change (watchfiles' own default)
 
 
 def is_source(path: Path, root: Path, output: Path | None) -> bool:
@@ -39,6 +39,16 @@ def watch_workspace(folder: str, output: str | None, echo: Callable[[str, bool],
     from watchfiles import watch
 
     from .build import build_deck
+    from .state import keep_state
+    from .validate import keep_results
+    from .yamltree import keep_trees
+
+    # A warm compiler: each rebuild parses only the files whose bytes changed, validates again
+    # only those (and what depends on other files), and reuses the build state it saved, all in
+    # memory only: the build is the same as a cold one.
+    keep_trees()
+    keep_results()
+    keep_state()
 
     root = Path(folder)
     check_folder(root, folder)

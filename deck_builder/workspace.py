@@ -12,7 +12,7 @@ from pathlib import Path
 from .model import Bank, Question, Workspace
 from .problems import Location, Problem, ProblemsError, UserError
 from .state import STATE_DIR
-from .validate import Reader, nearest, read_answers, read_bank, read_company, read_settings, read_stories
+from .validate import Reader, nearest, read_answers, read_bank, read_company, read_settings, read_stories, remembered
 from .yamltree import Map, load_file, parse
 
 
@@ -269,7 +269,7 @@ def load_workspace(folder: str | os.PathLike) -> tuple[Workspace, list[Problem]]
         if tree is None:
             r.declared_questions = None
             continue
-        bank = read_bank(r, tree, name)
+        bank = remembered(r, read_bank, tree, name)
         if bank:
             banks.append(bank)
 
@@ -289,7 +289,7 @@ def load_workspace(folder: str | os.PathLike) -> tuple[Workspace, list[Problem]]
     stories_tree = read("stories.yaml") if "stories.yaml" in sources.top else None
     if "stories.yaml" in sources.top and stories_tree is None:
         r.declared_stories = None
-    stories = read_stories(r, stories_tree) if stories_tree is not None else {}
+    stories = remembered(r, read_stories, stories_tree) if stories_tree is not None else {}
     if isinstance(stories_tree, Map) and r.declared_stories is not None:
         r.declared_stories.update(stories_tree.entries)
     answers_tree = read("answers.yaml") if "answers.yaml" in sources.top else None

@@ -285,6 +285,18 @@ class _Builder:
         return []
 
 
+_kept: dict[str, tuple[bytes, Node | None, tuple[Problem, ...]]] | None = None
+
+
+def keep_trees() -> None:
+    """From now on, remember each file's tree with the bytes it came from (watch: a rebuild
+    parses only the files whose bytes changed). Memory only: nothing is kept on disk, and a
+    file is compared by its whole content, never by its time or size."""
+    global _kept
+    if _kept is None:
+        _kept = {}
+
+
 def load_file(path: Path, shown: str) -> tuple[Node | None, list[Problem]]:
     """A file on disk -> located tree; ``shown`` is the path as problems should print it."""
     try:
@@ -296,6 +308,17 @@ def load_file(path: Path, shown: str) -> tuple[Node | None, list[Problem]]:
         data = path.read_bytes()
     except OSError as exc:
         return None, [Problem(Location(shown), "error", f"cannot read this file: {exc.strerror}")]
+    if _kept is None:
+        return _tree(data, shown)
+    hit = _kept.get(shown)
+    if hit is not None and hit[0] == data:
+        return hit[1], list(hit[2])
+    tree, problems = _tree(data, shown)
+    _kept[shown] = (data, tree, tuple(problems))
+    return tree, problems
+
+
+def _tree(data: bytes, shown: str) -> tuple[Node | None, list[Problem]]:
     text, problems = decode(data, shown)
     if text is None:
         return None, problems

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import queue
 import signal
 import subprocess
@@ -131,6 +132,72 @@ def test_watch_says_each_new_warning_once(example, tmp_path):
         while not w.lines.empty():
             later.append(w.lines.get())
         assert not any("warning:" in line for line in later)  # said once, not on every save
+    finally:
+        w.proc.send_signal(signal.SIGINT)
+        w.proc.wait(timeout=WAIT)
+
+
+def _package_text(out: Path) -> str:
+    import sqlite3
+    import tempfile
+    import zipfile
+
+    with tempfile.TemporaryDirectory() as tmp, zipfile.ZipFile(out) as z:
+        db = Path(z.extract("collection.anki2", tmp))
+        conn = sqlite3.connect(db)
+        try:
+            return "\n".join(row[0] for row in conn.execute("SELECT flds FROM notes"))
+        finally:
+            conn.close()
+
+
+def test_a_save_of_the_same_size_within_the_same_time_is_rebuilt(example, tmp_path):
+    # watch keeps each file's tree, and what a bank or the stories gave, in memory: an edit
+    # that keeps the file's size and modification time must still reach the deck.
+    out = tmp_path / "deck.apkg"
+    w = Watcher(example, out)
+    edits = [("answers.yaml", "12 years in parcel operations", "13 years in parcel operations"),
+             ("questions/my-questions.yaml", "They want proof", "They need proof"),
+             ("stories.yaml", "Recovering a failing peak season", "Recovering a failing peak period")]
+    try:
+        w.wait_for("Watching")
+        for rel, old, new in edits:
+            assert len(old.encode()) == len(new.encode())
+            path = example / rel
+            before = path.stat()
+            path.write_text(path.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+            os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+            assert path.stat().st_size == before.st_size
+            line = w.wait_for(f"{Path(rel).name}: ")
+            assert "changed" in line and "nothing changed" not in line, line
+            text = _package_text(out)
+            assert new in text and old not in text
+    finally:
+        w.proc.send_signal(signal.SIGINT)
+        w.proc.wait(timeout=WAIT)
+
+
+def test_watch_reads_a_build_state_replaced_behind_its_back(example, tmp_path):
+    # The state is kept in memory too; a state file deleted (or written by another build)
+    # while watch runs is read again, never overwritten with what watch remembered.
+    out = tmp_path / "deck.apkg"
+    w = Watcher(example, out)
+    try:
+        first = w.wait_for("built: ")
+        w.wait_for("Watching")
+        state = example / ".deck-builder" / "state.json"
+        state.unlink()
+        answers = example / "answers.yaml"
+        answers.write_text(answers.read_text(encoding="utf-8").replace("12 years", "Twelve years"), encoding="utf-8")
+        line = w.wait_for("answers.yaml: ")
+        assert line.split(": ", 1)[1].split(" -> ")[0] == first.split(": ", 1)[1].split(" -> ")[0]  # "N notes": all new
+        assert state.is_file()
+
+        result = subprocess.run([sys.executable, "-m", "deck_builder", "build", str(example), "-o", str(out)],
+                                capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr
+        answers.write_text(answers.read_text(encoding="utf-8").replace("Twelve years", "12 years"), encoding="utf-8")
+        assert "0 added, 2 changed, 0 removed" in w.wait_for("answers.yaml: ")
     finally:
         w.proc.send_signal(signal.SIGINT)
         w.proc.wait(timeout=WAIT)
