@@ -28,17 +28,57 @@ def _markdown():
     return _md
 
 
-# Markdown -> HTML, remembered per text: a rebuild (watch's above all) renders the same texts
-# again, and the parser is most of rendering. Placeholders are filled afterwards, so the
-# text alone decides the result.
-@lru_cache(maxsize=1 << 16)
+# Markdown -> HTML, remembered per text: a rebuild renders mostly the same texts again, and
+# the parser is most of rendering (and importing it a fifth of a rebuild's start-up).
+# Placeholders are filled afterwards, so the text alone decides the result. A build hands
+# in what the last one parsed (``known``, from the workspace's cache file) and takes back
+# what this one used (``used``), so a rebuild imports the parser only for new texts.
+known: dict[str, str] = {}  # "i" or "b" + text -> markdown-it's HTML, from the last build
+used: dict[str, str] = {}  # the same, for the texts this process parsed or took from known
+
+
+def begin(cached: dict[str, str]) -> dict[str, str]:
+    """A build starts: what the last build parsed (CACHED) and what this process parsed
+    before are known, and ``used`` collects this build's texts. Returns CACHED."""
+    global known, used
+    known = {**cached, **known, **used} if (known or used) else cached
+    used = {}
+    return cached
+
+
+def _parsed(kind: str, text: str) -> str:
+    key = kind + text
+    out = used.get(key)
+    if out is None:
+        out = known.get(key)
+        if out is None:
+            md = _markdown()
+            out = md.renderInline(text) if kind == "i" else md.render(text)
+        used[key] = out
+    return out
+
+
+def renderer_signature() -> str:
+    """What the parsed HTML depends on besides the text: this module and markdown-it's
+    installed copy (found without importing it). A cache made by another is not used."""
+    import importlib.util
+    import os
+
+    from . import __version__
+
+    spec = importlib.util.find_spec("markdown_it")
+    parts = [__version__, f"{os.stat(__file__).st_mtime_ns}"]
+    if spec is not None and spec.origin:
+        parts += [spec.origin, f"{os.stat(spec.origin).st_mtime_ns}"]
+    return " ".join(parts)
+
+
 def _md_inline(text: str) -> str:
-    return _markdown().renderInline(text)
+    return _parsed("i", text)
 
 
-@lru_cache(maxsize=1 << 16)
 def _md_block(text: str) -> str:
-    return _markdown().render(text)
+    return _parsed("b", text)
 
 
 def _finish(rendered: str, values: dict[str, str]) -> str:

@@ -127,6 +127,32 @@ def load_state(root: Path, shown: str, readonly: bool = False) -> tuple[BuildSta
         return BuildState(), [Problem(Location(shown), "warning", msg)]
 
 
+MARKDOWN_FILE = "markdown.json"  # next to the state: the HTML the last build's Markdown gave
+
+
+def load_markdown(root: Path, signature: str) -> dict[str, str]:
+    """The last build's parsed Markdown (text -> HTML), if the same renderer (SIGNATURE) made
+    it; anything unreadable is no cache. Safe to delete: the texts are parsed again."""
+    try:
+        data = json.loads((root / STATE_DIR / MARKDOWN_FILE).read_text(encoding="utf-8"))
+        if data.get("format") == FORMAT and data.get("renderer") == signature and isinstance(data.get("html"), dict):
+            html = data["html"]
+            if all(isinstance(k, str) and isinstance(v, str) for k, v in html.items()):
+                return html
+    except (OSError, ValueError, AttributeError):
+        pass
+    return {}
+
+
+def save_markdown(root: Path, signature: str, entries: dict[str, str]) -> None:
+    path = root / STATE_DIR / MARKDOWN_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {"format": FORMAT, "about": "deck-builder: the HTML of the Markdown in your files, so a rebuild need "
+            "not parse it again. Safe to delete.", "renderer": signature, "html": entries}
+    with replacing(path) as tmp:
+        tmp.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+
+
 def save_state(root: Path, state: BuildState) -> None:
     """Write the state atomically."""
     path = state_path(root)
