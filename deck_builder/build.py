@@ -18,7 +18,7 @@ from .plan import Plan, plan_build
 from .problems import Problem, ProblemsError, UserError, count_summary
 from .renames import find_renames, unmatched_renames
 from .schema import refresh_schemas
-from .state import STATE_DIR, STATE_FILE, BuildState, load_markdown, load_state, point_numbering, save_markdown, save_state
+from .state import STATE_DIR, STATE_FILE, BuildState, load_state, point_numbering, save_state
 from .workspace import load_workspace, shown_path
 
 
@@ -47,19 +47,16 @@ def _state(ws: Workspace, readonly: bool):
     return load_state(ws.root, shown_path(ws.shown_root, f"{STATE_DIR}/{STATE_FILE}"), readonly=readonly)
 
 
-def _known_markdown(ws: Workspace) -> tuple[str, dict[str, str]]:
-    """What the last build's Markdown gave (its cache file), handed to the renderer."""
-    signature = render.renderer_signature()
-    return signature, render.begin(load_markdown(ws.root, signature))
-
-
 def _plan(ws: Workspace, now: float | None, readonly: bool):
     """Workspace + its build state -> (note types, stylesheet, plan, state warnings, that state)."""
     types = note_types(ws.settings.tts, ws.settings.voices)
     css = stylesheet()
     state, warnings = _state(ws, readonly)
+    signature = render.renderer_signature()
+    render.begin(state.markdown if state.renderer == signature else {})
     specs = derive_notes(ws, point_numbering(state))
     plan = plan_build(specs, types, css, state, time.time() if now is None else now)
+    plan.new_state.markdown, plan.new_state.renderer = dict(render.used), signature
     plan.renames = find_renames(plan, state, specs, types, ws)
     return types, css, plan, warnings + unmatched_renames(ws, state), state
 
@@ -67,7 +64,6 @@ def _plan(ws: Workspace, now: float | None, readonly: bool):
 def plan_next(folder: str, now: float | None = None) -> tuple[Workspace, Plan, list[Problem]]:
     """A workspace folder -> what the next build would change; writes nothing."""
     ws, warnings = load_workspace(folder)
-    _known_markdown(ws)
     _, _, plan, state_warnings, _ = _plan(ws, now, readonly=True)
     return ws, plan, warnings + state_warnings
 
@@ -134,7 +130,6 @@ def _build_deck(folder: str, output: str | Path | None, now: float | None, proce
     except ProblemsError as exc:
         previous = Path(output).is_file() if output is not None else any((Path(folder) / "build").glob("*.apkg"))
         raise ProblemsError(exc.problems, _failed_summary(exc.problems, previous)) from None
-    signature, cached = _known_markdown(ws)
     types, css, plan, state_warnings, previous = _plan(ws, now, readonly=False)
     if proceed is not None and (why := proceed(plan)):
         raise NotBuilt(why)
@@ -152,11 +147,6 @@ def _build_deck(folder: str, output: str | Path | None, now: float | None, proce
             f"the package was written to {out}, but the build state could not be saved ({exc.strerror}); "
             "the next build will count every note as changed"
         ) from None
-    if render.used != cached:
-        try:
-            save_markdown(ws.root, signature, render.used)
-        except OSError:
-            pass  # only a cache: the next build parses these texts again
     refresh_schemas(ws.root)  # a wired workspace's editor schemas follow this version's keys
     counts: dict[str, tuple[int, int]] = {}
     for planned in plan.notes:

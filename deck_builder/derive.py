@@ -122,6 +122,10 @@ def derive_notes(ws: Workspace, point_numbers: dict[str, list[tuple[int, str]]] 
         if ws.settings.point_cards and len(answer.points) > 1:
             notes.append(_points_note(ws.questions[qid], answer.points, None, root, numbering))
     for story in ws.stories.values():
+        kept = _kept.get(("story", root, id(story))) if _kept is not None else None
+        if kept is not None and kept[0] is story:
+            notes.append(kept[1])
+            continue
         notes.append(NoteSpec(
             ("story", "", story.id), "story", f"story/{story.id}", "story", root,
             (
@@ -135,9 +139,31 @@ def derive_notes(ws: Workspace, point_numbers: dict[str, list[tuple[int, str]]] 
             ),
             ("deck-builder", "kind::story"), loc=story.loc,
         ))
+        if _kept is not None:
+            _kept[("story", root, id(story))] = (story, notes[-1])
     for company in ws.companies.values():
-        notes.extend(_company_notes(ws, company, root, numbering))
+        notes.extend(_tailored_notes(ws, company, root, numbering))
+        kept = _kept.get(("company", root, id(company))) if _kept is not None else None
+        if kept is not None and kept[0] is company:
+            notes.extend(kept[1])
+            continue
+        own = _company_notes(company, root)
+        if _kept is not None:
+            _kept[("company", root, id(company))] = (company, own)
+        notes.extend(own)
     return notes
+
+
+# watch: the notes of a story or company, while validation hands back the very same object
+# (validate.remembered: its file, photos and questions unchanged). Memory only.
+_kept: dict | None = None
+
+
+def keep_notes() -> None:
+    """From now on, remember the notes made of each story and company object."""
+    global _kept
+    if _kept is None:
+        _kept = {}
 
 
 def _answer_note(ws: Workspace, question: Question, answer: Answer | None, points, company: Company | None, root: str) -> NoteSpec:
@@ -201,17 +227,24 @@ def placeholder_values(company: Company | None) -> dict[str, str]:
     return {"company": company.name.strip(), "role": (company.role or "this role").strip()}
 
 
-def _company_notes(ws: Workspace, company: Company, root: str, numbering) -> list[NoteSpec]:
+def _tailored_notes(ws: Workspace, company: Company, root: str, numbering) -> list[NoteSpec]:
+    """A company's tailored answers: they depend on the questions and answers too."""
+    notes = []
+    for qid, points in company.tailoring.items():
+        notes.append(_answer_note(ws, ws.questions[qid], ws.answers.get(qid), points, company, root))
+        if ws.settings.point_cards and len(points) > 1:
+            notes.append(_points_note(ws.questions[qid], points, company, root, numbering))
+    return notes
+
+
+def _company_notes(company: Company, root: str) -> list[NoteSpec]:
+    """A company's own notes: its facts, products, people and questions to ask."""
     values = placeholder_values(company)
     deck = company_deck(root, company)
     context = render.plain(company.name)
     base_tags = ("deck-builder", f"company::{company.id}")
     cid = company.identity  # in GUIDs; labels and tags show its id today
     notes = []
-    for qid, points in company.tailoring.items():
-        notes.append(_answer_note(ws, ws.questions[qid], ws.answers.get(qid), points, company, root))
-        if ws.settings.point_cards and len(points) > 1:
-            notes.append(_points_note(ws.questions[qid], points, company, root, numbering))
     for fact in company.facts:
         source = render.inline(fact.source, values)
         if fact.cloze is not None:

@@ -124,11 +124,22 @@ def plan_build(specs: list[NoteSpec], types: dict[str, NoteType], css: str, stat
         new.note_types[name] = NoteTypeRecord(nt.id, h, mod)
 
     seen = set()
+    last = _last if _last is not None else {}
+    planned_now: dict[str, tuple] = {}
     for spec in specs:
-        seen.add(spec.guid)
+        guid = spec.guid
+        seen.add(guid)
         nt = types[spec.note_type]
+        old = state.notes.get(guid)
+        kept = last.get(guid)
+        if kept is not None and kept[0] is spec and kept[1] is old and kept[2] == nt.id:
+            # watch: the same note spec, and the record the last plan made of it: unchanged.
+            plan.unchanged += 1
+            plan.notes.append(kept[3])
+            new.notes[guid] = old
+            planned_now[guid] = kept
+            continue
         h = note_hash(nt.id, spec.fields, spec.tags)
-        old = state.notes.get(spec.guid)
         if old is not None and not old.removed and old.hash == h:
             mod = old.mod
             plan.unchanged += 1
@@ -146,13 +157,16 @@ def plan_build(specs: list[NoteSpec], types: dict[str, NoteType], css: str, stat
                     before += (" ".join(sorted(old.tags)),)
                     after += (" ".join(sorted(spec.tags)),)
                 plan.changed.append(Change(spec.kind, spec.label, names, before, after))
-        plan.notes.append(PlannedNote(spec.guid, spec.kind, spec.label, spec.note_type, spec.deck, spec.fields, spec.tags, mod, spec.media))
+        planned = PlannedNote(spec.guid, spec.kind, spec.label, spec.note_type, spec.deck, spec.fields, spec.tags, mod, spec.media)
+        plan.notes.append(planned)
         # A GUID seen for the first time is new in this build; one that comes back keeps its date.
         added_at = build_mod if old is None else old.added_at
-        new.notes[spec.guid] = NoteRecord(spec.kind, spec.label, spec.note_type, spec.deck,
-                                          list(spec.fields), list(spec.tags), h, mod,
-                                          points=[list(p) for p in spec.points], identity=list(spec.identity),
-                                          added_at=added_at)
+        record = new.notes[spec.guid] = NoteRecord(spec.kind, spec.label, spec.note_type, spec.deck,
+                                                   list(spec.fields), list(spec.tags), h, mod,
+                                                   points=[list(p) for p in spec.points], identity=list(spec.identity),
+                                                   added_at=added_at)
+        if _last is not None:
+            planned_now[guid] = (spec, record, nt.id, planned)
         if old is not None and old.points and not old.removed:
             gone = {n for n, _ in old.points} - {n for n, _ in spec.points}
             plan.emptied_cards += len(gone)
@@ -176,4 +190,19 @@ def plan_build(specs: list[NoteSpec], types: dict[str, NoteType], css: str, stat
 
     if any_change:
         new.last_mod = build_mod
+    if _last is not None:
+        _last.clear()
+        _last.update(planned_now)
     return plan
+
+
+# watch: per GUID, the spec, the record and the planned note the last plan made. A spec that
+# is the very same object (derive.keep_notes) over a record that is still the state's is
+# unchanged, so nothing about it is computed again. Memory only.
+_last: dict[str, tuple] | None = None
+
+
+def keep_plans() -> None:
+    global _last
+    if _last is None:
+        _last = {}

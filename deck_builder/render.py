@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import html
 import re
-from functools import lru_cache
 from urllib.parse import quote
 
 from .textrules import Cloze, math_spans, parse_cloze
@@ -55,6 +54,8 @@ def _parsed(kind: str, text: str) -> str:
             md = _markdown()
             out = md.renderInline(text) if kind == "i" else md.render(text)
         used[key] = out
+    if _tracing:
+        _trace.append((key, out))
     return out
 
 
@@ -148,14 +149,39 @@ def block(text: str | None, values: dict[str, str]) -> str:
     return _block(text, values)
 
 
-@lru_cache(maxsize=1 << 16)
+# Texts without placeholders, rendered: "i" or "b" + text -> (HTML, the parser results it
+# used), so a repeat tells ``used`` what the cache file must keep.
+_alone: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {}
+_trace: list[tuple[str, str]] = []  # parser results, as _parsed hands them out to _remember_alone
+_tracing = 0
+
+
+def _remember_alone(kind: str, text: str, render) -> str:
+    key = kind + text
+    hit = _alone.get(key)
+    if hit is None:
+        global _tracing
+        start = len(_trace)
+        _tracing += 1
+        try:
+            out = render(text, {})
+        finally:
+            _tracing -= 1
+        hit = _alone[key] = (out, tuple(_trace[start:]))
+        del _trace[start:]
+        if len(_alone) > 1 << 17:  # a long watch: keep memory bounded
+            _alone.clear()
+    for parsed_key, parsed in hit[1]:
+        used[parsed_key] = parsed
+    return hit[0]
+
+
 def _inline_alone(text: str) -> str:
-    return _inline(text, {})
+    return _remember_alone("i", text, _inline)
 
 
-@lru_cache(maxsize=1 << 16)
 def _block_alone(text: str) -> str:
-    return _block(text, {})
+    return _remember_alone("b", text, _block)
 
 
 def _inline(text: str, values: dict[str, str]) -> str:

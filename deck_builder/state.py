@@ -55,6 +55,10 @@ class BuildState:
     last_mod: int = 0  # the newest modification time ever given to a note or note type
     notes: dict[str, NoteRecord] = field(default_factory=dict)
     note_types: dict[str, NoteTypeRecord] = field(default_factory=dict)
+    # The HTML the Markdown of the last build's texts gave ("i"/"b" + text -> HTML), and what
+    # made it (render.renderer_signature): a rebuild parses only new texts. Only a cache.
+    markdown: dict[str, str] = field(default_factory=dict)
+    renderer: str = ""
 
 
 def point_numbering(state: BuildState) -> dict[str, list[tuple[int, str]]]:
@@ -111,6 +115,10 @@ def load_state(root: Path, shown: str, readonly: bool = False) -> tuple[BuildSta
             notes={g: NoteRecord(**r) for g, r in data["notes"].items()},
             note_types={n: NoteTypeRecord(**r) for n, r in data["note_types"].items()},
         )
+        markdown, renderer = data.get("markdown"), data.get("renderer")
+        if (isinstance(markdown, dict) and isinstance(renderer, str)
+                and all(isinstance(k, str) and isinstance(v, str) for k, v in markdown.items())):
+            state.markdown, state.renderer = markdown, renderer  # anything else: no cache, nothing lost
         _remember(path, state, ident)
         return state, []
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
@@ -127,32 +135,6 @@ def load_state(root: Path, shown: str, readonly: bool = False) -> tuple[BuildSta
         return BuildState(), [Problem(Location(shown), "warning", msg)]
 
 
-MARKDOWN_FILE = "markdown.json"  # next to the state: the HTML the last build's Markdown gave
-
-
-def load_markdown(root: Path, signature: str) -> dict[str, str]:
-    """The last build's parsed Markdown (text -> HTML), if the same renderer (SIGNATURE) made
-    it; anything unreadable is no cache. Safe to delete: the texts are parsed again."""
-    try:
-        data = json.loads((root / STATE_DIR / MARKDOWN_FILE).read_text(encoding="utf-8"))
-        if data.get("format") == FORMAT and data.get("renderer") == signature and isinstance(data.get("html"), dict):
-            html = data["html"]
-            if all(isinstance(k, str) and isinstance(v, str) for k, v in html.items()):
-                return html
-    except (OSError, ValueError, AttributeError):
-        pass
-    return {}
-
-
-def save_markdown(root: Path, signature: str, entries: dict[str, str]) -> None:
-    path = root / STATE_DIR / MARKDOWN_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    data = {"format": FORMAT, "about": "deck-builder: the HTML of the Markdown in your files, so a rebuild need "
-            "not parse it again. Safe to delete.", "renderer": signature, "html": entries}
-    with replacing(path) as tmp:
-        tmp.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
-
-
 def save_state(root: Path, state: BuildState) -> None:
     """Write the state atomically."""
     path = state_path(root)
@@ -165,6 +147,8 @@ def save_state(root: Path, state: BuildState) -> None:
         "note_types": {n: asdict(r) for n, r in sorted(state.note_types.items())},
         "notes": {g: dict(vars(r)) for g, r in state.notes.items()},  # flat records: vars() is asdict() without the deep copy
     }
+    if state.markdown:
+        data["renderer"], data["markdown"] = state.renderer, state.markdown
     with replacing(path) as tmp:
         tmp.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
         ident = _identity(tmp) if _keeping else None  # a rename keeps it: what this process wrote

@@ -272,27 +272,27 @@ class _Ids:
 # -- the files ------------------------------------------------------------------------------
 
 # watch: what a reader function made of a file's tree, while that file's bytes (so its tree,
-# see yamltree.keep_trees) stay the same. Only for readers that depend on nothing but the
-# tree and their arguments: a question bank, the stories.
+# see yamltree.keep_trees) and everything else the reader looks at stay the same.
 _results: dict | None = None
 
 
 def keep_results() -> None:
-    """From now on, remember read_bank's and read_stories' results per tree (memory only)."""
+    """From now on, remember what the readers of banks, stories and companies gave per tree
+    (memory only)."""
     global _results
     if _results is None:
         _results = {}
 
 
-def remembered(r: Reader, reader, node: Node, *args):
+def remembered(r: Reader, reader, node: Node, *args, key: tuple = (), depends: object = None):
     """READER(r, node, *args), its problems and the question ids it declared, from memory when
-    it last read this very tree with these arguments."""
+    it last read this very tree under KEY (which file) with DEPENDS (all else it looks at) equal."""
     if _results is None:
         return reader(r, node, *args)
-    key = (reader, args, r.declared_questions is None)
-    hit = _results.get(key)
-    if hit is not None and hit[0] is node:
-        _, result, problems, declared = hit
+    slot = (reader, key, r.declared_questions is None)
+    hit = _results.get(slot)
+    if hit is not None and hit[0] is node and hit[1] == depends:
+        _, _, result, problems, declared = hit
     else:
         start, outer = len(r.problems), r.declared_questions
         if outer is not None:
@@ -304,11 +304,31 @@ def remembered(r: Reader, reader, node: Node, *args):
             r.declared_questions = outer
         problems = tuple(r.problems[start:])
         del r.problems[start:]
-        _results[key] = (node, result, problems, declared)
+        _results[slot] = (node, depends, result, problems, declared)
     r.problems.extend(problems)
     if r.declared_questions is not None:
         r.declared_questions.update(declared)
     return result
+
+
+def company_depends(r: Reader, node: Node, root: Path, questions: dict) -> object:
+    """All read_company looks at besides its tree: the questions (ids, renames, which are
+    declared) and its photos, by their bytes (a photo replaced by another of the same size
+    and time is noticed). None when keep_results is off (nothing to compare)."""
+    if _results is None:
+        return None
+    photos = []
+    people = node.entries.get("people", (None, None))[1] if isinstance(node, Map) else None
+    for person in people.items if isinstance(people, Seq) else ():
+        photo = person.entries.get("photo", (None, None))[1] if isinstance(person, Map) else None
+        if isinstance(photo, Scalar) and photo.value and "\x00" not in photo.value:
+            try:
+                path = (root / photo.value).resolve()
+                photos.append((photo.value, str(path), path.read_bytes() if path.is_file() else None))
+            except (OSError, ValueError):
+                photos.append((photo.value, None, None))
+    declared = None if r.declared_questions is None else frozenset(r.declared_questions)
+    return (str(root.resolve()), frozenset((q.id, q.renamed_from) for q in questions.values()), declared, tuple(photos))
 
 
 def read_settings(r: Reader, node: Node | None, available_banks) -> Settings:

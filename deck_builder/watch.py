@@ -39,15 +39,20 @@ def watch_workspace(folder: str, output: str | None, echo: Callable[[str, bool],
     from watchfiles import watch
 
     from .build import build_deck
+    from .derive import keep_notes
+    from .plan import keep_plans
     from .state import keep_state
     from .validate import keep_results
     from .yamltree import keep_trees
 
     # A warm compiler: each rebuild parses only the files whose bytes changed, validates again
-    # only those (and what depends on other files), and reuses the build state it saved, all in
-    # memory only: the build is the same as a cold one.
+    # only those (and what depends on other files), derives and plans again only the notes of
+    # what changed, and reuses the build state it saved; all in memory only, so the build is
+    # the same as a cold one.
     keep_trees()
     keep_results()
+    keep_notes()
+    keep_plans()
     keep_state()
 
     root = Path(folder)

@@ -12,7 +12,7 @@ from pathlib import Path
 from .model import Bank, Question, Workspace
 from .problems import Location, Problem, ProblemsError, UserError
 from .state import STATE_DIR
-from .validate import Reader, nearest, read_answers, read_bank, read_company, read_settings, read_stories, remembered
+from .validate import Reader, nearest, read_answers, read_bank, read_company, read_settings, read_stories, remembered, company_depends
 from .yamltree import Map, load_file, parse
 
 
@@ -269,7 +269,7 @@ def load_workspace(folder: str | os.PathLike) -> tuple[Workspace, list[Problem]]
         if tree is None:
             r.declared_questions = None
             continue
-        bank = remembered(r, read_bank, tree, name)
+        bank = remembered(r, read_bank, tree, name, key=(name,))
         if bank:
             banks.append(bank)
 
@@ -299,7 +299,8 @@ def load_workspace(folder: str | os.PathLike) -> tuple[Workspace, list[Problem]]
     for cid, rel in _ids_from_file_names(r, shown_root, sources.companies, "company").items():
         tree = read(rel)
         if tree is not None:
-            company = read_company(r, tree, cid, root, questions)
+            company = remembered(r, read_company, tree, cid, root, questions, key=(cid,),
+                                 depends=company_depends(r, tree, root, questions))
             if company:
                 companies[cid] = company
     _check_renames(r, companies, "company", lambda c: c.renamed_from.loc)

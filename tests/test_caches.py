@@ -1,5 +1,5 @@
-"""What a build keeps for the next one besides the state: the HTML of the user's Markdown
-(.deck-builder/markdown.json). It may make a rebuild faster, never different."""
+"""What a build keeps for the next one besides the notes: the HTML of the user's Markdown
+(in the build state). It may make a rebuild faster, never different."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-CACHE = Path(".deck-builder") / "markdown.json"
+CACHE = Path(".deck-builder") / "state.json"
 
 
 def notes(apkg: Path, tmp: Path) -> dict[str, str]:
@@ -37,7 +37,7 @@ def test_a_rebuild_takes_unchanged_markdown_from_the_cache_and_builds_the_same_n
     assert first.returncode == 0, first.stderr
     assert "PARSER" in first.stderr.splitlines()
     cache = json.loads((example / CACHE).read_text(encoding="utf-8"))
-    assert any("<strong>" in html for html in cache["html"].values())
+    assert any("<strong>" in html for html in cache["markdown"].values())
 
     again = build(example, tmp_path / "again.apkg")
     assert again.returncode == 0, again.stderr
@@ -50,7 +50,7 @@ def test_a_rebuild_takes_unchanged_markdown_from_the_cache_and_builds_the_same_n
                                                                    "12 years in *parcel* operations"), encoding="utf-8")
     edited = build(example, tmp_path / "edited.apkg")
     assert "PARSER" in edited.stderr.splitlines()
-    html = json.loads((example / CACHE).read_text(encoding="utf-8"))["html"]
+    html = json.loads((example / CACHE).read_text(encoding="utf-8"))["markdown"]
     assert any("<em>parcel</em>" in v for v in html.values())
     assert not any(key.endswith("12 years in parcel operations") for key in html)
 
@@ -59,19 +59,23 @@ def test_the_cache_never_makes_a_build_differ_from_a_cold_one(example, tmp_path)
     assert build(example, tmp_path / "warm.apkg").returncode == 0
     path = example / CACHE
     data = json.loads(path.read_text(encoding="utf-8"))
-    key = next(k for k, v in data["html"].items() if "<strong>" in v)
+    key = next(k for k, v in data["markdown"].items() if "<strong>" in v)
 
     # Another renderer's cache (an upgrade of deck-builder or markdown-it) is not used.
-    data["html"][key] = "<p>stale</p>\n"
+    data["markdown"][key] = "<p>stale</p>\n"
     data["renderer"] = "another version"
     path.write_text(json.dumps(data), encoding="utf-8")
     assert build(example, tmp_path / "other.apkg").returncode == 0
     fields = notes(tmp_path / "other.apkg", tmp_path)
     assert not any("stale" in f for f in fields.values())
 
-    # A damaged cache is no cache; a deleted one is parsed again; all give the same notes.
-    path.write_text("{not json", encoding="utf-8")
-    assert build(example, tmp_path / "damaged.apkg").returncode == 0
+    # A damaged cache is no cache (and the notes are kept); all give the same notes.
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["markdown"] = {key: 12}
+    path.write_text(json.dumps(data), encoding="utf-8")
+    damaged = build(example, tmp_path / "damaged.apkg")
+    assert damaged.returncode == 0 and "warning" not in damaged.stderr, damaged.stderr
+    assert "PARSER" in damaged.stderr.splitlines()
     path.unlink()
     cold = build(example, tmp_path / "cold.apkg")
     assert "PARSER" in cold.stderr.splitlines()

@@ -201,3 +201,41 @@ def test_watch_reads_a_build_state_replaced_behind_its_back(example, tmp_path):
     finally:
         w.proc.send_signal(signal.SIGINT)
         w.proc.wait(timeout=WAIT)
+
+
+def test_watch_notices_what_a_company_file_depends_on(example, tmp_path):
+    # A company's result is kept while its file is unchanged, but it also depends on its
+    # photos and on the questions it tailors: those changes must reach the deck or the errors.
+    out = tmp_path / "deck.apkg"
+    w = Watcher(example, out)
+    try:
+        w.wait_for("Watching")
+        photo = example / "media" / "dana-okafor.svg"
+        before = photo.stat()
+        photo.write_text(photo.read_text(encoding="utf-8").replace("#2a7f62", "#2a7f63"), encoding="utf-8")
+        os.utime(photo, ns=(before.st_atime_ns, before.st_mtime_ns))
+        line = w.wait_for("dana-okafor.svg: ")
+        assert "0 added, 1 changed, 0 removed" in line, line
+
+        # A web page saved under the photo's name, of the same size and time: an error.
+        size, stamp = photo.stat().st_size, photo.stat().st_mtime_ns
+        page = b"<!DOCTYPE html><html><body>not a picture</body></html>"
+        photo.write_bytes(page + b" " * (size - len(page)))
+        os.utime(photo, ns=(stamp, stamp))
+        assert "web page" in w.wait_for("northwind.yaml:")  # FILE:LINE:COL: error: ... is a web page
+        assert "kept the last good deck" in w.wait_for("dana-okafor.svg: ")
+
+        photo.write_bytes(b"")
+        w.wait_for("northwind.yaml:")  # the error: FILE:LINE:COL, the photo is empty
+        assert "kept the last good deck" in w.wait_for("dana-okafor.svg: ")
+        photo.write_text('<svg xmlns="http://www.w3.org/2000/svg"/>\n', encoding="utf-8")
+        assert "1 changed" in w.wait_for("dana-okafor.svg: ")
+
+        bank = example / "questions" / "my-questions.yaml"
+        bank.write_text(bank.read_text(encoding="utf-8").replace("id: why-this-company", "id: why-this-firm"),
+                        encoding="utf-8")
+        tailoring = w.wait_for("northwind.yaml:")
+        assert "tailoring: no question has the id 'why-this-company'" in tailoring, tailoring
+    finally:
+        w.proc.send_signal(signal.SIGINT)
+        w.proc.wait(timeout=WAIT)
