@@ -1,4 +1,6 @@
-"""Start-up: how long `deck-builder --help` and `deck-builder check` take, next to a bare Python.
+"""Start-up: how long `deck-builder --help` and `deck-builder check` take, next to a bare Python
+and to `python -c "import click"` (what any click program pays: issue 12's baseline for --help,
+target 1.3x).
 
     python benchmarks/startup.py [--runs N]
 
@@ -42,17 +44,21 @@ def main() -> None:
     example = str(REPO / "decks" / "example")
     rows = [
         ("python -c pass", [sys.executable, "-c", "pass"], None),
+        ('python -c "import click"', [sys.executable, "-c", "import click"], None),
         ("deck-builder --help", [sys.executable, "-m", "deck_builder", "--help"], ["--help"]),
         ("deck-builder check decks/example", [sys.executable, "-m", "deck_builder", "check", example],
          ["check", example]),
     ]
     base = None
+    times = {}
     for name, cmd, args in rows:
-        t = median_time(cmd, runs)
+        t = times[name] = median_time(cmd, runs)
         base = base or t
         heavy = imported(args) if args else []
         print(f"{name:<34} {t * 1000:7.0f} ms  (+{(t - base) * 1000:4.0f} ms over bare Python)"
               + (f"  imports: {', '.join(heavy) or 'none of ' + '/'.join(HEAVY)}" if args else ""))
+    ratio = times["deck-builder --help"] / times['python -c "import click"']
+    print(f"deck-builder --help / import click: {ratio:.2f}x (target: 1.3x or less)")
 
 
 if __name__ == "__main__":

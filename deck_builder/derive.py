@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from . import render
@@ -44,13 +44,16 @@ class NoteSpec:
     media: tuple[tuple[str, Path], ...] = ()  # (name in Anki's media folder, file)
     points: tuple[tuple[int, str], ...] = ()  # key-point notes: (cloze number, point) as numbered
     loc: Location = Location("")  # where the item is written
+    guid: str = field(init=False, repr=False, compare=False)  # made of the identity alone
 
-    @cached_property
-    def guid(self) -> str:
-        return note_guid(*self.identity)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "guid", note_guid(*self.identity))
 
 
 _BASE91 = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&()*+,-./:;<=>?@[]^_`{|}~"
+
+
+_PAIRS = [a + b for a in _BASE91 for b in _BASE91]  # two base-91 digits at a time: half the divisions
 
 
 @lru_cache(maxsize=1 << 16)  # a rebuild asks again for every note
@@ -60,9 +63,10 @@ def note_guid(kind: str, company: str, item: str) -> str:
     n = int.from_bytes(digest[:8], "big")
     out = []
     while n:
-        n, rem = divmod(n, len(_BASE91))
-        out.append(_BASE91[rem])
-    return "".join(reversed(out)) or "a"
+        n, rem = divmod(n, 8281)  # 91 ** 2
+        out.append(_PAIRS[rem])
+    # the digits of n in base 91, most significant first, without leading zeros ("a")
+    return "".join(reversed(out)).lstrip("a") or "a"
 
 
 def tag_word(text: str) -> str:

@@ -85,7 +85,13 @@ def note_hash(type_id: int, fields, tags) -> str:
 
 @lru_cache(maxsize=1 << 16)  # a rebuild hashes mostly the same notes again
 def _note_hash(type_id: int, fields: tuple[str, ...], tags: tuple[str, ...]) -> str:
-    return hashlib.sha256(json.dumps([type_id, list(fields), sorted(tags)]).encode()).hexdigest()[:20]
+    # json.dumps([type_id, list(fields), sorted(tags)]), written out with json's own C string
+    # encoder: the same text (the state's hashes stay valid), without dumps' Python layers.
+    text = f"[{int(type_id)}, [{', '.join(map(_json_text, fields))}], [{', '.join(map(_json_text, sorted(tags)))}]]"
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+_json_text = json.encoder.encode_basestring_ascii  # what json.dumps uses for text (ensure_ascii)
 
 
 def type_hash(nt: NoteType, css: str) -> str:
