@@ -103,17 +103,19 @@ def check_command(folder: str, strict: bool) -> None:
     points, unused stories, facts per company. Exits 1 on an error (and on a
     warning with --strict).
     """
+    from .build import no_gc
     from .derive import derive_notes
     from .lint import content_warnings
     from .problems import plural, sort_problems
     from .report import coverage
     from .workspace import load_workspace
 
-    ws, warnings = load_workspace(folder)
-    warnings = sort_problems([*warnings, *content_warnings(ws)])
+    with no_gc():  # as a build: many small long-lived objects, no cycles worth collecting
+        ws, warnings = load_workspace(folder)
+        warnings = sort_problems([*warnings, *content_warnings(ws)])
+        notes = derive_notes(ws)
     for problem in warnings:
         click.echo(str(problem), err=True)
-    notes = derive_notes(ws)
     for line in coverage(ws):
         click.echo(line)
     click.echo(f"\nNo errors, {plural(len(warnings), 'warning')}; the deck would have {plural(len(notes), 'note')}.")

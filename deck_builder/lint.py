@@ -194,6 +194,7 @@ def near_duplicates(texts: list[str], threshold: float = NEAR_DUPLICATE_RATIO) -
     frequency = Counter(w for ws in words for w in ws)
     weight = {w: math.log(1 + len(texts) / df) for w, df in frequency.items()}
     total = [sum(weight[w] for w in ws) for ws in words]
+    need = [t * x for x in total]  # what a text contributes to the overlap a pair needs
     index: dict[str, list[int]] = defaultdict(list)
     pairs: dict[int, int] = {}  # later text -> earliest text it nearly duplicates
     for j in sorted(range(len(texts)), key=lambda k: (total[k], k)):
@@ -210,16 +211,17 @@ def near_duplicates(texts: list[str], threshold: float = NEAR_DUPLICATE_RATIO) -
         for w in prefix:
             shared.update(index[w])
         n = len(texts[j])
-        for i, c in shared.items():
-            if 2 * (heaviest[c] + rest) < t * (total[i] + total[j]):
-                continue  # c of its first words and all the others would still weigh too little
+        # c of its first words and all the others must weigh enough (checked for every text
+        # that shares a first word, so in one expression: most fail it)
+        can = [2 * h + 2 * rest - need[j] for h in heaviest]
+        for i in [i for i, c in shared.items() if can[c] >= need[i]]:
             m = len(texts[i])
             later, earlier = max(i, j), min(i, j)
             if earlier >= pairs.get(later, later):
                 continue  # an earlier duplicate of it is known already
             if 2 * min(m, n) < threshold * (m + n):  # real_quick_ratio, without a call
                 continue
-            if 2 * sum(weight[w] for w in words[i] & ws) < t * (total[i] + total[j]):
+            if 2 * sum(map(weight.__getitem__, words[i] & ws)) < t * (total[i] + total[j]):
                 continue
             # ratio() is not symmetric: always compare the earlier text with the later one.
             matcher = SequenceMatcher(None, texts[earlier], texts[later], autojunk=False)
