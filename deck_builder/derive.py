@@ -125,37 +125,53 @@ def derive_notes(ws: Workspace, point_numbers: dict[str, list[tuple[int, str]]] 
         notes.append(_answer_note(ws, ws.questions[qid], answer, answer.points, None, root))
         if ws.settings.point_cards and len(answer.points) > 1:
             notes.append(_points_note(ws.questions[qid], answer.points, None, root, numbering))
+    fresh: dict = {}  # what _kept holds after this derivation: this workspace's objects only
     for story in ws.stories.values():
-        kept = _kept.get(("story", root, id(story))) if _kept is not None else None
+        slot = ("story", root, id(story))
+        kept = _kept.get(slot) if _kept is not None else None
         if kept is not None and kept[0] is story:
+            render.use(kept[2])  # the cache of parsed Markdown keeps this story's texts
             notes.append(kept[1])
+            fresh[slot] = kept
             continue
-        notes.append(NoteSpec(
-            ("story", "", story.id), "story", f"story/{story.id}", "story", root,
-            (
-                render.inline(story.title, GENERIC),
-                render.block(story.situation, GENERIC),
-                render.block(story.task, GENERIC),
-                render.block(story.action, GENERIC),
-                render.block(story.result, GENERIC),
-                "Your stories",
-                "",
-            ),
-            ("deck-builder", "kind::story"), loc=story.loc,
-        ))
+        with render.traced() as parsed:
+            notes.append(_story_note(story, root))
         if _kept is not None:
-            _kept[("story", root, id(story))] = (story, notes[-1])
+            fresh[slot] = (story, notes[-1], tuple(parsed))
     for company in ws.companies.values():
         notes.extend(_tailored_notes(ws, company, root, numbering))
-        kept = _kept.get(("company", root, id(company))) if _kept is not None else None
+        slot = ("company", root, id(company))
+        kept = _kept.get(slot) if _kept is not None else None
         if kept is not None and kept[0] is company:
+            render.use(kept[2])
             notes.extend(kept[1])
+            fresh[slot] = kept
             continue
-        own = _company_notes(company, root)
+        with render.traced() as parsed:
+            own = _company_notes(company, root)
         if _kept is not None:
-            _kept[("company", root, id(company))] = (company, own)
+            fresh[slot] = (company, own, tuple(parsed))
         notes.extend(own)
+    if _kept is not None:
+        _kept.clear()
+        _kept.update(fresh)
     return notes
+
+
+def _story_note(story, root: str) -> NoteSpec:
+    return NoteSpec(
+        ("story", "", story.id), "story", f"story/{story.id}", "story", root,
+        (
+            render.inline(story.title, GENERIC),
+            render.block(story.situation, GENERIC),
+            render.block(story.task, GENERIC),
+            render.block(story.action, GENERIC),
+            render.block(story.result, GENERIC),
+            "Your stories",
+            "",
+        ),
+        ("deck-builder", "kind::story"), loc=story.loc,
+    )
 
 
 # watch: the notes of a story or company, while validation hands back the very same object

@@ -40,7 +40,7 @@ def begin(cached: dict[str, str]) -> dict[str, str]:
     """A build starts: what the last build parsed (CACHED) and what this process parsed
     before are known, and ``used`` collects this build's texts. Returns CACHED."""
     global known, used
-    known = {**cached, **known, **used} if (known or used) else cached
+    known = {**cached, **used} if used else cached  # the last build's texts, no older ones
     used = {}
     return cached
 
@@ -53,10 +53,35 @@ def _parsed(kind: str, text: str) -> str:
         if out is None:
             md = _markdown()
             out = md.renderInline(text) if kind == "i" else md.render(text)
+    use(((key, out),))
+    return out
+
+
+def use(parsed) -> None:
+    """Parser results (key, HTML) this build used, also when they were remembered elsewhere
+    (a text rendered before, notes derived before): the cache must keep them all."""
+    for key, out in parsed:
         used[key] = out
     if _tracing:
-        _trace.append((key, out))
-    return out
+        _trace.extend(parsed)
+
+
+class traced:
+    """``with traced() as parsed:`` collects the parser results used inside the block."""
+
+    def __enter__(self) -> list[tuple[str, str]]:
+        global _tracing
+        self.start, self.parsed = len(_trace), []
+        _tracing += 1
+        return self.parsed
+
+    def __exit__(self, *exc) -> bool:
+        global _tracing
+        _tracing -= 1
+        self.parsed.extend(_trace[self.start:])
+        if not _tracing:
+            del _trace[:]
+        return False
 
 
 def renderer_signature() -> str:
@@ -135,7 +160,9 @@ def inline(text: str | None, values: dict[str, str]) -> str:
     """One line of Markdown (bold, italics, links, code) -> HTML without a paragraph."""
     if not text:
         return ""
-    if "{" not in text and "%7B" not in text:  # no placeholder: the text alone decides (a rebuild asks again)
+    # No placeholder, not even one Markdown makes of an entity (&#123;) or a link (%7B): the
+    # text alone decides (and a rebuild asks again).
+    if "{" not in text and "%7B" not in text and "&" not in text:
         return _inline_alone(text)
     return _inline(text, values)
 
@@ -144,7 +171,7 @@ def block(text: str | None, values: dict[str, str]) -> str:
     """Markdown with paragraphs and lists -> HTML; a single paragraph is unwrapped."""
     if not text:
         return ""
-    if "{" not in text and "%7B" not in text:
+    if "{" not in text and "%7B" not in text and "&" not in text:
         return _block_alone(text)
     return _block(text, values)
 
@@ -152,7 +179,7 @@ def block(text: str | None, values: dict[str, str]) -> str:
 # Texts without placeholders, rendered: "i" or "b" + text -> (HTML, the parser results it
 # used), so a repeat tells ``used`` what the cache file must keep.
 _alone: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {}
-_trace: list[tuple[str, str]] = []  # parser results, as _parsed hands them out to _remember_alone
+_trace: list[tuple[str, str]] = []  # parser results used while someone traces (traced)
 _tracing = 0
 
 
@@ -160,19 +187,13 @@ def _remember_alone(kind: str, text: str, render) -> str:
     key = kind + text
     hit = _alone.get(key)
     if hit is None:
-        global _tracing
-        start = len(_trace)
-        _tracing += 1
-        try:
+        with traced() as parsed:
             out = render(text, {})
-        finally:
-            _tracing -= 1
-        hit = _alone[key] = (out, tuple(_trace[start:]))
-        del _trace[start:]
         if len(_alone) > 1 << 17:  # a long watch: keep memory bounded
             _alone.clear()
-    for parsed_key, parsed in hit[1]:
-        used[parsed_key] = parsed
+        _alone[key] = (out, tuple(parsed))
+        return out
+    use(hit[1])
     return hit[0]
 
 

@@ -296,11 +296,13 @@ def remembered(r: Reader, reader, node: Node, *args, key: tuple = (), depends: o
     else:
         start, outer = len(r.problems), r.declared_questions
         if outer is not None:
-            r.declared_questions = set()  # to learn all it declares, also ids another file declared
+            # the reader sees every id declared so far (read_company asks), and all it
+            # declares is learnt, also ids another file declared too
+            r.declared_questions = _Declaring(outer)
         try:
             result = reader(r, node, *args)
         finally:
-            declared = frozenset(r.declared_questions or ())
+            declared = frozenset(getattr(r.declared_questions, "added", ()))
             r.declared_questions = outer
         problems = tuple(r.problems[start:])
         del r.problems[start:]
@@ -309,6 +311,18 @@ def remembered(r: Reader, reader, node: Node, *args, key: tuple = (), depends: o
     if r.declared_questions is not None:
         r.declared_questions.update(declared)
     return result
+
+
+class _Declaring(set):
+    """The declared question ids, recording which ones a reader adds."""
+
+    def __init__(self, ids):
+        super().__init__(ids)
+        self.added: set[str] = set()
+
+    def add(self, ident) -> None:
+        self.added.add(ident)
+        super().add(ident)
 
 
 def company_depends(r: Reader, node: Node, root: Path, questions: dict) -> object:

@@ -90,3 +90,14 @@ def test_diff_reads_the_cache_but_never_writes_it(example, tmp_path, cli):
     result = cli("diff", example)
     assert result.exit_code == 1 and "2 changed" in result.output, result.output  # 1: there are changes
     assert (example / CACHE).read_bytes() == before
+
+
+def test_a_placeholder_written_as_an_entity_is_filled_as_before():
+    # The shortcut for texts without placeholders must not catch one that Markdown makes of
+    # an entity or a link: &#123;company&#125; was always filled.
+    from deck_builder import render
+
+    values = {"company": "Northwind", "role": "Director"}
+    assert render.inline("Why &#123;company&#125;?", values) == "Why Northwind?"
+    assert render.block("Why &lbrace;company&rbrace; now", values) == "Why Northwind now"
+    assert render.inline("[site](https://x.com/&#123;company&#125;)", values) == '<a href="https://x.com/Northwind">site</a>'

@@ -239,3 +239,40 @@ def test_watch_notices_what_a_company_file_depends_on(example, tmp_path):
     finally:
         w.proc.send_signal(signal.SIGINT)
         w.proc.wait(timeout=WAIT)
+
+
+def test_watch_gives_the_problems_and_state_a_cold_build_gives(example, tmp_path):
+    # A question declared but broken is a question all the same for a company's tailoring,
+    # and the Markdown the state keeps is every text's, also of notes watch did not derive again.
+    import json
+    import shutil
+
+    out = tmp_path / "deck.apkg"
+    w = Watcher(example, out)
+    try:
+        w.wait_for("Watching")
+        answers = example / "answers.yaml"
+        for n in range(2):  # saves that change nothing: the stories and company are reused
+            answers.write_text(answers.read_text(encoding="utf-8") + f"\n# save {n}\n", encoding="utf-8")
+            assert "nothing changed" in w.wait_for("answers.yaml: ")
+        cold = tmp_path / "cold"
+        shutil.copytree(example, cold)
+        built = subprocess.run([sys.executable, "-m", "deck_builder", "build", str(cold), "-o", str(tmp_path / "c.apkg")],
+                               capture_output=True, text=True)
+        assert built.returncode == 0, built.stderr
+        state = lambda root: json.loads((root / ".deck-builder" / "state.json").read_text(encoding="utf-8"))  # noqa: E731
+        assert state(example)["markdown"] == state(cold)["markdown"] != {}
+
+        bank = example / "questions" / "my-questions.yaml"
+        company = example / "companies" / "northwind.yaml"
+        bank.write_text(bank.read_text(encoding="utf-8") + "\n  - id: broken-q\n    why: no ask\n", encoding="utf-8")
+        company.write_text(company.read_text(encoding="utf-8").replace(
+            "tailoring:\n", "tailoring:\n  broken-q:\n    - a point\n", 1), encoding="utf-8")
+        summary = w.wait_for("kept the last good deck")
+        errors = [line for line in w.seen if ": error: " in line]
+        assert any("missing required key 'ask'" in line for line in errors), w.seen
+        assert not any("broken-q" in line and "tailoring" in line for line in errors), errors
+        assert "1 error" in summary, summary
+    finally:
+        w.proc.send_signal(signal.SIGINT)
+        w.proc.wait(timeout=WAIT)
