@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import threading
+from contextlib import contextmanager
 import time
 from pathlib import Path
 
@@ -137,6 +138,18 @@ def test_watch_says_each_new_warning_once(example, tmp_path):
         w.proc.wait(timeout=WAIT)
 
 
+@contextmanager
+def watching(folder: Path, out: Path, *options: str):
+    """A watch process, once it watches; stopped with Ctrl-C afterwards."""
+    w = Watcher(folder, out, *options)
+    try:
+        w.wait_for("Watching")
+        yield w
+    finally:
+        w.proc.send_signal(signal.SIGINT)
+        w.proc.wait(timeout=WAIT)
+
+
 def _package_text(out: Path) -> str:
     import sqlite3
     import tempfile
@@ -155,12 +168,10 @@ def test_a_save_of_the_same_size_within_the_same_time_is_rebuilt(example, tmp_pa
     # watch keeps each file's tree, and what a bank or the stories gave, in memory: an edit
     # that keeps the file's size and modification time must still reach the deck.
     out = tmp_path / "deck.apkg"
-    w = Watcher(example, out)
     edits = [("answers.yaml", "12 years in parcel operations", "13 years in parcel operations"),
              ("questions/my-questions.yaml", "They want proof", "They need proof"),
              ("stories.yaml", "Recovering a failing peak season", "Recovering a failing peak period")]
-    try:
-        w.wait_for("Watching")
+    with watching(example, out) as w:
         for rel, old, new in edits:
             assert len(old.encode()) == len(new.encode())
             path = example / rel
@@ -172,19 +183,14 @@ def test_a_save_of_the_same_size_within_the_same_time_is_rebuilt(example, tmp_pa
             assert "changed" in line and "nothing changed" not in line, line
             text = _package_text(out)
             assert new in text and old not in text
-    finally:
-        w.proc.send_signal(signal.SIGINT)
-        w.proc.wait(timeout=WAIT)
 
 
 def test_watch_reads_a_build_state_replaced_behind_its_back(example, tmp_path):
     # The state is kept in memory too; a state file deleted (or written by another build)
     # while watch runs is read again, never overwritten with what watch remembered.
     out = tmp_path / "deck.apkg"
-    w = Watcher(example, out)
-    try:
-        first = w.wait_for("built: ")
-        w.wait_for("Watching")
+    with watching(example, out) as w:
+        first = next(line for line in w.seen if "built: " in line)
         state = example / ".deck-builder" / "state.json"
         state.unlink()
         answers = example / "answers.yaml"
@@ -198,18 +204,13 @@ def test_watch_reads_a_build_state_replaced_behind_its_back(example, tmp_path):
         assert result.returncode == 0, result.stderr
         answers.write_text(answers.read_text(encoding="utf-8").replace("Twelve years", "12 years"), encoding="utf-8")
         assert "0 added, 2 changed, 0 removed" in w.wait_for("answers.yaml: ")
-    finally:
-        w.proc.send_signal(signal.SIGINT)
-        w.proc.wait(timeout=WAIT)
 
 
 def test_watch_notices_what_a_company_file_depends_on(example, tmp_path):
     # A company's result is kept while its file is unchanged, but it also depends on its
     # photos and on the questions it tailors: those changes must reach the deck or the errors.
     out = tmp_path / "deck.apkg"
-    w = Watcher(example, out)
-    try:
-        w.wait_for("Watching")
+    with watching(example, out) as w:
         photo = example / "media" / "dana-okafor.svg"
         before = photo.stat()
         photo.write_text(photo.read_text(encoding="utf-8").replace("#2a7f62", "#2a7f63"), encoding="utf-8")
@@ -236,9 +237,6 @@ def test_watch_notices_what_a_company_file_depends_on(example, tmp_path):
                         encoding="utf-8")
         tailoring = w.wait_for("northwind.yaml:")
         assert "tailoring: no question has the id 'why-this-company'" in tailoring, tailoring
-    finally:
-        w.proc.send_signal(signal.SIGINT)
-        w.proc.wait(timeout=WAIT)
 
 
 def test_watch_gives_the_problems_and_state_a_cold_build_gives(example, tmp_path):
@@ -248,9 +246,7 @@ def test_watch_gives_the_problems_and_state_a_cold_build_gives(example, tmp_path
     import shutil
 
     out = tmp_path / "deck.apkg"
-    w = Watcher(example, out)
-    try:
-        w.wait_for("Watching")
+    with watching(example, out) as w:
         answers = example / "answers.yaml"
         for n in range(2):  # saves that change nothing: the stories and company are reused
             answers.write_text(answers.read_text(encoding="utf-8") + f"\n# save {n}\n", encoding="utf-8")
@@ -273,6 +269,3 @@ def test_watch_gives_the_problems_and_state_a_cold_build_gives(example, tmp_path
         assert any("missing required key 'ask'" in line for line in errors), w.seen
         assert not any("broken-q" in line and "tailoring" in line for line in errors), errors
         assert "1 error" in summary, summary
-    finally:
-        w.proc.send_signal(signal.SIGINT)
-        w.proc.wait(timeout=WAIT)
