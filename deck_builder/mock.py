@@ -11,10 +11,16 @@ from __future__ import annotations
 import json
 import os
 import random
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # Windows: the studio's threads are still kept apart by the lock
+    fcntl = None
 
 from . import render
 from .derive import placeholder_values
@@ -77,8 +83,18 @@ def append_history(root: Path, practice: Practice) -> None:
     if practice.recording:
         record["recording"] = practice.recording
     data = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
+    with _APPENDING:  # the studio's threads; other processes: the file lock below
+        _append(path, data)
+
+
+_APPENDING = threading.Lock()
+
+
+def _append(path: Path, data: bytes) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o644)
     try:
+        if fcntl is not None:  # two writers must not both end a torn line (an empty line)
+            fcntl.flock(fd, fcntl.LOCK_EX)
         if os.fstat(fd).st_size:
             with open(path, "rb") as fh:
                 fh.seek(-1, os.SEEK_END)
