@@ -156,13 +156,17 @@ def _with_math(rendered: str, formulas: list[str]) -> str:
     return re.sub("\ue002(\\d+)\ue003", lambda m: formulas[int(m.group(1))], rendered)
 
 
+def _alone_decides(text: str) -> bool:
+    """No placeholder, not even one Markdown makes of an entity (&#123;) or a link (%7B): the
+    text alone decides its HTML (and a rebuild asks again)."""
+    return "{" not in text and "%7B" not in text and "&" not in text
+
+
 def inline(text: str | None, values: dict[str, str]) -> str:
     """One line of Markdown (bold, italics, links, code) -> HTML without a paragraph."""
     if not text:
         return ""
-    # No placeholder, not even one Markdown makes of an entity (&#123;) or a link (%7B): the
-    # text alone decides (and a rebuild asks again).
-    if "{" not in text and "%7B" not in text and "&" not in text:
+    if _alone_decides(text):
         return _inline_alone(text)
     return _inline(text, values)
 
@@ -171,7 +175,7 @@ def block(text: str | None, values: dict[str, str]) -> str:
     """Markdown with paragraphs and lists -> HTML; a single paragraph is unwrapped."""
     if not text:
         return ""
-    if "{" not in text and "%7B" not in text and "&" not in text:
+    if _alone_decides(text):
         return _block_alone(text)
     return _block(text, values)
 

@@ -126,6 +126,17 @@ def fields_of(anki, guid: str) -> dict[str, str]:
 
 # -- identity: a note is what an item is, never its text --------------------------------------
 
+def imported(workspace, anki, files=None, now=None):
+    """A workspace of FILES (default FILES), built once at NOW (default: now) and imported
+    into ANKI: (workspace, package, the time, the build)."""
+    ws = workspace(FILES if files is None else files)
+    out = ws / "deck.apkg"
+    t = time.time() if now is None else now
+    first = build_deck(str(ws), out, now=t)
+    anki.import_package(out)
+    return ws, out, t, first
+
+
 def test_rewording_every_kind_of_item_keeps_its_note_cards_and_reviews(workspace, anki):
     ws = workspace(FILES)
     out = ws / "deck.apkg"
@@ -174,11 +185,7 @@ def test_rewording_every_kind_of_item_keeps_its_note_cards_and_reviews(workspace
 
 
 def test_renaming_the_company_its_role_and_the_deck_keeps_every_note(workspace, anki):
-    ws = workspace(FILES)
-    out = ws / "deck.apkg"
-    t = time.time()
-    first = build_deck(str(ws), out, now=t)
-    anki.import_package(out)
+    ws, out, t, first = imported(workspace, anki)
     before = anki.snapshot()
     decks = {cid: anki.col.get_card(cid).did for _, cids in before.values() for cid in cids}
 
@@ -342,11 +349,7 @@ def test_correcting_a_cloze_facts_hidden_part_or_hint_keeps_its_note(workspace):
 
 
 def test_a_fact_changed_between_question_and_cloze_is_a_new_note(workspace, anki):
-    ws = workspace(FILES)
-    out = ws / "deck.apkg"
-    t = time.time()
-    first = build_deck(str(ws), out, now=t)
-    anki.import_package(out)
+    ws, out, t, first = imported(workspace, anki)
     edit(ws / "companies/acme.yaml", "q: When was Acme founded?\n    a: In 2006.", 'cloze: "Acme was founded in {{c1::2006}}."')
     second = build_deck(str(ws), out, now=t)
     assert labels(second.plan.added) == labels(second.plan.removed) == ["acme/fact/founded"]
@@ -362,11 +365,7 @@ def test_a_fact_changed_between_question_and_cloze_is_a_new_note(workspace, anki
 def test_a_replaced_photo_is_a_new_picture_on_the_same_note(workspace, anki):
     files = {**FILES, "media/dana.svg": '<svg xmlns="http://www.w3.org/2000/svg"><text>old</text></svg>\n'}
     files["companies/acme.yaml"] = ACME.replace("role: Chief Executive", "role: Chief Executive\n        photo: media/dana.svg")
-    ws = workspace(files)
-    out = ws / "deck.apkg"
-    t = time.time()
-    first = build_deck(str(ws), out, now=t)
-    anki.import_package(out)
+    ws, out, t, first = imported(workspace, anki, files)
     guid = guids(first)["acme/person/ceo"]
     old_photo = fields_of(anki, guid)["Photo"]
 
@@ -385,11 +384,7 @@ def test_a_replaced_photo_is_a_new_picture_on_the_same_note(workspace, anki):
 # -- modification times ------------------------------------------------------------------------
 
 def test_a_clock_set_back_still_gives_changed_notes_a_newer_time(workspace, anki):
-    ws = workspace(FILES)
-    out = ws / "deck.apkg"
-    t = time.time()
-    first = build_deck(str(ws), out, now=t)
-    anki.import_package(out)
+    ws, out, t, first = imported(workspace, anki)
     edit(ws / "answers.yaml", "growing fast", "growing faster than any rival")
     second = build_deck(str(ws), out, now=t - 3600)  # the clock went back an hour
     assert second.plan.build_mod > first.plan.build_mod
@@ -399,11 +394,7 @@ def test_a_clock_set_back_still_gives_changed_notes_a_newer_time(workspace, anki
 
 
 def test_an_unchanged_note_type_keeps_its_time_so_a_style_edited_in_anki_survives(workspace, anki):
-    ws = workspace(FILES)
-    out = ws / "deck.apkg"
-    t = int(time.time())
-    first = build_deck(str(ws), out, now=t)
-    anki.import_package(out)
+    ws, out, t, first = imported(workspace, anki, now=int(time.time()))
     col = anki.col
     model = col.models.by_name("deck-builder Basic")
     model["css"] += "\n.mine { color: teal; }\n"

@@ -42,6 +42,18 @@ class Watcher:
         raise AssertionError(f"no line with {text!r} within {WAIT}s; got {self.seen}")
 
 
+@contextmanager
+def watching(folder: Path, out: Path, *options: str):
+    """A watch process, once it watches; stopped with Ctrl-C afterwards."""
+    w = Watcher(folder, out, *options)
+    try:
+        w.wait_for("Watching")
+        yield w
+    finally:
+        w.proc.send_signal(signal.SIGINT)
+        w.proc.wait(timeout=WAIT)
+
+
 def test_watch_rebuilds_keeps_last_good_deck_and_stops_cleanly(example, tmp_path):
     out = tmp_path / "out" / "deck.apkg"
     w = Watcher(example, out)
@@ -86,9 +98,7 @@ def test_watch_rebuilds_keeps_last_good_deck_and_stops_cleanly(example, tmp_path
 
 def test_several_quick_saves_give_one_build(example, tmp_path):
     out = tmp_path / "deck.apkg"
-    w = Watcher(example, out)
-    try:
-        w.wait_for("Watching")
+    with watching(example, out) as w:
         answers = example / "answers.yaml"
         for i in range(5):
             answers.write_text(answers.read_text(encoding="utf-8") + f"\n# save {i}\n", encoding="utf-8")
@@ -99,9 +109,6 @@ def test_several_quick_saves_give_one_build(example, tmp_path):
         while not w.lines.empty():
             extra.append(w.lines.get())
         assert [line for line in extra if "answers.yaml: " in line] == []
-    finally:
-        w.proc.send_signal(signal.SIGINT)
-        w.proc.wait(timeout=WAIT)
 
 
 def test_watch_on_a_missing_folder_is_a_clear_error(tmp_path, cli):
@@ -116,9 +123,7 @@ def test_watch_on_a_missing_folder_is_a_clear_error(tmp_path, cli):
 
 def test_watch_says_each_new_warning_once(example, tmp_path):
     out = tmp_path / "deck.apkg"
-    w = Watcher(example, out)
-    try:
-        w.wait_for("Watching")
+    with watching(example, out) as w:
         answers = example / "answers.yaml"
         text = answers.read_text(encoding="utf-8")
         answers.write_text(text.replace('- "12 years in parcel operations, from shift lead to regional operations manager."',
@@ -133,21 +138,6 @@ def test_watch_says_each_new_warning_once(example, tmp_path):
         while not w.lines.empty():
             later.append(w.lines.get())
         assert not any("warning:" in line for line in later)  # said once, not on every save
-    finally:
-        w.proc.send_signal(signal.SIGINT)
-        w.proc.wait(timeout=WAIT)
-
-
-@contextmanager
-def watching(folder: Path, out: Path, *options: str):
-    """A watch process, once it watches; stopped with Ctrl-C afterwards."""
-    w = Watcher(folder, out, *options)
-    try:
-        w.wait_for("Watching")
-        yield w
-    finally:
-        w.proc.send_signal(signal.SIGINT)
-        w.proc.wait(timeout=WAIT)
 
 
 def _package_text(out: Path) -> str:
