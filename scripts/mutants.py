@@ -1,6 +1,6 @@
 """Mutation check: make each deliberate bug, run the tests, report which tests catch it.
 
-    python scripts/mutants.py [--only NAME ...] [--with-properties] [--list]
+    python scripts/mutants.py [--only NAME ...] [--tests PATH ...] [--with-properties] [--list]
 
 Each mutant below breaks one promise of tests/PROMISES.md with a small edit to the source.
 For each, the repository is copied to a temporary folder (the working tree, uncommitted
@@ -191,9 +191,11 @@ def copy_repo(dest: Path) -> None:
     shutil.copytree(REPO, dest, ignore=ignore)
 
 
-def run_suite(copy: Path, with_properties: bool, log: Path | None = None) -> tuple[list[str], float, str]:
-    """Run the tests in COPY -> (failing test ids, seconds, last output line); the output to LOG."""
-    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rfE", "--tb=line"]
+def run_suite(copy: Path, with_properties: bool, log: Path | None = None,
+              tests: list[str] | None = None) -> tuple[list[str], float, str]:
+    """Run the tests in COPY (all, or only TESTS) -> (failing test ids, seconds, last output
+    line); the output to LOG."""
+    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rfE", "--tb=line", *(tests or ())]
     if not with_properties:
         cmd += ["-k", "not test_valid_workspace_builds_one_note and not test_broken_workspace_gives "
                       "and not test_building_the_same_workspace_twice"]
@@ -216,6 +218,8 @@ def main() -> None:
     parser.add_argument("--with-properties", action="store_true", help="also run the random property tests")
     parser.add_argument("--list", action="store_true", help="list the mutants and exit")
     parser.add_argument("--logs", type=Path, help="keep each run's pytest output in this folder")
+    parser.add_argument("--tests", nargs="*", help="run only these tests (pytest paths or node ids), "
+                        "for a quick look while writing a test; the full check runs them all")
     args = parser.parse_args()
     mutants = [m for m in MUTANTS if not args.only or m.name in args.only]
     if args.list:
@@ -228,7 +232,8 @@ def main() -> None:
         copy_repo(copy)
         if args.logs:
             args.logs.mkdir(parents=True, exist_ok=True)
-        failed, took, last = run_suite(copy, args.with_properties, args.logs and args.logs / "unmutated.txt")
+        failed, took, last = run_suite(copy, args.with_properties, args.logs and args.logs / "unmutated.txt",
+                                     args.tests)
         print(f"unmutated: {last} ({took:.0f} s)", flush=True)
         if failed:
             sys.exit("the unmutated suite fails: " + ", ".join(failed))
@@ -240,7 +245,8 @@ def main() -> None:
                 continue
             path.write_text(original.replace(m.old, m.new), encoding="utf-8")
             try:
-                failed, took, last = run_suite(copy, args.with_properties, args.logs and args.logs / f"{m.name}.txt")
+                failed, took, last = run_suite(copy, args.with_properties, args.logs and args.logs / f"{m.name}.txt",
+                                             args.tests)
             finally:
                 path.write_text(original, encoding="utf-8")
             if failed:
