@@ -1,0 +1,260 @@
+"""Promises of the build that must outlive a rewrite of its caches (issue 17): a warm `watch`
+build is a cold build, modification times only ever grow, and a build state this version did
+not write is set aside with a warning, never a traceback.
+
+Everything runs for real: `watch` as its own process, each cold build in a fresh process, the
+changed note types of a newer deck-builder as a copy of it with those files changed, the real
+Anki engine for what an import takes. Nothing here names the warm caches (keep_trees and the
+like), so the tests hold wherever those end up living.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+from conftest import write_files
+from test_watch import watching
+
+PHOTO = '<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><rect width="8" height="8" fill="#2a7f62"/></svg>\n'
+
+# Every kind of note (derive.KIND_NAMES): an answer and its key points, a story linked to it, a
+# company with a q/a fact, a cloze fact, two products, a person with a photo (both cards), a
+# tailored answer and its key points, and questions to ask; placeholders in both places.
+WORKSPACE = {
+    "deck.yaml": "banks: []\n",
+    "questions/mine.yaml": """
+        bank: Mine
+        questions:
+          - id: why-us
+            ask: Why do you want to work for {company}?
+            category: goals
+          - id: biggest-win
+            ask: What is your biggest win?
+        """,
+    "answers.yaml": """
+        why-us:
+          points:
+            - Their parcel network is growing fast.
+            - I have run networks like it.
+          stories: [peak]
+        biggest-win:
+          points: [Cleared a 3-day backlog in 9 days.]
+        """,
+    "stories.yaml": """
+        peak:
+          title: Recovering a failing peak season
+          result: Backlog cleared in 9 days.
+        """,
+    "companies/acme.yaml": """
+        name: Acme Parcel
+        role: Head of Operations
+        facts:
+          - id: founded
+            q: When was Acme founded?
+            a: In 2006.
+          - id: sites
+            cloze: "Acme runs {{c1::6}} fulfilment centres."
+        products:
+          - id: next-day
+            name: Acme Next Day
+            about: Next-day delivery for businesses.
+          - id: returns
+            name: Acme Returns
+            about: Returns collection from the door.
+        people:
+          - id: ceo
+            name: Dana Okafor
+            role: Chief Executive
+            photo: media/ceo.svg
+        tailoring:
+          why-us:
+            - Acme's Eastgate hub needs what I built.
+            - Their on-time rate is below target.
+        questions_to_ask:
+          - What does success look like for the {role} in a year?
+        """,
+    "media/ceo.svg": PHOTO,
+}
+
+# A build in a fresh process at a given clock (run it outside the repository: `-c` puts the
+# working directory first on sys.path, before PYTHONPATH).
+COLD_BUILD = r"""
+import sys
+from deck_builder.build import build_deck
+from deck_builder.problems import ProblemsError
+try:
+    build_deck(sys.argv[1], sys.argv[2], now=int(sys.argv[3]))
+except ProblemsError as exc:
+    sys.exit("\n".join(str(p) for p in exc.problems))
+"""
+
+
+def save(path: Path, data: str | bytes) -> None:
+    """Save as an editor does: a hidden temporary file renamed over PATH (one change for watch)."""
+    tmp = path.with_name(f".{path.name}.saving")
+    tmp.write_bytes(data.encode() if isinstance(data, str) else data)
+    os.replace(tmp, path)
+
+
+def edited(path: Path, edits) -> str:
+    text = path.read_text(encoding="utf-8")
+    for old, new in edits:
+        assert text.count(old) == 1, f"{old!r} in {path}"
+        text = text.replace(old, new)
+    return text
+
+
+def package_contents(apkg: Path) -> dict:
+    """Everything an import reads from a package but the row ids (Anki matches notes by GUID
+    and cards by note and ordinal): the notes in their order, each card with its deck's name,
+    the note types and decks as JSON (templates, CSS, fields, modification times), the
+    collection's settings and the media by content."""
+    with tempfile.TemporaryDirectory() as tmp, zipfile.ZipFile(apkg) as z:
+        media = {name: hashlib.sha256(z.read(number)).hexdigest() for number, name in json.loads(z.read("media")).items()}
+        conn = sqlite3.connect(z.extract("collection.anki2", tmp))
+        conn.row_factory = sqlite3.Row
+        try:
+            col = dict(conn.execute("SELECT * FROM col").fetchone())
+            del col["id"]
+            decks, models = json.loads(col.pop("decks")), json.loads(col.pop("models"))
+            guid_of = {}
+            notes = []
+            for row in conn.execute("SELECT * FROM notes ORDER BY id"):
+                note = dict(row)
+                guid_of[note.pop("id")] = note["guid"]
+                notes.append(note)
+            cards = []
+            for row in conn.execute("SELECT * FROM cards"):
+                card = dict(row)
+                del card["id"]
+                card["note"] = guid_of[card.pop("nid")]
+                card["deck"] = decks[str(card["did"])]["name"]
+                cards.append(card)
+        finally:
+            conn.close()
+    cards.sort(key=lambda c: (c["note"], c["ord"]))
+    return {"col": col, "decks": decks, "models": models, "notes": notes, "cards": cards, "media": media}
+
+
+def read_state(root: Path) -> dict:
+    return json.loads((root / ".deck-builder" / "state.json").read_text(encoding="utf-8"))
+
+
+def difference(warm, cold, where: str = "") -> str | None:
+    """Where WARM and COLD first differ (a path into them), or None."""
+    if isinstance(warm, dict) and isinstance(cold, dict):
+        for key in sorted(set(warm) | set(cold), key=str):
+            if key not in cold or key not in warm:
+                return f"{where}/{key}: only in the {'warm' if key in warm else 'cold'} build"
+            found = difference(warm[key], cold[key], f"{where}/{key}")
+            if found:
+                return found
+        return None
+    if isinstance(warm, list) and isinstance(cold, list) and len(warm) == len(cold):
+        return next((d for i, (a, b) in enumerate(zip(warm, cold)) if (d := difference(a, b, f"{where}[{i}]"))), None)
+    return None if warm == cold else f"{where}: warm {warm!r:.400} but cold {cold!r:.400}"
+
+
+def build_time(before: dict | None, after: dict) -> int:
+    """The clock (whole seconds) of the build that turned state BEFORE into AFTER, as far as
+    anything it wrote depends on it: a removal's date is the clock itself; otherwise the clock
+    only decides the modification time given to changes, which AFTER's last_mod is. A build
+    that changed nothing wrote no time (the package's row ids aside)."""
+    if before is not None and after["last_mod"] == before["last_mod"]:
+        return before["last_mod"]
+    was = before["notes"] if before is not None else {}
+    removed_now = {r["removed_at"] for g, r in after["notes"].items() if r["removed"] and not was.get(g, {}).get("removed")}
+    assert len(removed_now) <= 1, removed_now
+    return removed_now.pop() if removed_now else after["last_mod"]
+
+
+# -- a warm watch build is a cold build, whatever changed ---------------------------------------
+
+# (what, file, edits as (old, new) pairs, or the file's new content). Each is one save, after
+# which watch rebuilds; the deck.yaml steps are the ones a warm compiler most easily gets wrong.
+STEPS = [
+    ("a key point", "answers.yaml", [("growing fast.", "growing faster than any rival.")]),
+    ("an answer's notes, which the company's tailored answer shows too", "answers.yaml",
+     [("  stories: [peak]\n", "  stories: [peak]\n  notes: Mention the Eastgate hub.\n")]),
+    ("a story's result, which the answers linking it show", "stories.yaml", [("in 9 days.", "in 8 days.")]),
+    ("a question's wording and category (tags)", "questions/mine.yaml",
+     [("your biggest win?", "your proudest win?"), ("category: goals", "category: motivation")]),
+    ("every company item: fact, cloze, product, person, tailoring, questions to ask", "companies/acme.yaml",
+     [("a: In 2006.", "a: In 2006, in Millbrook."), ("{{c1::6}}", "{{c1::7}}"),
+      ("for businesses.", "for businesses, tracked."), ("role: Chief Executive", "role: Chief Operating Officer"),
+      ("below target.", "below its 97% target."),
+      ("in a year?\n", "in a year?\n  - Who decides when fulfilment and transport targets conflict?\n")]),
+    ("the person's photo", "media/ceo.svg", PHOTO.replace("#2a7f62", "#7f2a62")),
+    ("the company's name and role (placeholders, context, its deck)", "companies/acme.yaml",
+     [("name: Acme Parcel\nrole: Head of Operations", "name: Acme Parcel Group\nrole: Director of Operations")]),
+    ("the deck's name", "deck.yaml", [("banks: []\n", "deck: Job Hunt::Prep\nbanks: []\n")]),
+    ("tts", "deck.yaml", [("banks: []\n", "banks: []\ntts: en_US\n")]),
+    ("voices", "deck.yaml", [("tts: en_US\n", "tts: en_US\nvoices: [Samantha]\n")]),
+    ("point_cards off: the key-point notes are removed", "deck.yaml", [("banks: []\n", "banks: []\npoint_cards: false\n")]),
+    ("point_cards on again, and a built-in bank", "deck.yaml",
+     [("point_cards: false", "point_cards: true"), ("banks: []", "banks: [second-interview]")]),
+    ("an answer to a question of that bank", "answers.yaml",
+     [("biggest-win:", "career-prepared:\n  points: [Twelve years in parcel operations.]\nbiggest-win:")]),
+    ("a product removed", "companies/acme.yaml",
+     [("  - id: returns\n    name: Acme Returns\n    about: Returns collection from the door.\n", "")]),
+    ("a broken company file", "companies/acme.yaml", [("questions_to_ask:", "questions_to_ask: [\n")]),
+    ("the company file mended", "companies/acme.yaml", [("questions_to_ask: [\n", "questions_to_ask:")]),
+    ("the deck's name, tts and voices back to the defaults", "deck.yaml", "banks: [second-interview]\npoint_cards: true\n"),
+]
+
+
+def test_a_warm_watch_build_equals_a_cold_one_after_every_kind_of_change(tmp_path):
+    # After each save, what watch wrote (the package: notes, cards and their decks, note types
+    # with templates and CSS, media; and the build state) must be what a cold build in a fresh
+    # process writes from the same sources and the state watch had before that save. The cold
+    # build runs at the clock watch's build ran at (build_time), so the times are compared too.
+    ws = write_files(tmp_path / "ws", WORKSPACE)
+    out = tmp_path / "out" / "deck.apkg"
+    state = ws / ".deck-builder" / "state.json"
+
+    def compare(what: str, before: bytes | None, n: int) -> None:
+        cold = tmp_path / f"cold-{n}"
+        shutil.copytree(ws, cold, ignore=shutil.ignore_patterns(".deck-builder"))
+        if before is not None:
+            (cold / ".deck-builder").mkdir()
+            (cold / ".deck-builder" / "state.json").write_bytes(before)
+        after = read_state(ws)
+        now = build_time(json.loads(before) if before is not None else None, after)
+        built = subprocess.run([sys.executable, "-c", COLD_BUILD, str(cold), str(tmp_path / f"cold-{n}.apkg"), str(now)],
+                               capture_output=True, text=True, cwd=tmp_path)
+        assert built.returncode == 0, f"{what}: the cold build failed: {built.stderr}"
+        warm_wrote = {"package": package_contents(out), "state": after}
+        cold_wrote = {"package": package_contents(tmp_path / f"cold-{n}.apkg"), "state": read_state(cold)}
+        assert warm_wrote == cold_wrote, f"after {what}: " + str(difference(warm_wrote, cold_wrote))
+
+    with watching(ws, out) as w:
+        assert any(" built: " in line for line in w.seen), w.seen
+        compare("the first build", None, 0)
+        for n, (what, rel, change) in enumerate(STEPS, 1):
+            before = state.read_bytes()
+            package = out.read_bytes()
+            mark = len(w.seen)
+            path = ws / rel
+            save(path, change if isinstance(change, str) else edited(path, change))
+            line = w.wait_for(f"  {rel}: ")
+            if "kept the last good deck" in line:
+                assert (state.read_bytes(), out.read_bytes()) == (before, package), what
+                cold = tmp_path / f"cold-{n}"
+                shutil.copytree(ws, cold)
+                built = subprocess.run([sys.executable, "-c", COLD_BUILD, str(cold), str(tmp_path / "x.apkg"), "0"],
+                                       capture_output=True, text=True, cwd=tmp_path)
+                said = sorted(p.replace(str(ws), str(cold)) for p in w.seen[mark:-1])
+                assert (built.returncode, said) == (1, sorted(built.stderr.splitlines())), what
+                continue
+            compare(what, before, n)
+    assert not any("Traceback" in line for line in w.seen), w.seen
+
