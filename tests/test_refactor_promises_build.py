@@ -18,10 +18,13 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import time
 import zipfile
+from importlib import resources
 from pathlib import Path
 
 from conftest import write_files
+from deck_builder.build import build_deck
 from test_watch import watching
 
 PHOTO = '<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><rect width="8" height="8" fill="#2a7f62"/></svg>\n'
@@ -257,4 +260,137 @@ def test_a_warm_watch_build_equals_a_cold_one_after_every_kind_of_change(tmp_pat
                 continue
             compare(what, before, n)
     assert not any("Traceback" in line for line in w.seen), w.seen
+
+
+# -- modification times only grow ---------------------------------------------------------------
+
+def mods(contents: dict) -> dict[str, int]:
+    """GUID (or note type name) -> the modification time the package gives it."""
+    return {**{n["guid"]: n["mod"] for n in contents["notes"]}, **{m["name"]: m["mod"] for m in contents["models"].values()}}
+
+
+def test_a_changed_note_is_newer_than_any_time_given_after_a_build_that_changed_nothing_and_the_clock_going_back(
+        workspace, anki):
+    ws = workspace(WORKSPACE)
+    out = ws / "deck.apkg"
+    t = int(time.time())
+
+    def built(now: int):
+        """Build at NOW and import into Anki -> (the package, Anki's import log)."""
+        build_deck(str(ws), out, now=now)
+        return package_contents(out), anki.import_package(out)
+
+    first, log = built(t)
+    assert len(log.new) == len(first["notes"]) == 12
+    given = list(mods(first).values())  # every time a package has carried so far, notes' and note types'
+
+    same, log = built(t)  # nothing changed, in the same second: every time is kept, Anki changes nothing
+    assert mods(same) == mods(first)
+    assert (log.new, log.updated, len(log.duplicate)) == ([], [], 12)
+    given += mods(same).values()
+
+    answers = ws / "answers.yaml"
+    previous = same
+    for (old, new), now in ((("growing fast.", "growing faster than any rival."), t),  # the same second again
+                            (("faster than any rival.", "faster than its rivals."), t - 3600)):  # the clock went back
+        answers.write_text(edited(answers, [(old, new)]), encoding="utf-8")
+        contents, log = built(now)
+        was = {n["guid"]: n["flds"] for n in previous["notes"]}
+        changed = {n["guid"] for n in contents["notes"] if n["flds"] != was[n["guid"]]}
+        assert len(changed) == 2, changed  # the answer and its key points
+        times, before = mods(contents), mods(previous)
+        assert all(times[g] > max(given) for g in changed), (new, {g: times[g] for g in changed}, max(given))
+        assert {k: v for k, v in times.items() if k not in changed} == {k: v for k, v in before.items() if k not in changed}
+        assert (sorted(n.id.nid for n in log.updated), log.new) == (sorted(anki.note_by_guid(g).id for g in changed), [])
+        assert all(any(new in f for f in anki.note_by_guid(g).fields) for g in changed)
+        given += times.values()
+        previous = contents
+
+
+def deck_builder_version(tmp_path: Path, name: str, edits: dict[str, list[tuple[str, str]]]) -> Path:
+    """A copy of this deck-builder with EDITS made to its files (a newer version, as a user
+    would install it) -> the folder to put on PYTHONPATH."""
+    import deck_builder
+
+    root = tmp_path / name
+    package = root / "deck_builder"
+    shutil.copytree(Path(deck_builder.__file__).parent, package, ignore=shutil.ignore_patterns("__pycache__"))
+    if not (package / "banks").is_dir():  # an editable install maps the built-in banks from decks/banks
+        shutil.copytree(Path(str(resources.files("deck_builder.banks"))), package / "banks",
+                        ignore=shutil.ignore_patterns("__pycache__"))
+    for rel, changes in edits.items():
+        (package / rel).write_text(edited(package / rel, changes), encoding="utf-8")
+    return root
+
+
+# What a newer deck-builder may change in its note types, each on its own
+CSS = ("card.css", [("/* deck-builder: one stylesheet", ".db-new { margin: 0; }\n/* deck-builder: one stylesheet")])
+STORY_RESULT_BACK = ("notetypes.py", [("'<div class=\"db-result\">{{Result}}</div>'", "'<div class=\"db-result db-big\">{{Result}}</div>'")])
+PERSON_NAME_FRONT = ("notetypes.py", [("f'{_context()}<div class=\"db-prompt\">Who is the ",
+                                       "f'{_context()}<div class=\"db-prompt db-who\">Who is the ")])
+BASIC_FIELDS = ("notetypes.py", [('("Prompt", "Answer", "Source", "Context", "Extra")',
+                                  '("Prompt", "Answer", "Source", "Context", "Extra", "Hint")')])
+
+
+def test_a_note_types_time_grows_whenever_any_part_of_it_changes_and_only_then(workspace, tmp_path, anki):
+    # Every build runs in the same second, as a quick upgrade and rebuild would: a changed note
+    # type must still be newer than any time given before, or Anki keeps its old version.
+    ws = workspace({**WORKSPACE, "deck.yaml": "banks: []\n"})
+    out = tmp_path / "deck.apkg"
+    t = int(time.time())
+    given: list[int] = []
+    versions = {}
+
+    def built(*edits) -> dict[str, dict]:
+        """Build with the deck-builder that has EDITS (in a fresh process) -> note type name -> its JSON."""
+        key = tuple(e[0] + repr(e[1]) for e in edits)
+        if key not in versions:
+            files: dict = {}
+            for rel, changes in edits:
+                files.setdefault(rel, []).extend(changes)
+            versions[key] = deck_builder_version(tmp_path, f"v{len(versions)}", files)
+        env = dict(os.environ, PYTHONPATH=str(versions[key]))
+        proc = subprocess.run([sys.executable, "-c", COLD_BUILD, str(ws), str(out), str(t)],
+                              capture_output=True, text=True, env=env, cwd=tmp_path)  # -c puts the cwd first on sys.path
+        assert proc.returncode == 0, proc.stderr
+        return {m["name"]: m for m in package_contents(out)["models"].values()}
+
+    def grown(before: dict, after: dict, which: set[str]) -> None:
+        assert {n for n in after if after[n]["mod"] != before.get(n, {}).get("mod")} == which
+        assert all(after[n]["mod"] > max(given) for n in which), ({n: after[n]["mod"] for n in which}, max(given))
+        given.extend(m["mod"] for m in after.values())
+
+    def in_anki(models: dict) -> None:
+        anki.import_package(out)
+        for name, model in models.items():
+            mine = anki.col.models.by_name(name)
+            assert (mine["css"], [(x["qfmt"], x["afmt"]) for x in mine["tmpls"]]) == (
+                model["css"], [(x["qfmt"], x["afmt"]) for x in model["tmpls"]]), name
+        assert sorted(m.name for m in anki.col.models.all_names_and_ids() if m.name.startswith("deck-builder")) == sorted(models)
+
+    everything = {"deck-builder Answer", "deck-builder Story", "deck-builder Basic", "deck-builder Cloze", "deck-builder Person"}
+    first = built()
+    assert set(first) == everything
+    given.extend(m["mod"] for m in first.values())
+    in_anki(first)
+    again = built()
+    grown(first, again, set())
+
+    (ws / "deck.yaml").write_text("banks: []\ntts: en_US\n", encoding="utf-8")  # the front templates read aloud
+    tts = built()
+    grown(again, tts, everything - {"deck-builder Cloze"})
+    in_anki(tts)
+    css = built(CSS)
+    grown(tts, css, everything)
+    in_anki(css)
+    back = built(CSS, STORY_RESULT_BACK)
+    grown(css, back, {"deck-builder Story"})
+    in_anki(back)
+    front = built(CSS, STORY_RESULT_BACK, PERSON_NAME_FRONT)
+    grown(back, front, {"deck-builder Person"})
+    in_anki(front)
+    fields = built(CSS, STORY_RESULT_BACK, PERSON_NAME_FRONT, BASIC_FIELDS)  # a new note type (new id)
+    assert [f["name"] for f in fields["deck-builder Basic"]["flds"]][-1] == "Hint"
+    grown(front, fields, {"deck-builder Basic"})
+    grown(fields, built(CSS, STORY_RESULT_BACK, PERSON_NAME_FRONT, BASIC_FIELDS), set())
 
