@@ -10,9 +10,11 @@ like), so the tests hold wherever those end up living.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -23,8 +25,11 @@ import zipfile
 from importlib import resources
 from pathlib import Path
 
+import pytest
+
 from conftest import write_files
 from deck_builder.build import build_deck
+from deck_builder.state import load_state
 from test_watch import watching
 
 PHOTO = '<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><rect width="8" height="8" fill="#2a7f62"/></svg>\n'
@@ -394,3 +399,170 @@ def test_a_note_types_time_grows_whenever_any_part_of_it_changes_and_only_then(w
     grown(front, fields, {"deck-builder Basic"})
     grown(fields, built(CSS, STORY_RESULT_BACK, PERSON_NAME_FRONT, BASIC_FIELDS), set())
 
+
+# -- a build state this version did not write is set aside, never trusted -----------------------
+
+GONE = object()  # the key is missing
+
+# A state as a newer version or a hand edit leaves it: (what, where, key, value). WHERE is the
+# file's top level ("state"), a live note's record ("note"), a key-point note's ("points"), the
+# record of an item removed earlier and still flagged ("flagged"), or a note type's. KEY None:
+# the whole of it. VALUE replaces the value, or is a function of the old one.
+SET_ASIDE = [
+    ("a newer format", "state", "format", 2),
+    ("a list, not an object", "state", None, lambda state: [state]),
+    ("notes as a list", "state", "notes", lambda notes: list(notes.values())),
+    ("no note types", "state", "note_types", GONE),
+    ("no last_mod", "state", "last_mod", GONE),
+    ("last_mod as text", "state", "last_mod", str),
+    ("last_mod a fraction", "state", "last_mod", lambda t: t + 0.5),
+    ("a note with a key this version does not know", "note", "colour", "teal"),
+    ("a note without its hash", "note", "hash", GONE),
+    ("a note that is a number", "note", None, 7),
+    ("a note's mod as text", "note", "mod", str),
+    ("a note's mod past 64 bits", "note", "mod", 2 ** 70),
+    ("a note's fields as text", "note", "fields", "Why?"),
+    ("a note's tags of numbers", "note", "tags", [1, 2]),
+    ("key points not a list", "points", "points", 5),
+    ("key points of one number each", "points", "points", lambda points: [[n] for n, _ in points]),
+    ("key points numbered with text", "points", "points", lambda points: [[p, n] for n, p in points]),
+    ("a flagged note's fields of numbers", "flagged", "fields", lambda fields: [1] * len(fields)),
+    ("a flagged note's tags as text", "flagged", "tags", " ".join),
+    ("a flagged note's deck a number", "flagged", "deck", 5),
+    ("a flagged note's removed as text", "flagged", "removed", "yes"),
+    ("a flagged note's removed_at as text", "flagged", "removed_at", "last week"),
+    ("a note type with a key this version does not know", "note type", "colour", "teal"),
+    ("a note type without its mod", "note type", "mod", GONE),
+    ("a note type's mod as text", "note type", "mod", "soon"),
+]
+# What this version can do without: kept, with no warning.
+KEPT = [
+    ("a key this version does not know beside the records", "state", "written_by", "deck-builder 9"),
+    ("a note of an older version, without added_at", "note", "added_at", GONE),
+    ("the Markdown cache as a list (only a cache: not used)", "state", "markdown", ["<p>x</p>"]),
+]
+LABELS = {"note": "story/peak", "points": "points/why-us", "flagged": "acme/product/returns"}
+REMOVE_RETURNS = ("  - id: returns\n    name: Acme Returns\n    about: Returns collection from the door.\n", "")
+SET_ASIDE_WARNING = re.compile(
+    r"(?P<file>.+): warning: the build state could not be read \(.+\); it was "
+    r"(?P<how>moved to state\.json\.broken|left in place) and a new one is started: "
+    r"every note counts as changed once, and items removed earlier are no longer flagged")
+
+
+def damage(state: dict, where: str, key: str | None, value) -> dict:
+    """STATE with one thing changed, as SET_ASIDE and KEPT say."""
+    data = copy.deepcopy(state)
+    if where == "state":
+        holder = data
+    elif where == "note type":
+        holder = data["note_types"]["basic"]
+    else:
+        guid = next(g for g, r in data["notes"].items() if r["label"] == LABELS[where])
+        holder = data["notes"][guid]
+        if key is None:
+            holder, key = data["notes"], guid
+    if key is None:
+        return value(data) if callable(value) else value
+    if value is GONE:
+        del holder[key]
+    else:
+        holder[key] = value(holder[key]) if callable(value) else value
+    return data
+
+
+def cases(table):
+    return pytest.mark.parametrize("where, key, value", [pytest.param(*case[1:], id=case[0]) for case in table])
+
+
+@pytest.fixture(scope="module")
+def built_state(tmp_path_factory):
+    """A workspace built, then built again without a product (its note flagged) -> (the
+    workspace, its state as JSON)."""
+    ws = write_files(tmp_path_factory.mktemp("state") / "ws", WORKSPACE)
+    t = int(time.time())  # the removed item stays flagged for 14 days from now
+    build_deck(str(ws), ws / "build" / "deck.apkg", now=t - 60)
+    acme = ws / "companies" / "acme.yaml"
+    acme.write_text(edited(acme, [REMOVE_RETURNS]), encoding="utf-8")
+    build_deck(str(ws), ws / "build" / "deck.apkg", now=t)
+    state = read_state(ws)
+    assert {r["label"]: r["removed"] for r in state["notes"].values() if r["label"] in LABELS.values()} == {
+        "story/peak": False, "points/why-us": False, "acme/product/returns": True}
+    return ws, state
+
+
+def with_state(built_state, tmp_path: Path, data) -> tuple[Path, bytes]:
+    """A copy of the built workspace with DATA as its state -> (the copy, the state's bytes)."""
+    ws = tmp_path / "ws"
+    shutil.copytree(built_state[0], ws)
+    path = ws / ".deck-builder" / "state.json"
+    save(path, json.dumps(data))
+    return ws, path.read_bytes()
+
+
+def files_of(root: Path) -> dict[Path, bytes]:
+    return {p: p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def set_aside(stderr: str, ws: Path) -> str:
+    """How the one warning in STDERR says the state was set aside."""
+    warnings = [line for line in stderr.splitlines() if "warning:" in line]
+    assert len(warnings) == 1, stderr
+    found = SET_ASIDE_WARNING.fullmatch(warnings[0])
+    assert found and found["file"] == f"{ws}/.deck-builder/state.json", warnings[0]
+    return found["how"]
+
+
+@cases(SET_ASIDE)
+def test_a_build_state_this_version_did_not_write_is_set_aside_by_build_and_left_in_place_by_diff(
+        built_state, tmp_path, cli, where, key, value):
+    ws, damaged = with_state(built_state, tmp_path, damage(built_state[1], where, key, value))
+    before = files_of(ws)
+    result = cli("diff", ws)
+    assert result.exit_code == 1  # 1: every note would count as new
+    assert set_aside(result.stderr, ws) == "left in place"
+    assert files_of(ws) == before
+
+    result = cli("build", ws)
+    assert result.exit_code == 0
+    assert set_aside(result.stderr, ws) == "moved to state.json.broken"
+    assert "First build here" in result.stdout
+    assert (ws / ".deck-builder" / "state.json.broken").read_bytes() == damaged
+    assert load_state(ws, "state")[1] == []
+    assert cli("diff", ws).exit_code == 0  # the new state is good
+
+
+@cases(KEPT)
+def test_a_build_state_lacking_only_what_this_version_can_do_without_is_kept(built_state, tmp_path, cli, where, key, value):
+    ws, _ = with_state(built_state, tmp_path, damage(built_state[1], where, key, value))
+    before = files_of(ws)
+    result = cli("diff", ws)
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert files_of(ws) == before
+    result = cli("build", ws)
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert "Nothing changed since the last build." in result.stdout
+    assert not (ws / ".deck-builder" / "state.json.broken").exists()
+
+
+def test_watch_sets_a_damaged_build_state_aside_when_it_starts_and_when_one_replaces_its_own(built_state, tmp_path):
+    first, *others = SET_ASIDE
+    ws, damaged = with_state(built_state, tmp_path, damage(built_state[1], *first[1:]))
+    state = ws / ".deck-builder" / "state.json"
+    answers = ws / "answers.yaml"
+
+    def set_aside_once(lines: list[str], damaged: bytes, what: str) -> None:
+        assert set_aside("\n".join(lines), ws) == "moved to state.json.broken", what
+        assert " notes -> " in lines[-1], (what, lines[-1])  # a first build: every note is new
+        assert (state.parent / "state.json.broken").read_bytes() == damaged, what
+        assert json.loads(state.read_bytes())["format"] == 1, what
+
+    with watching(ws, tmp_path / "deck.apkg") as w:
+        set_aside_once([line for line in w.seen if "Watching" not in line], damaged, first[0])
+        for n, (what, where, key, value) in enumerate(others):
+            save(state, json.dumps(damage(built_state[1], where, key, value)))  # as a restored backup would
+            damaged = state.read_bytes()
+            mark = len(w.seen)
+            save(answers, answers.read_text(encoding="utf-8") + f"# save {n}\n")
+            w.wait_for("  answers.yaml: ")
+            set_aside_once(w.seen[mark:], damaged, what)
+    assert not any("Traceback" in line for line in w.seen), w.seen
