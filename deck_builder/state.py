@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import reprlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -93,6 +94,55 @@ def _dumps(data: dict) -> bytes:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
+# What each value of a record must be, as this version writes it: a state written by another
+# version or edited by hand is set aside whole, never trusted to fail later (a traceback).
+def _whole(v) -> bool:  # a time or a number; below 2**53, so a time times 1000 (the package's ids) fits SQLite
+    return type(v) is int and 0 <= v < 1 << 53
+
+
+def _text(v) -> bool:
+    return type(v) is str
+
+
+def _texts(v) -> bool:
+    return type(v) is list and all(type(x) is str for x in v)
+
+
+def _flag(v) -> bool:
+    return type(v) is bool
+
+
+def _pairs(v) -> bool:  # key points: [cloze number, point]
+    return type(v) is list and all(type(p) is list and len(p) == 2 and _whole(p[0]) and type(p[1]) is str for p in v)
+
+
+_WHAT = {_whole: "a whole number", _text: "text", _texts: "a list of texts", _flag: "true or false",
+         _pairs: "a list of [number, text] pairs"}
+_CHECKS = {
+    NoteRecord: {"kind": _text, "label": _text, "note_type": _text, "deck": _text, "fields": _texts, "tags": _texts,
+                 "hash": _text, "mod": _whole, "removed": _flag, "removed_at": _whole, "points": _pairs,
+                 "identity": _texts, "added_at": _whole},
+    NoteTypeRecord: {"id": _whole, "hash": _text, "mod": _whole},
+}
+
+
+def _shown(value) -> str:
+    return reprlib.repr(value)  # short: a record's fields can be long
+
+
+def _record(cls, data, where: str):
+    """One record of the state file -> CLS; ValueError or TypeError when it is not what this
+    version writes (another key, a missing one, another type)."""
+    if type(data) is not dict:
+        raise ValueError(f"{where} is {_shown(data)}, not an object")
+    record = cls(**data)  # a key unknown here, or a required one missing: TypeError
+    for name, ok in _CHECKS[cls].items():
+        value = getattr(record, name)
+        if not ok(value):
+            raise ValueError(f"{where}: {name} is {_shown(value)}, not {_WHAT[ok]}")
+    return record
+
+
 def state_path(root: Path) -> Path:
     return root / STATE_DIR / STATE_FILE
 
@@ -137,10 +187,12 @@ def load_state(root: Path, shown: str, readonly: bool = False) -> tuple[BuildSta
         data = _loads(path)
         if data.get("format") != FORMAT:
             raise ValueError(f"format {data.get('format')!r}, expected {FORMAT}")
+        if not _whole(data["last_mod"]):
+            raise ValueError(f"last_mod is {_shown(data['last_mod'])}, not {_WHAT[_whole]}")
         state = BuildState(
-            last_mod=int(data["last_mod"]),
-            notes={g: NoteRecord(**r) for g, r in data["notes"].items()},
-            note_types={n: NoteTypeRecord(**r) for n, r in data["note_types"].items()},
+            last_mod=data["last_mod"],
+            notes={g: _record(NoteRecord, r, f"note {g}") for g, r in data["notes"].items()},
+            note_types={n: _record(NoteTypeRecord, r, f"note type {n}") for n, r in data["note_types"].items()},
         )
         markdown, renderer = data.get("markdown"), data.get("renderer")
         if (isinstance(markdown, dict) and isinstance(renderer, str)
