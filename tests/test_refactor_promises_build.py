@@ -416,6 +416,7 @@ SET_ASIDE = [
     ("no last_mod", "state", "last_mod", GONE),
     ("last_mod as text", "state", "last_mod", str),
     ("last_mod a fraction", "state", "last_mod", lambda t: t + 0.5),
+    ("last_mod beyond any clock", "state", "last_mod", 2 ** 62),  # in 64 bits, but not times 1000 (the ids)
     ("a note with a key this version does not know", "note", "colour", "teal"),
     ("a note without its hash", "note", "hash", GONE),
     ("a note that is a number", "note", None, 7),
