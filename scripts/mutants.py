@@ -39,6 +39,15 @@ class Mutant:
 
 
 M = Mutant
+# derive_notes from a company's cache slot down to where its own notes are made (watch-tailored-...)
+_COMPANY_SLOT = ("        slot = (\"company\", root, id(company))\n"
+                 "        kept = _kept.get(slot) if _kept is not None else None\n"
+                 "        if kept is not None and kept[0] is company:\n"
+                 "            render.use(kept[2])\n"
+                 "            notes.extend(kept[1])\n"
+                 "            fresh[slot] = kept\n"
+                 "            continue\n"
+                 "        with render.traced() as parsed:\n")
 MUTANTS = [
     # -- identity: GUIDs from (kind, company id, item id), never from text ---------------------
     M("fact-guid-hashes-question", "editing a fact's question keeps its note", "deck_builder/derive.py",
@@ -129,6 +138,45 @@ MUTANTS = [
       "        save_state(ws.root, plan.new_state)", "        save_state(out.parent, plan.new_state)"),
     M("diff-moves-broken-state", "diff writes nothing, not even a broken state", "deck_builder/state.py",
       "            if readonly:\n                raise OSError\n", ""),
+    # -- refactor-style bugs: warm builds, mod times, state (issue 17) --------------------------
+    M("watch-story-notes-ignore-the-deck", "a warm build follows a renamed deck (the stories' notes)", "deck_builder/derive.py",
+      'slot = ("story", root, id(story))', 'slot = ("story", id(story))'),
+    M("watch-company-notes-ignore-the-deck", "a warm build follows a renamed deck (a company's notes)",
+      "deck_builder/derive.py", 'slot = ("company", root, id(company))', 'slot = ("company", id(company))'),
+    M("watch-note-types-made-once", "a warm build follows deck.yaml's tts and voices (the note types)",
+      "deck_builder/build.py", "    types = note_types(ws.settings.tts, ws.settings.voices)\n    css = stylesheet()\n    state,",
+      "    from .state import _keeping  # watch: the warm compiler makes its note types once\n"
+      '    types = _plan.__dict__.setdefault("types", note_types(ws.settings.tts, ws.settings.voices)) if _keeping \\\n'
+      "        else note_types(ws.settings.tts, ws.settings.voices)\n    css = stylesheet()\n    state,"),
+    M("watch-plan-reuse-by-content", "a warm build reuses a planned note only when nothing of it changed (its deck)",
+      "deck_builder/plan.py", "if kept is not None and kept[0] is spec and kept[1] is old",
+      "if kept is not None and kept[0].fields == spec.fields and kept[0].tags == spec.tags and kept[1] is old"),
+    M("watch-tailored-notes-kept-with-the-company", "a warm build follows the answers and questions a company tailors",
+      "deck_builder/derive.py",
+      "        notes.extend(_tailored_notes(ws, company, root, numbering))\n" + _COMPANY_SLOT
+      + "            own = _company_notes(company, root)",
+      _COMPANY_SLOT + "            own = _tailored_notes(ws, company, root, numbering) + _company_notes(company, root)"),
+    M("no-change-build-forgets-last-mod", "after a build that changed nothing, a change is still newer than any time given",
+      "deck_builder/plan.py", "    new = BuildState(last_mod=state.last_mod)\n", "    new = BuildState()\n"),
+    M("note-type-change-not-counted-in-last-mod", "after a note type changed, the next change is newer still",
+      "deck_builder/plan.py",
+      "            mod, any_change = build_mod, True\n            if old is not None and old.id == nt.id:",
+      "            mod = build_mod\n            if old is not None and old.id == nt.id:"),
+    M("note-type-hash-skips-css", "a stylesheet change reaches Anki", "deck_builder/plan.py",
+      "nt.kind, css]", "nt.kind]"),
+    M("note-type-hash-skips-back-templates", "a back template's change reaches Anki", "deck_builder/plan.py",
+      "[(t.name, t.front, t.back) for t in nt.templates]", "[(t.name, t.front) for t in nt.templates]"),
+    M("note-type-hash-skips-later-templates", "a change to a note type's second template reaches Anki",
+      "deck_builder/plan.py", "[(t.name, t.front, t.back) for t in nt.templates]",
+      "[(t.name, t.front, t.back) for t in nt.templates[:1]]"),
+    M("state-reader-trusts-record-types", "a state record of the wrong types is set aside, never a traceback",
+      "deck_builder/state.py", "        if not ok(value):\n", "        if False:\n"),
+    M("state-reader-trusts-last-mod", "a state whose last_mod is not a whole number is set aside", "deck_builder/state.py",
+      '        if not _whole(data["last_mod"]):\n', "        if False:\n"),
+    M("state-reader-takes-any-number", "a state with a time no clock gives is set aside, never a traceback",
+      "deck_builder/state.py", "0 <= v < 1 << 53", "0 <= v"),
+    M("state-reader-trusts-note-types", "a note-type record of the wrong types is set aside", "deck_builder/state.py",
+      '_record(NoteTypeRecord, r, f"note type {n}")', "NoteTypeRecord(**r)"),
     # -- escaping ------------------------------------------------------------------------------
     M("braces-unescaped", "no user text opens or closes a cloze", "deck_builder/render.py",
       'rendered = rendered.replace("{", "&#123;").replace("}", "&#125;")', "pass"),
