@@ -108,14 +108,19 @@ def stepped_build(ws: Path, out: Path, sync: Path, stops: list[str]) -> subproce
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def wait_at(step: str, procs: list[subprocess.Popen], sync: Path) -> list[subprocess.Popen]:
-    """Until each of PROCS has stopped at STEP or ended -> those that stopped there."""
+def waiting_at(proc: subprocess.Popen, sync: Path, steps: list[str]) -> str | None:
+    """The step of STEPS at which PROC waits now (it said so, and was not told to go yet)."""
+    return next((s for s in steps if (sync / f"{s}.{proc.pid}").exists() and not (sync / f"{s}.go").exists()), None)
+
+
+def wait_at_a_step(procs: list[subprocess.Popen], sync: Path, steps: list[str]) -> list[str | None]:
+    """Until each of PROCS waits at one of STEPS or has ended -> the step each waits at (None: ended)."""
     deadline = time.monotonic() + WAIT
     while True:
-        at = [p for p in procs if (sync / f"{step}.{p.pid}").exists()]
-        if all(p in at or p.poll() is not None for p in procs):
-            return at
-        assert time.monotonic() < deadline, f"no build reached {step} within {WAIT}s"
+        at = [waiting_at(p, sync, steps) for p in procs]
+        if all(step is not None or p.poll() is not None for p, step in zip(procs, at)):
+            return [waiting_at(p, sync, steps) for p in procs]  # again: one may have stopped as it ended
+        assert time.monotonic() < deadline, f"no step of {steps} reached within {WAIT}s"
         time.sleep(0.01)
 
 
@@ -137,6 +142,13 @@ def finish(procs: list[subprocess.Popen], failed: bool = False) -> list[tuple[in
             if p.poll() is None:
                 p.kill()
                 p.wait()
+
+
+def put_in_place(name: str, procs: list[subprocess.Popen], sync: Path) -> set[bytes]:
+    """What each of PROCS renamed into the folder NAME (the file it wrote whole)."""
+    kept = [sync / f"{name}.{p.pid}.bytes" for p in procs]
+    assert all(f.exists() for f in kept), f"not every build put its {name} in place by a rename: {kept}"
+    return {f.read_bytes() for f in kept}
 
 
 def package_notes(package: zipfile.ZipFile, scratch: Path) -> dict[str, str]:
@@ -176,9 +188,10 @@ def test_a_reader_holding_the_old_package_and_state_reads_them_whole_while_a_reb
 
         proc = stepped_build(example, out, sync, steps)
         try:
-            for step in steps:
-                if not wait_at(step, [proc], sync):
-                    continue  # the build ended without this step: what it left is checked below
+            while len(reached) < len(steps):
+                (step,) = wait_at_a_step([proc], sync, [s for s in steps if s not in reached])
+                if step is None:
+                    break  # the build ended without the other steps: what it left is checked below
                 reached.append(step)
                 held_ones_whole(f"at {step}")
                 if step == "package-writing":  # a new file is being written: the old one is still there
@@ -217,9 +230,12 @@ def test_two_builds_of_one_workspace_at_once_never_corrupt_the_package_or_the_st
         sync = tmp_path / f"sync-{round_}"
         procs = [stepped_build(example, out, sync, ["package-writing", "state-writing"]) for _ in range(2)]
         try:
-            for step in ("package-writing", "state-writing"):
-                at = wait_at(step, procs, sync)
-                assert len(at) == 2, f"round {round_}: only {len(at)} of the two builds reached {step}"
+            steps = ["package-writing", "state-writing"]
+            for i, step in enumerate(steps):
+                at = wait_at_a_step(procs, sync, steps[i:])
+                if at != [step, step]:
+                    ended = finish(procs, failed=True)
+                    raise AssertionError(f"round {round_}: the two builds were at {at}, not both at {step}: {ended}")
                 go(step, sync)  # both write their file now, each having opened it
         except BaseException:
             finish(procs, failed=True)
@@ -227,7 +243,7 @@ def test_two_builds_of_one_workspace_at_once_never_corrupt_the_package_or_the_st
         ended = finish(procs)
         assert ended == [(0, ""), (0, "")], f"round {round_}: {ended}"
 
-        kept = {name: {(sync / f"{name}.{p.pid}.bytes").read_bytes() for p in procs} for name in ("package", "state")}
+        kept = {name: put_in_place(name, procs, sync) for name in ("package", "state")}
         assert out.read_bytes() in kept["package"], f"round {round_}: the package is neither build's"
         assert state.read_bytes() in kept["state"], f"round {round_}: the state is neither build's"
         loaded, problems = load_state(example, "state")
