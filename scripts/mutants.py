@@ -228,6 +228,9 @@ def run_suite(copy: Path, with_properties: bool, log: Path | None = None,
         cmd += ["-k", "not test_valid_workspace_builds_one_note and not test_broken_workspace_gives "
                       "and not test_building_the_same_workspace_twice"]
     env = dict(os.environ, PYTHONPATH=str(copy), PYTHONDONTWRITEBYTECODE="1")
+    # The desktop tests find AnkiConnect in ../shared/vendor beside the repository; the copy has
+    # no such neighbour, so point them at the original's (else they skip and catch nothing).
+    env.setdefault("DECK_BUILDER_ANKICONNECT", str(REPO.parent / "shared" / "vendor" / "anki-connect"))
     started = time.monotonic()
     proc = subprocess.run(cmd, cwd=copy, env=env, capture_output=True, text=True)
     took = time.monotonic() - started
