@@ -177,6 +177,34 @@ MUTANTS = [
       "deck_builder/state.py", "0 <= v < 1 << 53", "0 <= v"),
     M("state-reader-trusts-note-types", "a note-type record of the wrong types is set aside", "deck_builder/state.py",
       '_record(NoteTypeRecord, r, f"note type {n}")', "NoteTypeRecord(**r)"),
+    # -- refactor-style bugs: atomic writes, backups, prune (issue 17) ------------------------
+    M("replace-by-copy", "a file is replaced by a rename, never rewritten under a reader", "deck_builder/atomic.py",
+      "        os.replace(tmp, out)\n", "        __import__(\"shutil\").copyfile(tmp, out)\n"),
+    M("temporary-name-shared", "two builds at once each write a temporary file of their own", "deck_builder/atomic.py",
+      'tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")', 'tmp = out.with_name(f".{out.name}.tmp")'),
+    M("state-renamed-before-closed", "the state is complete when it is renamed into place", "deck_builder/state.py",
+      "        tmp.write_bytes(_dumps(data))\n",
+      "        written = tmp.open(\"wb\", buffering=1 << 24)\n        written.write(_dumps(data))\n"),
+    M("package-zipped-over-the-old-one", "the package is never written over the old one", "deck_builder/package.py",
+      '        with replacing(out) as tmp:\n            _zip(work / "collection.anki2", media, tmp)',
+      '        with open(out, "wb") as tmp:\n            _zip(work / "collection.anki2", media, tmp)'),
+    M("backup-wait-off-by-one", "two pushes within one second keep two backups", "deck_builder/push/collection.py",
+      "while made and int(time.time()) <= int(max(made)):", "while made and int(time.time()) < int(max(made)):"),
+    M("backup-wait-to-the-instant", "two pushes within one second keep two backups", "deck_builder/push/collection.py",
+      "while made and int(time.time()) <= int(max(made)):", "while made and time.time() <= max(made):"),
+    M("backup-path-the-oldest", "the backup push prints undoes that push", "deck_builder/push/collection.py",
+      "        return backups[-1]", "        return backups[0]"),
+    M("prune-trusts-the-tag-it-sent", "--prune keeps a note the user took the removed tag off",
+      "deck_builder/push/outcome.py", "if a is not None and REMOVED_TAG in a.tags:",
+      "if a is not None and REMOVED_TAG in planned.tags:"),
+    M("prune-ignores-the-tag", "--prune keeps a note the user took the removed tag off", "deck_builder/push/outcome.py",
+      "if a is not None and REMOVED_TAG in a.tags:", "if a is not None:"),
+    M("watch-backed-up-even-when-the-push-failed", "watch --push backs up on its first push that works",
+      "deck_builder/watch.py", "        if d is not None and d.backup:\n            backed_up = True\n",
+      "        backed_up = True\n"),
+    M("watch-backs-up-every-push", "watch --push backs up once", "deck_builder/watch.py",
+      "        if d is not None and d.backup:\n            backed_up = True\n",
+      "        if d is not None and d.backup:\n            backed_up = False\n"),
     # -- escaping ------------------------------------------------------------------------------
     M("braces-unescaped", "no user text opens or closes a cloze", "deck_builder/render.py",
       'rendered = rendered.replace("{", "&#123;").replace("}", "&#125;")', "pass"),
@@ -248,6 +276,9 @@ def run_suite(copy: Path, with_properties: bool, log: Path | None = None,
         cmd += ["-k", "not test_valid_workspace_builds_one_note and not test_broken_workspace_gives "
                       "and not test_building_the_same_workspace_twice"]
     env = dict(os.environ, PYTHONPATH=str(copy), PYTHONDONTWRITEBYTECODE="1")
+    # The desktop tests find AnkiConnect in ../shared/vendor beside the repository; the copy has
+    # no such neighbour, so point them at the original's (else they skip and catch nothing).
+    env.setdefault("DECK_BUILDER_ANKICONNECT", str(REPO.parent / "shared" / "vendor" / "anki-connect"))
     started = time.monotonic()
     proc = subprocess.run(cmd, cwd=copy, env=env, capture_output=True, text=True)
     took = time.monotonic() - started

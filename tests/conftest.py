@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import textwrap
 from pathlib import Path
@@ -113,6 +114,83 @@ def anki(tmp_path: Path):
     yield col
     col.close()
 
+
+# -- a closed Anki: a real base folder, a profile and its collection -----------------------------
+
+import importlib.util  # noqa: E402
+
+MINE = "My own note, not from deck-builder"
+
+NEEDS_AQT = pytest.mark.skipif(importlib.util.find_spec("aqt") is None,
+                               reason="making prefs21.db as Anki does needs aqt: pip install -e '.[test]'")
+
+
+@pytest.fixture
+def profile(tmp_path):
+    """A closed Anki: (base folder, the profile's collection path)."""
+    from anki_desktop import make_base, own_collection
+
+    base = tmp_path / "Anki2"
+    make_base(base, ("User 1",))
+    own_collection(base / "User 1" / "collection.anki2", MINE)
+    return base, base / "User 1" / "collection.anki2"
+
+
+def closed(base: Path, *more: str) -> list[str]:
+    """push's options for a closed Anki in BASE: nothing listens where AnkiConnect would."""
+    from anki_desktop import free_port
+
+    return ["--anki-connect", f"http://127.0.0.1:{free_port()}", "--base", str(base), *more]
+
+
+class Col:
+    """The profile's collection, opened by the test the way Anki would open it."""
+
+    def __init__(self, path: Path):
+        from anki.collection import Collection
+
+        self.col = Collection(str(path))
+
+    def __enter__(self):
+        return self.col
+
+    def __exit__(self, *exc):
+        self.col.close()
+
+
+def contents(path: Path) -> dict[str, tuple]:
+    """GUID -> (note id, modification time, fields, sorted card ids) of every note in the collection."""
+    with Col(path) as col:
+        return {n.guid: (n.id, n.mod, tuple(n.fields), sorted(c.id for c in n.cards()))
+                for n in (col.get_note(i) for i in col.find_notes(""))}
+
+
+def restore(backup: Path, into: Path) -> dict[str, tuple]:
+    """Restore a backup as Anki's Open Backup does (its backend's import_collection_package)."""
+    from anki._backend import RustBackend
+
+    RustBackend().import_collection_package(col_path=str(into), backup_path=str(backup),
+                                           media_folder=str(into.with_suffix(".media")),
+                                           media_db=str(into.with_suffix(".mdb")))
+    return contents(into)
+
+
+
+@contextlib.contextmanager
+def held_open(collection: Path):
+    """COLLECTION held open by another process, as Anki desktop holds it (locked), until the block ends."""
+    import subprocess
+    import sys
+
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from anki.collection import Collection; "
+         f"c = Collection({str(collection)!r}); c.db.scalar('select count() from notes'); print('open', flush=True); "
+         "sys.stdin.readline(); c.close()"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline() == "open\n"
+        yield
+    finally:
+        holder.communicate("\n", timeout=60)
 
 # -- the editor schemas accept every workspace that `check` accepts ---------------------------
 

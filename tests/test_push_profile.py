@@ -8,72 +8,22 @@ folder, a collection made by the engine holding one note of the user's own) and 
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import re
 import sqlite3
-import subprocess
 import sys
 import time
 from pathlib import Path
 
-import pytest
-
 from anki_desktop import SyncServer, free_port, make_base, own_collection
+from conftest import MINE, NEEDS_AQT, Col, closed, contents, held_open, restore
 from deck_builder.push import PushOptions, push_workspace
 from test_roundtrip import remove_returns_product, replace_in, review_one_card
 
-MINE = "My own note, not from deck-builder"
-
-pytestmark = pytest.mark.skipif(importlib.util.find_spec("aqt") is None,
-                                reason="making prefs21.db as Anki does needs aqt: pip install -e '.[test]'")
-
-
-@pytest.fixture
-def profile(tmp_path):
-    """A closed Anki: (base folder, the profile's collection path)."""
-    base = tmp_path / "Anki2"
-    make_base(base, ("User 1",))
-    own_collection(base / "User 1" / "collection.anki2", MINE)
-    return base, base / "User 1" / "collection.anki2"
-
-
-def closed(base: Path, *more: str) -> list[str]:
-    return ["--anki-connect", f"http://127.0.0.1:{free_port()}", "--base", str(base), *more]
+pytestmark = NEEDS_AQT
 
 
 def options(base: Path, **more) -> PushOptions:
     return PushOptions(anki_connect=f"http://127.0.0.1:{free_port()}", base=str(base), **more)
-
-
-class Col:
-    """The profile's collection, opened by the test the way Anki would open it."""
-
-    def __init__(self, path: Path):
-        from anki.collection import Collection
-
-        self.col = Collection(str(path))
-
-    def __enter__(self):
-        return self.col
-
-    def __exit__(self, *exc):
-        self.col.close()
-
-
-def contents(path: Path) -> dict[str, tuple]:
-    with Col(path) as col:
-        return {n.guid: (n.id, n.mod, tuple(n.fields), sorted(c.id for c in n.cards()))
-                for n in (col.get_note(i) for i in col.find_notes(""))}
-
-
-def restore(backup: Path, into: Path) -> dict[str, tuple]:
-    """Restore a backup as Anki's Open Backup does (its backend's import_collection_package)."""
-    from anki._backend import RustBackend
-
-    RustBackend().import_collection_package(col_path=str(into), backup_path=str(backup),
-                                           media_folder=str(into.with_suffix(".media")),
-                                           media_db=str(into.with_suffix(".mdb")))
-    return contents(into)
 
 
 def test_push_with_anki_closed_round_trip(example, profile, cli, tmp_path):
@@ -123,15 +73,8 @@ def test_a_locked_collection_is_refused_and_nothing_changes(example, profile, cl
     replace_in(example / "answers.yaml", "12 years in parcel operations", "Twelve years in parcel operations")
     before = contents(collection)
     backups = sorted((base / "User 1" / "backups").iterdir())
-    holder = subprocess.Popen(  # another program holding the collection, as Anki desktop does
-        [sys.executable, "-c", "import sys, time; from anki.collection import Collection; "
-         f"c = Collection({str(collection)!r}); c.db.scalar('select count() from notes'); print('open', flush=True); "
-         "sys.stdin.readline(); c.close()"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout.readline() == "open\n"
+    with held_open(collection):  # by another program, as Anki desktop holds it
         result = cli("push", example, *closed(base))
-    finally:
-        holder.communicate("\n", timeout=60)
     assert result.exit_code == 1
     assert result.stderr.startswith(
         "error: AnkiConnect does not answer at http://127.0.0.1:")
