@@ -14,7 +14,15 @@ def test_readme_command_reference_matches_help():
 
 
 def test_format_reference_names_every_key():
-    from deck_builder.model import Answer, Company, Fact, Person, Product, Settings, Story
+    from deck_builder.sources.model import (
+        Answer,
+        Company,
+        Fact,
+        Person,
+        Product,
+        Settings,
+        Story,
+    )
 
     text = (REPO / "docs" / "format.md").read_text(encoding="utf-8")
     keys = set()

@@ -214,7 +214,8 @@ def test_tailored_and_general_points_are_numbered_as_one_answer(ws):
 def test_the_order_of_questions_is_described_as_the_rule_is(cli):
     """mock --help, studio --help and README say the rule in WEAKEST_FIRST, word for word."""
     from conftest import REPO
-    from deck_builder.mock import order_in_words
+
+    from deck_builder.rehearse.mock import order_in_words
 
     words = order_in_words()
     assert words == ("those you last rated 1 (missed it), then 2 (shaky), then those never practised, "

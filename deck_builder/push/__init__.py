@@ -19,9 +19,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
+from ..apkg.state import save_state
 from ..build import BuildResult, build_deck
-from ..notetypes import note_types
-from ..state import STATE_DIR, save_state
+from ..cards.notetypes import note_types
+from ..sources.workspace import STATE_DIR
 from .ankiconnect import DEFAULT_URL, AnkiConnect, Unreachable
 from .outcome import Delivery, DeliveryError, Flagged, NoteState, classify
 from .profile import ANKIWEB, find_profile
@@ -188,7 +189,7 @@ def _after(read: Callable[[], dict[str, NoteState]]) -> dict[str, NoteState]:
 
 
 def _record(delivery: Delivery, result: BuildResult, before, after) -> None:
-    from ..state import BuildState
+    from ..apkg.state import BuildState
 
     replaced = classify(delivery, result.plan, _types(result), result.previous or BuildState(), before, after)
     if replaced:
@@ -198,7 +199,7 @@ def _record(delivery: Delivery, result: BuildResult, before, after) -> None:
 def _keep_replaced(result: BuildResult, replaced: list[tuple[str, NoteState]]) -> Path | None:
     """Write the text Anki held before an import replaced an edit made in Anki, so nothing the
     user typed there is lost without a word."""
-    from ..textrules import field_text as plain_text
+    from ..sources.textrules import field_text as plain_text
 
     path = result.workspace.root / STATE_DIR / REPLACED_FILE
     types = {nt.id: nt for nt in _types(result).values()}

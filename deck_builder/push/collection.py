@@ -15,10 +15,9 @@ from __future__ import annotations
 import sqlite3
 import tempfile
 import time
-from functools import lru_cache
 from pathlib import Path
 
-from ..plan import Plan
+from ..apkg.plan import Plan
 from .outcome import DeliveryError, NoteState
 from .profile import ANKIWEB, Profile, anki_version_name
 
@@ -40,7 +39,6 @@ def engine():
     return anki.collection
 
 
-@lru_cache(maxsize=1)
 def engine_schema() -> int:
     """The collection format this engine writes (read from a new, throwaway collection)."""
     col_module = engine()

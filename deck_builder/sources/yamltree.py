@@ -285,20 +285,12 @@ class _Builder:
         return []
 
 
-_kept: dict[str, tuple[bytes, Node | None, tuple[Problem, ...]]] | None = None
+def load_file(path: Path, shown: str, trees: dict | None = None) -> tuple[Node | None, list[Problem]]:
+    """A file on disk -> located tree; ``shown`` is the path as problems should print it.
 
-
-def keep_trees() -> None:
-    """From now on, remember each file's tree with the bytes it came from (watch: a rebuild
-    parses only the files whose bytes changed). Memory only: nothing is kept on disk, and a
-    file is compared by its whole content, never by its time or size."""
-    global _kept
-    if _kept is None:
-        _kept = {}
-
-
-def load_file(path: Path, shown: str) -> tuple[Node | None, list[Problem]]:
-    """A file on disk -> located tree; ``shown`` is the path as problems should print it."""
+    TREES (a warm compiler's SourceMemory.trees, or None) remembers each file's tree with the
+    bytes it came from, so a rebuild parses only the files whose bytes changed. A file is
+    compared by its whole content, never by its time or size."""
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
@@ -308,13 +300,13 @@ def load_file(path: Path, shown: str) -> tuple[Node | None, list[Problem]]:
         data = path.read_bytes()
     except OSError as exc:
         return None, [Problem(Location(shown), "error", f"cannot read this file: {exc.strerror}")]
-    if _kept is None:
+    if trees is None:
         return _tree(data, shown)
-    hit = _kept.get(shown)
+    hit = trees.get(shown)
     if hit is not None and hit[0] == data:
         return hit[1], list(hit[2])
     tree, problems = _tree(data, shown)
-    _kept[shown] = (data, tree, tuple(problems))
+    trees[shown] = (data, tree, tuple(problems))
     return tree, problems
 
 
