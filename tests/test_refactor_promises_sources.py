@@ -156,7 +156,7 @@ LOST = [
         id="after double quotes"),
     pytest.param(
         "career-goals:\n  points:\n    - Lead a team.\n  notes: 'Cut costs' #1 priority\n",
-        ["answers.yaml:4:21: warning: notes: the words '#1 priority' after the closing quote are left out: YAML reads "
+        ["answers.yaml:4:22: warning: notes: the words '#1 priority' after the closing quote are left out: YAML reads "
          "' #' and what follows as a comment; to keep them, put them inside the quotes: \"Cut costs #1 priority\" (a "
          "note to yourself goes on a line of its own)"],
         id="after single quotes"),
@@ -168,13 +168,13 @@ LOST = [
         id="after quotes wrapped over two lines"),
     pytest.param(
         "career-goals:\n  points:\n    - Lead a team.\n  notes: | #1 priority\n    Cut costs.\n",
-        ["answers.yaml:4:13: warning: notes: the words '#1 priority' after '|' are left out: YAML reads ' #' and what "
+        ["answers.yaml:4:12: warning: notes: the words '#1 priority' after '|' are left out: YAML reads ' #' and what "
          "follows as a comment; to keep them, put them on the next line, indented like the text under it (a note to "
          "yourself goes on a line of its own)"],
         id="on the line of a block's |"),
     pytest.param(
         "career-goals:\n  points:\n    - Lead a team.\n  notes: >- #1 priority\n    Cut costs.\n",
-        ["answers.yaml:4:14: warning: notes: the words '#1 priority' after '>-' are left out: YAML reads ' #' and what "
+        ["answers.yaml:4:13: warning: notes: the words '#1 priority' after '>-' are left out: YAML reads ' #' and what "
          "follows as a comment; to keep them, put them on the next line, indented like the text under it (a note to "
          "yourself goes on a line of its own)"],
         id="on the line of a folded block's >-"),
