@@ -265,6 +265,13 @@ def test_a_hash_in_quotes_inside_brackets_reaches_the_card(cli, workspace):
     assert "<li>{{c1::Cut costs #1}}</li><li>{{c2::Grow #2}}</li>" in points["fields"][0], points["fields"]
 
 
+def test_notes_to_self_in_brackets_are_no_warning(cli, workspace):
+    result, ws = _answers(cli, workspace, "career-goals:\n  points: [Cut costs,  # the main one #1\n"
+                                          "    # Grow is #2\n    Grow,\n    ]  # two\n", "check")
+    assert result.exit_code == 0, result.output
+    assert problem_lines(result.stderr) == []
+
+
 # -- renames: no evidence, no pairing -------------------------------------------------------
 
 def _renamed_after(cli, workspace, before: str, after: str):
