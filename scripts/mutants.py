@@ -264,6 +264,39 @@ MUTANTS = [
       "            return Scalar(value, loc, null, style or None, end.line != mark.line, False, comment)",
       "            return Scalar(str(yaml.safe_load(value)) if not style and not null else value, loc, null, "
       "style or None, end.line != mark.line, False, comment)"),
+    # -- issue 17: the sources (tests/test_refactor_promises_sources.py) ----------------------
+    M("markdown-cache-ignores-parser-version", "Markdown cached by another markdown-it version is parsed again",
+      "deck_builder/cards/render.py", 'parts.append(f"{name}:{_source_version(spec.origin)}:{spec.origin}")',
+      'parts.append(f"{name}:{spec.origin}")'),
+    M("markdown-cache-ignores-mdurl", "a new version of what markdown-it depends on parses again too",
+      "deck_builder/cards/render.py", 'PARSER_PACKAGES = ("markdown_it", "mdurl")', 'PARSER_PACKAGES = ("markdown_it",)'),
+    M("markdown-cache-used-whatever-made-it", "a cache another parser made is not used", "deck_builder/build.py",
+      "md.begin(state.markdown if state.renderer == signature else {})", "md.begin(state.markdown)"),
+    M("comment-after-quotes-unreported", "words after a closing quote are not dropped silently",
+      "deck_builder/sources/yamltree.py", """        if not style or style in "'\\"":\n""", "        if not style:\n"),
+    M("comment-after-block-header-unreported", "words after a block's | or > are not dropped silently",
+      "deck_builder/sources/yamltree.py", "        line = self.comment_lines.get(start.line)  # a block",
+      "        line = self.comment_lines.get(end.line)  # a block"),
+    M("comment-between-bracketed-items-unreported", "words after a ',' or '[' are not dropped silently",
+      "deck_builder/sources/yamltree.py", "                    self.flow_comments(last, event.start_mark)\n                    items.append",
+      "                    items.append"),
+    M("comment-after-closing-bracket-unreported", "words after ']' or '}' are not dropped silently",
+      "deck_builder/sources/yamltree.py", "        self.flow_depth -= 1\n        end = end_event.end_mark\n",
+      "        end = end_event.end_mark\n"),
+    M("comment-after-wrapped-quotes-misplaced", "the warning names the line the words are on",
+      "deck_builder/sources/yamltree.py", "found = yamlhints.trailing_comment(line, end.column, self.path, end.line + 1)\n"
+      "            return None if found is None else (*found, style or None)",
+      "found = yamlhints.trailing_comment(line, end.column, self.path, start.line + 1)\n"
+      "            return None if found is None else (*found, style or None)"),
+    M("note-to-self-warned", "a note to self ('  # ...') after a value is no warning", "deck_builder/sources/yamlhints.py",
+      '    if gap >= 2 and m.group(1)[:1] in (" ", "\\t", ""):', '    if gap >= 3 and m.group(1)[:1] in (" ", "\\t", ""):'),
+    M("person-evidence-counts-empty-notes", "a person with no notes is never paired by likeness",
+      "deck_builder/apkg/renames.py", "any(o == n and o[1] for o, n in zip(old, new)", "any(o == n for o, n in zip(old, new)"),
+    M("person-evidence-not-required", "a person needs matching notes or photo to be paired", "deck_builder/apkg/renames.py",
+      '    if kind == "person" and not any(', '    if kind == "nobody" and not any('),
+    M("empty-fields-count-as-alike", "fields empty on both sides are no evidence", "deck_builder/apkg/renames.py",
+      "scores = [_alike(o[1], n[1], memo) for o, n in zip(old, new) if o[1] or n[1]]",
+      "scores = [_alike(o[1], n[1], memo) for o, n in zip(old, new)]"),
 ]
 
 
