@@ -1,4 +1,4 @@
-"""The docs match the tool: README's command reference is the CLI's own --help."""
+"""The docs match the tool: docs/commands.md's command reference is the CLI's own --help."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import sys
 from conftest import REPO
 
 
-def test_readme_command_reference_matches_help():
+def test_command_reference_matches_help():
     proc = subprocess.run([sys.executable, str(REPO / "scripts" / "update_help.py"), "--check"], cwd=REPO)
-    assert proc.returncode == 0, "README.md's command reference is stale: run python scripts/update_help.py"
+    assert proc.returncode == 0, "docs/commands.md's command reference is stale: run python scripts/update_help.py"
 
 
 def test_format_reference_names_every_key():
@@ -53,3 +53,4 @@ def test_promises_name_only_tests_and_mutants_that_exist():
     rows = [line for line in text.splitlines() if line.startswith("| ") and line.count(" | ") == 2]
     listed = {name for row in rows for name in re.findall(r"`([a-z0-9-]+)`", row.rsplit(" | ", 1)[1])}
     assert listed == mutants, (sorted(listed - mutants), sorted(mutants - listed))
+
