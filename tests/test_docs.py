@@ -210,7 +210,8 @@ def command_problem(command: str, whole: bool) -> str | None:
     try:
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
             ctx = main.make_context("deck-builder", list(args))
-            rest = [*ctx._protected_args, *ctx.args]
+            protected = ctx._protected_args if hasattr(ctx, "_protected_args") else ctx.protected_args  # click 8.2+ / 8.1
+            rest = [*protected, *ctx.args]
             if not rest:
                 return None
             name, cmd, rest = main.resolve_command(ctx, rest)
