@@ -100,7 +100,7 @@ def without_code_spans(line: str) -> str:
 
 def code_spans(lines: list[str]) -> list[str]:
     """Inline code, also when a span is wrapped over two lines."""
-    return [" ".join(m.group(2).split()) for m in re.finditer(r"(`+)(.+?)\1", "\n".join(lines), re.S)]
+    return [" ".join(m.group(2).split()) for m in re.finditer(r"(`+)(.+?)\1", "\n".join(lines), re.DOTALL)]
 
 
 def slug(heading: str) -> str:
@@ -132,7 +132,7 @@ def broken_links(page: Path) -> list[str]:
     problems = []
     for line in prose:
         for target in re.findall(r"!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)", without_code_spans(line)):
-            if re.match(r"^[a-z][a-z0-9+.-]*:", target, re.I):  # https:, mailto: ...
+            if re.match(r"^[a-z][a-z0-9+.-]*:", target, re.IGNORECASE):  # https:, mailto: ...
                 continue
             path, _, anchor = target.partition("#")
             dest = (page.parent / path).resolve() if path else page
