@@ -1,0 +1,251 @@
+"""Hearing an answer (deck_builder/rehearse/listen.py): real synthetic speech from Debian's flite,
+decoded by the real pocketsphinx and PyAV; in the studio, fed to Chromium as its microphone."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import time
+import wave
+from pathlib import Path
+
+import pytest
+from conftest import write_files
+
+pytest.importorskip("pocketsphinx", reason="the listen extra: pip install 'deck-builder[listen]'")
+pytest.importorskip("av", reason="the listen extra: pip install 'deck-builder[listen]'")
+
+FLITE = shutil.which("flite")
+
+CLOSING = ["Two half-empty warehouses were losing money every month.",
+           "I moved forty staff to the new site and they all kept their jobs.",
+           "Customer complaints dropped after the new software launch."]
+SUPPLIER = ["A supplier missed three deliveries before the holiday rush.",
+            "I set up a weekly call with their planning manager.",
+            "Late shipments fell by half within a quarter."]
+# Points 1 and 2 of CLOSING, reworded as one says them; point 3 left out.
+ANSWER = ("We had two warehouses that were half empty, and they were losing money every single month. "
+          "So I decided to close the older one. I moved forty of the staff to the new site, "
+          "and every one of them kept their job.")
+LEAD_IN = 1.0  # seconds of silence before the words: the fake microphone starts as the mock does
+
+WORKSPACE = {
+    "deck.yaml": "banks: []\n",
+    "questions/practice.yaml": (
+        "bank: Practice\nquestions:\n"
+        "  - id: closing\n    ask: Tell me about a difficult decision.\n"
+        "  - id: supplier\n    ask: Tell me about a supplier who let you down.\n"),
+    "answers.yaml": ("closing:\n  points:\n" + "".join(f"    - {json.dumps(p)}\n" for p in CLOSING)
+                     + "supplier:\n  points:\n" + "".join(f"    - {json.dumps(p)}\n" for p in SUPPLIER)),
+}
+
+
+def say(text: str, path: Path, lead_in: float = LEAD_IN, tail: float = 1.5) -> Path:
+    """TEXT spoken by flite's slt voice -> a 16 kHz mono WAV at PATH, with silence around it."""
+    if FLITE is None:
+        pytest.fail("flite is needed for the speech: apt-get install flite (.ci/run does)")
+    raw = path.with_suffix(".flite.wav")
+    subprocess.run([FLITE, "-voice", "slt", "-t", text, "-o", str(raw)], check=True)
+    with wave.open(str(raw)) as w:
+        rate, frames = w.getframerate(), w.readframes(w.getnframes())
+        assert (w.getnchannels(), w.getsampwidth()) == (1, 2)
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(b"\0\0" * int(rate * lead_in) + frames + b"\0\0" * int(rate * tail))
+    raw.unlink()
+    return path
+
+
+@pytest.fixture(scope="module")
+def spoken(tmp_path_factory) -> Path:
+    return say(ANSWER, tmp_path_factory.mktemp("speech") / "answer.wav")
+
+
+def as_webm(wav: Path, out: Path) -> Path:
+    """A WAV -> WebM/Opus at 48 kHz, as Chromium's MediaRecorder makes it (PyAV's encoder)."""
+    import av
+
+    with av.open(str(wav)) as src, av.open(str(out), "w", format="webm") as dst:
+        stream = dst.add_stream("libopus", rate=48000)
+        resampler = av.AudioResampler(format="s16", layout="mono", rate=48000)
+        for frame in src.decode(audio=0):
+            for piece in resampler.resample(frame):
+                for packet in stream.encode(piece):
+                    dst.mux(packet)
+        for packet in stream.encode(None):
+            dst.mux(packet)
+    return out
+
+
+# -- listen.py on the speech itself -----------------------------------------------------------
+
+def test_a_webm_recording_decodes_to_16_khz_mono_pcm(spoken, tmp_path):
+    from deck_builder.rehearse import listen
+
+    with wave.open(str(spoken)) as w:
+        length = w.getnframes() / w.getframerate()
+    pcm = listen.decode_audio(as_webm(spoken, tmp_path / "answer.webm"))
+    assert abs(len(pcm) / 2 / listen.RATE - length) < 0.1, (len(pcm), length)
+    assert max(abs(int.from_bytes(pcm[i:i + 2], "little", signed=True)) for i in range(0, len(pcm), 2)) > 1000
+
+
+def test_the_two_points_said_are_heard_and_the_one_left_out_is_not(spoken, tmp_path):
+    from deck_builder.rehearse import listen
+
+    hearing = listen.hear(as_webm(spoken, tmp_path / "answer.webm"), CLOSING, [])
+    assert hearing.heard == (True, True, False), hearing
+    assert "warehouses" in hearing.transcript and "forty" in hearing.transcript, hearing.transcript
+    assert 11 < hearing.seconds < 20
+
+
+def test_an_answer_to_another_question_hears_none_of_its_points(spoken):
+    from deck_builder.rehearse import listen
+
+    assert listen.hear(spoken, SUPPLIER, []).heard == (False, False, False)
+
+
+def test_unsteered_the_stock_model_hears_it_less_well(spoken):
+    """Why the model is steered: the stock model's transcript of the same speech."""
+    from deck_builder.rehearse import listen
+
+    stock = listen.transcribe(listen.decode_audio(spoken))
+    steered = listen.hear(spoken, CLOSING, []).transcript
+    assert stock and steered != stock
+
+
+@pytest.mark.parametrize("point, said, heard", [
+    ("Closed the older warehouse.", "we closing the old warehouses", True),  # stems meet
+    ("Closed the older warehouse.", "the warehouse was big", False),  # one word of two is not enough
+    ("Cut refund errors below 2%.", "we cut the refund error rate", True),
+    ("Saved $1.4M a year.", "it saved one point four million", True),  # the figure as said
+    ("Saved $1.4M a year.", "we saved time", False),  # "saved" alone is chance
+    ("Saved $1.4M a year.", "", False),
+    ("The costs", "the cast", False),  # too short to be matched loosely
+    ("Fulfilment works only with one shared plan.", "fulfillment works with a shared plan", True),  # spellings
+])
+def test_a_point_is_heard_when_most_of_its_words_are(point, said, heard):
+    from deck_builder.rehearse import listen
+
+    assert listen.heard_points([point], said) == (heard,)
+
+
+def test_numbers_are_spoken_as_words():
+    from deck_builder.rehearse.listen import spoken_words
+
+    assert spoken_words("$1.4M in 20 days, 1,998 staff") == [
+        "one", "point", "four", "m", "in", "twenty", "days", "one", "thousand", "nine", "hundred", "ninety", "eight",
+        "staff"]
+
+
+# -- in the studio, with the speech as Chromium's microphone ---------------------------------
+
+def test_the_studio_shows_what_it_heard_and_keeps_it_with_the_rating(spoken, tmp_path, playwright_api):
+    from test_studio import CHROMIUM, CHROMIUM_ARGS, MIC_ALLOWED, Studio, history, open_page
+
+    ws = write_files(tmp_path / "ws", WORKSPACE)
+    # supplier rated 4 before: closing (never practised) is asked first, while the speech starts
+    (ws / ".deck-builder").mkdir()
+    (ws / ".deck-builder" / "mock-history.jsonl").write_text(
+        '{"time": "2026-12-01T10:00:00+00:00", "question": "supplier", "company": null, "rating": 4, "seconds": 30}\n')
+    with wave.open(str(spoken)) as w:
+        length = w.getnframes() / w.getframerate()
+    browser = playwright_api.chromium.launch(
+        executable_path=CHROMIUM, args=CHROMIUM_ARGS + MIC_ALLOWED + [f"--use-file-for-fake-audio-capture={spoken}"])
+    studio = Studio(ws, "--count", "2", "--seconds", "60")
+    try:
+        page, errors = open_page(browser, studio)
+        page.click("#begin")
+        asked = []
+        for n, tick in enumerate((None, 1)):
+            page.wait_for_function("() => studio.answer && studio.answer.phase === 'ready'")
+            asked.append(page.evaluate("() => studio.mock.questions[studio.index].id"))
+            page.keyboard.press("Space")
+            time.sleep(length - LEAD_IN + 0.3 if n == 0 else 4)
+            page.keyboard.press("Space")
+            page.wait_for_selector("#view-review:not([hidden])")
+            assert "Listening for your key points" in page.inner_text("#r-heard") or page.locator("#r-transcript").count()
+            page.wait_for_selector("#r-transcript", timeout=30000)  # within seconds, the page never blocked
+            badges = page.locator("#r-points .heard").all_inner_texts()
+            if n == 0:
+                assert badges == ["Heard", "Heard", "Not heard"], (badges, page.inner_text("#r-transcript"))
+                assert "Heard 2 of 3 key points" in page.inner_text("#r-heard-summary")
+                assert "missed" not in page.inner_text("#r-points").lower()
+                assert "warehouses" in page.inner_text("#r-transcript")
+            else:
+                assert badges == ["Not heard"] * 3, (badges, page.inner_text("#r-transcript"))
+                page.locator("#r-points .tick").nth(tick).check()  # said, not heard: the user ticks it
+                page.keyboard.press("Escape")
+                page.locator("#r-points .tick").nth(tick).focus()
+            page.keyboard.press("3")  # keys 1-4 rate even from a tick box
+        page.wait_for_selector("#view-report:not([hidden])")
+        assert asked == ["closing", "supplier"]
+        lines = history(ws)[1:]
+        assert [(h["question"], h["rating"]) for h in lines] == [("closing", 3), ("supplier", 3)]
+        assert lines[0]["points"] == [{"point": p, "heard": h, "ticked": h} for p, h in zip(CLOSING, (True, True, False))]
+        assert lines[1]["points"] == [{"point": p, "heard": False, "ticked": i == 1} for i, p in enumerate(SUPPLIER)]
+        assert "warehouses" in lines[0]["transcript"] and all(h["recording"] for h in lines)
+        from deck_builder.rehearse.mock import read_history
+
+        old, first, second = read_history(ws)  # the line without points still reads
+        assert old.points == () and [c.heard for c in first.points] == [True, True, False]
+        assert [c.ticked for c in second.points] == [False, True, False]
+        assert not errors, errors
+    finally:
+        studio.stop()
+        browser.close()
+
+
+def test_without_the_recogniser_the_studio_says_how_to_install_it(tmp_path):
+    """pocketsphinx hidden from the studio's Python (sys.modules[name] = None: not installed)."""
+    from test_studio import URL_RE
+
+    ws = write_files(tmp_path / "ws", WORKSPACE)
+    code = ("import sys; sys.modules['pocketsphinx'] = None\n"
+            "from deck_builder.cli import main\n"
+            f"main(['studio', {str(ws)!r}, '--no-open', '--count', '1'])\n")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        line = ""
+        while not URL_RE.search(line):
+            line = proc.stdout.readline()
+            assert line, "the studio did not start"
+        port, key = URL_RE.search(line).groups()
+        import http.client
+
+        headers = {"Host": f"127.0.0.1:{port}", "Cookie": f"deck-builder-studio-{port}={key}",
+                   "Content-Type": "application/json"}
+
+        def call(method, path, body=None, extra=None):
+            conn = http.client.HTTPConnection("127.0.0.1", int(port), timeout=20)
+            conn.request(method, path, body, {**headers, **(extra or {})})
+            resp = conn.getresponse()
+            data = json.loads(resp.read())
+            conn.close()
+            return resp.status, data
+
+        status, state = call("GET", "/api/state")
+        assert status == 200 and state["listen"]["available"] is False
+        assert "pip install 'deck-builder[listen]'" in state["listen"]["install"]
+        _, mock = call("POST", "/api/mock", b'{"count": 1}')
+        status, rec = call("POST", f"/api/mock/{mock['id']}/answers/0/recording?seconds=3",
+                           b"\x1a\x45\xdf\xa3" + b"\0" * 100, {"Content-Type": "audio/webm"})
+        assert status == 201 and rec["listening"] is False
+        status, heard = call("GET", f"/api/mock/{mock['id']}/answers/0/heard")
+        assert heard["state"] == "off" and "deck-builder[listen]" in heard["install"]
+        status, _ = call("POST", f"/api/mock/{mock['id']}/answers/0/rating",
+                         json.dumps({"rating": 2, "recording": rec["name"]}).encode())
+        assert status == 201  # and it works as before
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def playwright_api():
+    sync_api = pytest.importorskip("playwright.sync_api", reason="the test extras install playwright")
+    with sync_api.sync_playwright() as p:
+        yield p
