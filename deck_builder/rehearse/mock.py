@@ -316,6 +316,7 @@ def run_in_terminal(session: Session, stdin, echo, interactive: bool) -> Report:
     echo(f"Mock interview: {plural(len(session.questions), 'question')}"
          f"{' for ' + render.line(session.company.name) if session.company else ''}, "
          f"{clock(session.seconds)} each. Answer aloud, as you would in the room.")
+    echo("(To record your answers and see which key points were heard, rehearse in `deck-builder studio`.)")
     for n, q in enumerate(session.questions, 1):
         echo(f"\nQuestion {n} of {len(session.questions)}  [{q.id}]")
         echo(f"  {render.line(session.speaker)}: \"{question_text(q, session.company)}\"")
