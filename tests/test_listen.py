@@ -199,6 +199,37 @@ def test_the_studio_shows_what_it_heard_and_keeps_it_with_the_rating(spoken, tmp
         browser.close()
 
 
+def test_the_heard_points_come_from_the_server_and_bad_ticks_are_refused(spoken, tmp_path):
+    from test_studio import Studio, history
+
+    ws = write_files(tmp_path / "ws", WORKSPACE)
+    studio = Studio(ws, "--count", "2", "--seconds", "60")
+    try:
+        _, mock = studio.api("POST", "/api/mock", {"count": 2})
+        index = [q["id"] for q in mock["questions"]].index("closing")
+        answer = f"/api/mock/{mock['id']}/answers/{index}"
+        assert studio.api("GET", f"{answer}/heard")[1]["state"] == "off"  # nothing recorded yet
+        status, _, data = studio.request("POST", f"{answer}/recording?seconds=14",
+                                         as_webm(spoken, tmp_path / "a.webm").read_bytes(), {"Content-Type": "audio/webm"})
+        assert status == 201 and json.loads(data)["listening"] is True
+        recording = json.loads(data)["name"]
+        deadline = time.monotonic() + 60
+        while (heard := studio.api("GET", f"{answer}/heard")[1])["state"] == "listening":
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+        assert heard["state"] == "done" and heard["heard"] == [True, True, False] and heard["points"] == CLOSING
+        for bad in ([True, True], [1, 0, 1], "all", [True, None, False]):
+            status, data = studio.api("POST", f"{answer}/rating", {"rating": 3, "recording": recording, "ticked": bad})
+            assert status == 400 and "one per key point" in data["error"], (bad, data)
+        other = f"/api/mock/{mock['id']}/answers/{1 - index}/rating"
+        assert studio.api("POST", other, {"rating": 3, "ticked": [True]})[0] == 400  # nothing heard there
+        assert studio.api("POST", f"{answer}/rating", {"rating": 2, "recording": recording})[0] == 201
+        (line,) = history(ws)
+        assert [(c["heard"], c["ticked"]) for c in line["points"]] == [(True, True), (True, True), (False, False)]
+    finally:
+        studio.stop()
+
+
 def test_without_the_recogniser_the_studio_says_how_to_install_it(tmp_path):
     """pocketsphinx hidden from the studio's Python (sys.modules[name] = None: not installed)."""
     from test_studio import URL_RE

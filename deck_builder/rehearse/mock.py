@@ -38,7 +38,7 @@ class PointCheck:
 
     point: str  # the point as shown (plain text, placeholders filled)
     heard: bool | None  # the recogniser heard it; None when it did not listen
-    ticked: bool  # the user says it was covered (starts as heard; the user may change it)
+    ticked: bool | None  # the user says it was covered (starts as heard); None: rated before it was heard
 
 
 @dataclass(frozen=True)
@@ -92,8 +92,9 @@ def _point_checks(saved) -> tuple[PointCheck, ...]:
     for item in saved:
         if isinstance(item, dict) and isinstance(item.get("point"), str):
             heard = item.get("heard")
+            ticked = item.get("ticked")
             out.append(PointCheck(item["point"], heard if isinstance(heard, bool) else None,
-                                  item.get("ticked") is True))
+                                  ticked if isinstance(ticked, bool) else None))
     return tuple(out)
 
 

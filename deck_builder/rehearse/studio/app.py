@@ -243,9 +243,9 @@ class Studio:
         points = entry["points"]
         done = entry["state"] == "done"
         heard = entry["heard"] if done else [None] * len(points)
-        if ticked is None:
-            ticked = [bool(h) for h in heard]
-        if (not isinstance(ticked, list) or len(ticked) != len(points)
+        if ticked is None:  # the page showed no ticks: rated before the answer was heard
+            ticked = list(heard)
+        elif (not done or not isinstance(ticked, list) or len(ticked) != len(points)
                 or not all(isinstance(t, bool) for t in ticked)):
             raise ApiError(400, f"ticked: expected {len(points)} true or false, one per key point")
         return (tuple(mock.PointCheck(p, h, t) for p, h, t in zip(points, heard, ticked)),
