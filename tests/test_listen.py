@@ -171,7 +171,8 @@ def test_the_studio_shows_what_it_heard_and_keeps_it_with_the_rating(spoken, tmp
             time.sleep(length - TAIL if n == 0 else 4)  # the words end by then, however late Space came
             page.keyboard.press("Space")
             page.wait_for_selector("#view-review:not([hidden])")
-            assert "Listening for your key points" in page.inner_text("#r-heard") or page.locator("#r-transcript").count()
+            shown = page.inner_text("#r-heard")
+            assert "Listening for your key points" in shown or page.locator("#r-transcript").count(), shown
             page.wait_for_selector("#r-transcript", timeout=30000)  # within seconds, the page never blocked
             badges = page.locator("#r-points .heard").all_inner_texts()
             if n == 0:
@@ -189,7 +190,8 @@ def test_the_studio_shows_what_it_heard_and_keeps_it_with_the_rating(spoken, tmp
         assert asked == ["closing", "supplier"]
         lines = history(ws)[1:]
         assert [(h["question"], h["rating"]) for h in lines] == [("closing", 3), ("supplier", 3)]
-        assert lines[0]["points"] == [{"point": p, "heard": h, "ticked": h} for p, h in zip(CLOSING, (True, True, False))]
+        heard = (True, True, False)
+        assert lines[0]["points"] == [{"point": p, "heard": h, "ticked": h} for p, h in zip(CLOSING, heard)]
         assert lines[1]["points"] == [{"point": p, "heard": False, "ticked": i == 1} for i, p in enumerate(SUPPLIER)]
         assert "warehouses" in lines[0]["transcript"] and all(h["recording"] for h in lines)
         from deck_builder.rehearse.mock import read_history
@@ -213,8 +215,8 @@ def test_the_heard_points_come_from_the_server_and_bad_ticks_are_refused(spoken,
         index = [q["id"] for q in mock["questions"]].index("closing")
         answer = f"/api/mock/{mock['id']}/answers/{index}"
         assert studio.api("GET", f"{answer}/heard")[1]["state"] == "off"  # nothing recorded yet
-        status, _, data = studio.request("POST", f"{answer}/recording?seconds=14",
-                                         as_webm(spoken, tmp_path / "a.webm").read_bytes(), {"Content-Type": "audio/webm"})
+        webm = as_webm(spoken, tmp_path / "a.webm").read_bytes()
+        status, _, data = studio.request("POST", f"{answer}/recording?seconds=14", webm, {"Content-Type": "audio/webm"})
         assert status == 201 and json.loads(data)["listening"] is True
         recording = json.loads(data)["name"]
         deadline = time.monotonic() + 60

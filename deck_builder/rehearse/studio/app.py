@@ -232,7 +232,8 @@ class Studio:
             out["error"] = "The recording could not be heard (see the studio's terminal); rate it as usual."
         return out
 
-    def _checks(self, sid: str, index: int, recording: str | None, ticked) -> tuple[tuple[mock.PointCheck, ...], str | None]:
+    def _checks(self, sid: str, index: int, recording: str | None,
+                ticked) -> tuple[tuple[mock.PointCheck, ...], str | None]:
         """The rating's points: what was heard in RECORDING and what the user TICKED."""
         with self.lock:
             entry = dict(self.hearings.get(sid, {}).get(index) or {})
