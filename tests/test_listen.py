@@ -4,9 +4,9 @@ decoded by the real pocketsphinx and PyAV; in the studio, fed to Chromium as its
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
-import sys
 import time
 import wave
 from pathlib import Path
@@ -236,49 +236,52 @@ def test_the_heard_points_come_from_the_server_and_bad_ticks_are_refused(spoken,
         studio.stop()
 
 
-def test_without_the_recogniser_the_studio_says_how_to_install_it(tmp_path):
-    """pocketsphinx hidden from the studio's Python (sys.modules[name] = None: not installed)."""
-    from test_studio import URL_RE
+def test_a_deck_in_another_language_is_not_listened_to(spoken, tmp_path):
+    from test_studio import Studio
 
-    ws = write_files(tmp_path / "ws", WORKSPACE)
-    code = ("import sys; sys.modules['pocketsphinx'] = None\n"
-            "from deck_builder.cli import main\n"
-            f"main(['studio', {str(ws)!r}, '--no-open', '--count', '1'])\n")
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    ws = write_files(tmp_path / "ws", {**WORKSPACE, "deck.yaml": "banks: []\ntts: fr_FR\n"})
+    studio = Studio(ws, "--count", "1", "--seconds", "60")
     try:
-        line = ""
-        while not URL_RE.search(line):
-            line = proc.stdout.readline()
-            assert line, "the studio did not start"
-        port, key = URL_RE.search(line).groups()
-        import http.client
+        _, mock = studio.api("POST", "/api/mock", {"count": 1})
+        answer = f"/api/mock/{mock['id']}/answers/0"
+        webm = as_webm(spoken, tmp_path / "a.webm").read_bytes()
+        status, _, data = studio.request("POST", f"{answer}/recording?seconds=14", webm, {"Content-Type": "audio/webm"})
+        assert status == 201 and json.loads(data)["listening"] is False
+        heard = studio.api("GET", f"{answer}/heard")[1]
+        assert heard["state"] == "off" and "English only (this deck's language is fr_FR)" in heard["why"]
+    finally:
+        studio.stop()
 
-        headers = {"Host": f"127.0.0.1:{port}", "Cookie": f"deck-builder-studio-{port}={key}",
-                   "Content-Type": "application/json"}
 
-        def call(method, path, body=None, extra=None):
-            conn = http.client.HTTPConnection("127.0.0.1", int(port), timeout=20)
-            conn.request(method, path, body, {**headers, **(extra or {})})
-            resp = conn.getresponse()
-            data = json.loads(resp.read())
-            conn.close()
-            return resp.status, data
+def test_without_the_recogniser_the_studio_says_how_to_install_it(tmp_path, monkeypatch, playwright_api):
+    """pocketsphinx hidden from the studio's Python, as if not installed (sys.modules[name] = None,
+    from a sitecustomize on its PYTHONPATH)."""
+    from test_studio import CHROMIUM, CHROMIUM_ARGS, MIC_ALLOWED, Studio, answer_aloud, history, open_page
 
-        status, state = call("GET", "/api/state")
+    hide = write_files(tmp_path / "hide", {"sitecustomize.py": "import sys\nsys.modules['pocketsphinx'] = None\n"})
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(p for p in (str(hide), os.environ.get("PYTHONPATH")) if p))
+    ws = write_files(tmp_path / "ws", WORKSPACE)
+    studio = Studio(ws, "--count", "1", "--seconds", "30")
+    browser = playwright_api.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + MIC_ALLOWED)
+    try:
+        status, state = studio.api("GET", "/api/state")
         assert status == 200 and state["listen"]["available"] is False
         assert "pip install 'deck-builder[listen]'" in state["listen"]["install"]
-        _, mock = call("POST", "/api/mock", b'{"count": 1}')
-        status, rec = call("POST", f"/api/mock/{mock['id']}/answers/0/recording?seconds=3",
-                           b"\x1a\x45\xdf\xa3" + b"\0" * 100, {"Content-Type": "audio/webm"})
-        assert status == 201 and rec["listening"] is False
-        status, heard = call("GET", f"/api/mock/{mock['id']}/answers/0/heard")
-        assert heard["state"] == "off" and "deck-builder[listen]" in heard["install"]
-        status, _ = call("POST", f"/api/mock/{mock['id']}/answers/0/rating",
-                         json.dumps({"rating": 2, "recording": rec["name"]}).encode())
-        assert status == 201  # and it works as before
+        page, errors = open_page(browser, studio)
+        page.click("#begin")
+        answer_aloud(page, 1.5)
+        page.wait_for_selector("#r-install")
+        assert "pip install 'deck-builder[listen]'" in page.inner_text("#r-install")
+        assert page.locator("#r-points .heard, #r-points .tick").count() == 0  # the points as before
+        assert page.locator("#r-player audio").count() == 1
+        page.keyboard.press("2")
+        page.wait_for_selector("#view-report:not([hidden])")
+        (line,) = history(ws)
+        assert line["rating"] == 2 and line["recording"] and "points" not in line and "transcript" not in line
+        assert not errors, errors
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        browser.close()
+        studio.stop()
 
 
 @pytest.fixture(scope="module")

@@ -193,8 +193,9 @@ class Studio:
     def _start_hearing(self, sid: str, index: int, session: mock.Session, q: Question, name: str) -> bool:
         """Start transcribing the recording NAME in a thread of its own; False when it cannot."""
         points, context = self._points(session, q)
-        if self.listen_missing is not None or not points:
-            return False
+        tts = session.ws.settings.tts
+        if self.listen_missing is not None or not points or (tts and not tts.lower().startswith("en")):
+            return False  # the recogniser knows US English only: another language would never be heard
         path = self.recordings.find(q.id, name)
         if path is None:
             return False
@@ -220,11 +221,15 @@ class Studio:
     def heard(self, sid: str, index: int) -> dict:
         """What the recogniser heard in an answer: listening, done (per point, the transcript),
         failed, or off (not installed, or nothing recorded)."""
-        self._answer(sid, index)
+        session, _ = self._answer(sid, index)
         with self.lock:
             entry = dict(self.hearings.get(sid, {}).get(index) or {})
         if not entry:
-            return {"state": "off", "install": self.listen_missing}
+            tts = session.ws.settings.tts
+            why = self.listen_missing
+            if why is None and tts and not tts.lower().startswith("en"):
+                why = f"Hearing your answers works in English only (this deck's language is {tts}), so it is off."
+            return {"state": "off", "why": why, "install": self.listen_missing}
         out = {"state": entry["state"], "points": entry["points"]}
         if entry["state"] == "done":
             out.update(heard=entry["heard"], transcript=entry["transcript"])

@@ -358,9 +358,8 @@ function startHearing(a) {
   box.replaceChildren();
   a.ticked = null;
   if (!a.recording) return;
-  if (!a.recording.listening) {
-    const install = studio.state.listen && studio.state.listen.install;
-    if (install) box.append(el("p", { class: "muted small", id: "r-install" }, install));
+  if (!a.recording.listening) { // the server says why (not installed, another language), if it has a reason
+    pollHearing(a, studio.mock.id, studio.index);
     return;
   }
   box.append(el("p", { class: "listening", role: "status", id: "r-listening" }, "Listening for your key points…"));
@@ -386,7 +385,8 @@ function showHearing(a, data) {
   const box = $("r-heard");
   box.replaceChildren();
   if (data.state !== "done") {
-    box.append(el("p", { class: "muted small" }, data.error || data.install || "This answer was not listened to."));
+    const why = data.error || data.why;
+    if (why) box.append(el("p", { class: "muted small", id: "r-install" }, why));
     return;
   }
   a.ticked = data.heard.slice();
