@@ -3,6 +3,7 @@ peak memory, steered by the question's own points (ours) and with pocketsphinx's
 unsteered (the baseline); and how well each hears the points of the example workspace.
 
     python benchmarks/listen.py [--voices slt,rms,awb] [--noise-db 20]
+    python benchmarks/listen.py --long     # one long answer: the cost per second without start-up
 
 Needs the listen extra and Debian's flite. Reworded answers to questions of decks/example,
 each covering some of its points, are spoken by flite's voices, clean and with pink noise at
@@ -116,10 +117,22 @@ def run(mode: str, wav: Path, question: str) -> dict:
     return out
 
 
+def long_answer() -> None:
+    """All six answers, three times over, as one recording: steered by the first question."""
+    with tempfile.TemporaryDirectory() as tmp:
+        wav = Path(tmp) / "long.wav"
+        length = speak(" ".join(text for _, text, _ in CASES * 3), "slt", wav, None, 0)
+        for mode in ("steered", "stock"):
+            r = run(mode, wav, CASES[0][0])
+            print(f"{mode:<8} {length:5.1f} s of audio in {r['seconds']:5.1f} s: {r['seconds'] / length:.2f} s per "
+                  f"second, peak memory {r['peak_mb']:.0f} MB", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--voices", default="slt,rms,awb")
     parser.add_argument("--noise-db", type=float, default=20.0)
+    parser.add_argument("--long", action="store_true", help="every answer in one recording, three times over")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -127,6 +140,9 @@ def main() -> None:
         return
     if shutil.which("flite") is None:
         sys.exit("flite is needed for the speech: apt-get install flite")
+    if args.long:
+        long_answer()
+        return
     totals = {m: {"audio": 0.0, "cpu": 0.0, "peak": 0.0, "said": 0, "heard": 0, "left_out": 0, "false": 0}
               for m in ("steered", "stock")}
     with tempfile.TemporaryDirectory() as tmp:
