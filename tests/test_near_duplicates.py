@@ -21,9 +21,21 @@ from __future__ import annotations
 import json
 import os
 import random
+from difflib import SequenceMatcher
 from pathlib import Path
 
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from deck_builder.lint import (
+    NEAR_DUPLICATE_RATIO,
+    _longest_block,
+    matching_total,
+    near_duplicates,
+    similar_by_blocks,
+    similar_by_difflib,
+)
 
 PINNED = Path(__file__).resolve().parent / "near_duplicates" / "warnings.txt"
 
@@ -144,11 +156,72 @@ def dense_texts(seed: int = 5) -> list[str]:
 
 
 def test_near_duplicates_of_dense_texts_are_pinned():
-    from deck_builder.lint import near_duplicates
-
     pinned = PINNED.parent / "dense.json"
     found = near_duplicates(dense_texts())
     if os.environ.get("DECK_BUILDER_PIN"):
         pinned.write_text(json.dumps(found, indent=0) + "\n", encoding="utf-8")
     assert found == {int(k): v for k, v in json.loads(pinned.read_text(encoding="utf-8")).items()}
     assert len(found) > 100
+
+
+# -- the ratio, against difflib -----------------------------------------------------------------------
+
+# Few letters, so that texts share many blocks of equal length and the tie-breaks matter.
+_texts = st.text(alphabet="ab c", max_size=40)
+
+
+def _blocks_total(a: str, b: str) -> int:
+    return sum(block.size for block in SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks())
+
+
+@settings(max_examples=600, deadline=None)
+@given(a=_texts, b=_texts, data=st.data())
+def test_longest_block_is_difflibs(a, b, data):
+    alo = data.draw(st.integers(0, len(a)))
+    ahi = data.draw(st.integers(alo, len(a)))
+    blo = data.draw(st.integers(0, len(b)))
+    bhi = data.draw(st.integers(blo, len(b)))
+    expected = tuple(SequenceMatcher(None, a, b, autojunk=False).find_longest_match(alo, ahi, blo, bhi))
+    assert _longest_block(a, b, alo, ahi, blo, bhi) == expected
+
+
+@settings(max_examples=600, deadline=None)
+@given(a=_texts, b=_texts)
+def test_matching_total_is_difflibs(a, b):
+    assert matching_total(a, b) == _blocks_total(a, b)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(a=_texts, b=_texts, threshold=st.one_of(st.floats(0, 1), st.sampled_from([NEAR_DUPLICATE_RATIO, 0.5, 1.0])))
+def test_similar_by_blocks_answers_as_difflib(a, b, threshold):
+    from rapidfuzz.distance import LCSseq
+
+    assert similar_by_blocks(a, b, threshold, LCSseq.similarity) == similar_by_difflib(a, b, threshold)
+
+
+def test_similar_by_blocks_on_the_ratios_of_the_threshold():
+    """Pairs whose ratio is the threshold to the last bit, or the nearest float either side."""
+    import math
+
+    from rapidfuzz.distance import LCSseq
+
+    rng = random.Random(3)
+    seen = 0
+    for _ in range(3000):
+        a = "".join(rng.choices("ab c", k=rng.randint(1, 30)))
+        b = "".join(rng.choices("ab c", k=rng.randint(1, 30)))
+        ratio = SequenceMatcher(None, a, b, autojunk=False).ratio()
+        for threshold in (ratio, math.nextafter(ratio, 0), math.nextafter(ratio, 1)):
+            assert similar_by_blocks(a, b, threshold, LCSseq.similarity) == similar_by_difflib(a, b, threshold)
+            seen += 1
+    assert seen == 9000
+
+
+@settings(max_examples=150, deadline=None)
+@given(texts=st.lists(st.text(alphabet="ab c", max_size=24), max_size=30))
+def test_near_duplicates_finds_what_difflib_finds(texts):
+    assert near_duplicates(texts) == near_duplicates(texts, similar=similar_by_difflib)
+
+
+def test_near_duplicates_of_dense_texts_by_difflib_are_the_pinned_ones_too():
+    assert near_duplicates(dense_texts()) == near_duplicates(dense_texts(), similar=similar_by_difflib)
