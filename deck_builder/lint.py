@@ -199,7 +199,7 @@ def near_duplicates(texts: list[str], threshold: float = NEAR_DUPLICATE_RATIO, s
     total = [sum(weight[w] for w in ws) for ws in words]
     need = [t * x for x in total]  # what a text contributes to the overlap a pair needs
     index: dict[str, list[int]] = defaultdict(list)
-    pairs: dict[int, int] = {}  # later text -> earliest text it nearly duplicates
+    first = list(range(len(texts)))  # each text's earliest near duplicate so far, or itself
 
     def close(i: int, j: int) -> bool:
         """Whether texts i and j (j the one being indexed) are near duplicates."""
@@ -230,17 +230,17 @@ def near_duplicates(texts: list[str], threshold: float = NEAR_DUPLICATE_RATIO, s
         # Only the first earlier duplicate of a text counts: of the earlier candidates, the
         # earliest that is one (so in order, until one is), and of the later ones those with
         # no earlier duplicate known before this text (each in one expression: most have one).
-        known = pairs.get(j, j)
+        known = first[j]
         for i in sorted([i for i, c in shared.items() if i < known and can[c] >= need[i]]):
             if close(i, j):
-                pairs[j] = i
+                first[j] = i
                 break
-        for i in [i for i, c in shared.items() if i > j and pairs.get(i, i) > j and can[c] >= need[i]]:
+        for i in [i for i, c in shared.items() if first[i] > j and can[c] >= need[i]]:  # first[i] <= i
             if close(i, j):
-                pairs[i] = j
+                first[i] = j
         for w in _prefix(ordered, weight, t * total[j]):
             index[w].append(j)
-    return dict(sorted(pairs.items()))
+    return {i: e for i, e in enumerate(first) if e != i}
 
 
 def similar_by_difflib(a: str, b: str, threshold: float) -> bool:
