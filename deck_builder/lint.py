@@ -332,10 +332,20 @@ def _longest_block(a: str, b: str, alo: int, ahi: int, blo: int, bhi: int) -> tu
     best, k, i = alo, 0, alo
     while i + k < ahi:
         if a[i:i + k + 1] in part:
-            best = i
-            k += 1
-        else:
-            i += 1
+            # as long as it is at i: a[i:i+low] is in b, a[i:i+high] is not (or past the end)
+            low, step = k + 1, 1
+            while i + low + step <= ahi and a[i:i + low + step] in part:
+                low += step
+                step *= 2
+            high = min(low + step, ahi - i + 1)
+            while high - low > 1:
+                mid = (low + high) // 2
+                if a[i:i + mid] in part:
+                    low = mid
+                else:
+                    high = mid
+            best, k = i, low
+        i += 1
     if not k:
         return alo, blo, 0
     return best, blo + part.find(a[best:best + k]), k
