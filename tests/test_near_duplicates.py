@@ -225,3 +225,45 @@ def test_near_duplicates_finds_what_difflib_finds(texts):
 
 def test_near_duplicates_of_dense_texts_by_difflib_are_the_pinned_ones_too():
     assert near_duplicates(dense_texts()) == near_duplicates(dense_texts(), similar=similar_by_difflib)
+
+
+def _every_pair(texts: list[str]) -> dict[int, int]:
+    """near_duplicates the slow way: every pair, the same weighted overlap and ratio."""
+    import math
+    from collections import Counter
+
+    from deck_builder.lint import CANDIDATE_WORD_OVERLAP as t
+    from deck_builder.lint import _tagged_words
+
+    words = [_tagged_words(text) for text in texts]
+    frequency = Counter(w for ws in words for w in ws)
+    weight = {w: math.log(1 + len(texts) / df) for w, df in frequency.items()}
+    total = [sum(weight[w] for w in ws) for ws in words]
+    out = {}
+    for later in range(len(texts)):
+        for earlier in range(later):
+            if (words[earlier] and words[later]
+                    and 2 * sum(weight[w] for w in words[earlier] & words[later]) >= t * (total[earlier] + total[later])
+                    and similar_by_difflib(texts[earlier], texts[later], NEAR_DUPLICATE_RATIO)):
+                out[later] = earlier
+                break
+    return out
+
+
+@settings(max_examples=150, deadline=None)
+@given(texts=st.lists(st.text(alphabet="ab c", max_size=24), max_size=30))
+def test_near_duplicates_finds_what_every_pair_finds(texts):
+    assert near_duplicates(texts) == _every_pair(texts)
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10**6), n=st.integers(2, 120))
+def test_near_duplicates_of_alike_texts_finds_what_every_pair_finds(seed, n):
+    """One template with numbers changed, now and then another: most texts are near duplicates
+    of many, so the order in which candidates are tried matters most here."""
+    rng = random.Random(seed)
+    templates = ["point {} of answer {} short and specific", "in which year did company 3 open site {} in {}",
+                 "{} staff work at site {}"]
+    texts = [rng.choice(templates[:rng.randint(1, 3)]).format(rng.randint(0, 40), rng.randint(0, 999))
+             for _ in range(n)]
+    assert near_duplicates(texts) == _every_pair(texts)
