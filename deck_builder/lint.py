@@ -10,6 +10,7 @@ import math
 import re
 from collections import Counter, defaultdict
 from difflib import SequenceMatcher
+from functools import cache
 from itertools import accumulate
 
 from .model import Answer, Company, Fact, Story, Text, Workspace
@@ -189,6 +190,13 @@ def near_duplicates(texts: list[str], threshold: float = NEAR_DUPLICATE_RATIO, s
     their ratio is decided (``similar``: similar_by_blocks unless told, difflib's
     SequenceMatcher for benchmarks/check.py's baseline). Every bound is exact: the same pairs as
     comparing the words of every pair, in a fraction of the time (benchmarks/check.py).
+
+    Only a text's first duplicate counts, which makes alike texts (one template with numbers
+    changed, where nearly every pair is a candidate and a duplicate) cheap too: no candidate
+    comes before the earliest text indexed under one of a text's first words, so when that one
+    is a duplicate, the text's own search is over; and a text whose duplicate so far comes
+    before every text not yet indexed can gain no earlier one, so it leaves the lists searched
+    for the later candidates.
     """
     if similar is None:
         similar = _similar_by_blocks()
@@ -198,8 +206,17 @@ def near_duplicates(texts: list[str], threshold: float = NEAR_DUPLICATE_RATIO, s
     weight = {w: math.log(1 + len(texts) / df) for w, df in frequency.items()}
     total = [sum(weight[w] for w in ws) for ws in words]
     need = [t * x for x in total]  # what a text contributes to the overlap a pair needs
-    index: dict[str, list[int]] = defaultdict(list)
+    index: dict[str, list[int]] = defaultdict(list)  # word -> texts with it among their first words
+    lowest: dict[str, int] = {}  # word -> the earliest text in its index
+    indexed: list[list[str]] = [[]] * len(texts)  # text -> its words in the index
+    lows = cache(lambda i: frozenset(indexed[i]))  # asked of the few texts earliest under a word
     first = list(range(len(texts)))  # each text's earliest near duplicate so far, or itself
+    # A text can gain an earlier duplicate only from a text not indexed yet, so none once its
+    # earliest duplicate so far is no later than all of those. word -> the texts of its index
+    # that still can, pruned when more may have stopped since (``ended`` counts those times).
+    still: dict[str, list[int]] = {}
+    pruned: dict[str, int] = {}
+    ended = 0
 
     def close(i: int, j: int) -> bool:
         """Whether texts i and j (j the one being indexed) are near duplicates."""
@@ -211,7 +228,11 @@ def near_duplicates(texts: list[str], threshold: float = NEAR_DUPLICATE_RATIO, s
         # ratio() is not symmetric: always compare the earlier text with the later one.
         return similar(texts[min(i, j)], texts[max(i, j)], threshold)
 
-    for j in sorted(range(len(texts)), key=lambda k: (total[k], k)):
+    order = sorted(range(len(texts)), key=lambda k: (total[k], k))
+    waiting = list(accumulate(reversed(order), min))[::-1]  # the earliest text not indexed yet
+    for step, j in enumerate(order):
+        done = waiting[step]
+        ended += step > 0 and done != waiting[step - 1]
         ws = words[j]
         if not ws:
             continue
@@ -221,25 +242,51 @@ def near_duplicates(texts: list[str], threshold: float = NEAR_DUPLICATE_RATIO, s
         prefix = _prefix(ordered, weight, t * total[j] / (2 - t))
         rest = total[j] - sum(weight[w] for w in prefix)
         heaviest = [0.0, *accumulate(weight[w] for w in prefix)]  # what its first c words weigh
-        shared = Counter()
-        for w in prefix:
-            shared.update(index[w])
         # c of its first words and all the others must weigh enough (checked for every text
         # that shares a first word, so in one expression: most fail it)
         can = [2 * h + 2 * rest - need[j] for h in heaviest]
         # Only the first earlier duplicate of a text counts: of the earlier candidates, the
-        # earliest that is one (so in order, until one is), and of the later ones those with
-        # no earlier duplicate known before this text (each in one expression: most have one).
-        known = first[j]
-        for i in sorted([i for i, c in shared.items() if i < known and can[c] >= need[i]]):
-            if close(i, j):
-                first[j] = i
-                break
+        # earliest that is one (so in order, until one is), and of the later ones those that
+        # have none so far before this text.
+        low = min([lowest[w] for w in prefix if w in lowest], default=j)
+        if low >= first[j] or (can[len(lows(low).intersection(prefix))] >= need[low] and close(low, j)):
+            # No candidate is earlier than the earliest text indexed under one of its first
+            # words: if that one is a duplicate (alike texts), or no earlier than the one it has,
+            # only the later candidates remain, and of them only the texts that still can gain.
+            first[j] = min(first[j], low)
+            shared = Counter()
+            for w in prefix:
+                if w in still:
+                    if pruned[w] != ended:
+                        still[w] = [i for i in still[w] if first[i] > done]
+                        pruned[w] = ended
+                    shared.update(still[w])  # a text that still can is in every list of its words
+        else:
+            shared = Counter()
+            for w in prefix:
+                shared.update(index[w])
+            known = first[j]
+            for i in sorted([i for i, c in shared.items() if i < known and can[c] >= need[i]]):
+                if close(i, j):
+                    first[j] = i
+                    break
         for i in [i for i, c in shared.items() if first[i] > j and can[c] >= need[i]]:  # first[i] <= i
             if close(i, j):
                 first[i] = j
-        for w in _prefix(ordered, weight, t * total[j]):
+                ended += j == done
+        indexed[j] = mine = _prefix(ordered, weight, t * total[j])
+        keep = first[j] > done
+        for w in mine:
             index[w].append(j)
+            if j < lowest.get(w, j + 1):
+                lowest[w] = j
+            if not keep:
+                pass
+            elif w in pruned:
+                still[w].append(j)
+            else:
+                still[w] = [j]
+                pruned[w] = ended
     return {i: e for i, e in enumerate(first) if e != i}
 
 
