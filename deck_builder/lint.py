@@ -373,8 +373,9 @@ def _longest_block(a: str, b: str, alo: int, ahi: int, blo: int, bhi: int) -> tu
     earliest in a of those, then the earliest in b; (alo, blo, 0) if none. As
     SequenceMatcher.find_longest_match without junk.
 
-    Scans a once: at each i, the block found so far is lengthened while a[i:i+k+1] is in b
-    (substring search, in C); the first i where the final length is reached is the earliest."""
+    Scans a once: at each i, the block found so far is lengthened as long as a[i:i+k+1] is in
+    b (substring search, in C; by doubling steps, then halving them); the first i where the
+    final length is reached is the earliest, and b's first place of it the earliest there."""
     part = b[blo:bhi]
     best, k, i = alo, 0, alo
     while i + k < ahi:
