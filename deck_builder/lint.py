@@ -245,9 +245,7 @@ def near_duplicates(texts: list[str], threshold: float = NEAR_DUPLICATE_RATIO, s
         # c of its first words and all the others must weigh enough (checked for every text
         # that shares a first word, so in one expression: most fail it)
         can = [2 * h + 2 * rest - need[j] for h in heaviest]
-        # Only the first earlier duplicate of a text counts: of the earlier candidates, the
-        # earliest that is one (so in order, until one is), and of the later ones those that
-        # have none so far before this text.
+        # Only the first earlier duplicate of a text counts.
         low = min([lowest[w] for w in prefix if w in lowest], default=j)
         if low >= first[j] or (can[len(lows(low).intersection(prefix))] >= need[low] and close(low, j)):
             # No candidate is earlier than the earliest text indexed under one of its first
@@ -261,19 +259,21 @@ def near_duplicates(texts: list[str], threshold: float = NEAR_DUPLICATE_RATIO, s
                         still[w] = [i for i in still[w] if first[i] > done]
                         pruned[w] = ended
                     shared.update(still[w])  # a text that still can is in every list of its words
+            for i in [i for i, c in shared.items() if first[i] > j and can[c] >= need[i]]:  # first[i] <= i
+                if close(i, j):
+                    first[i] = j
+                    ended += j == done
+            candidates = ()
         else:
             shared = Counter()
             for w in prefix:
                 shared.update(index[w])
-            known = first[j]
-            for i in sorted([i for i, c in shared.items() if i < known and can[c] >= need[i]]):
-                if close(i, j):
-                    first[j] = i
-                    break
-        for i in [i for i, c in shared.items() if first[i] > j and can[c] >= need[i]]:  # first[i] <= i
-            if close(i, j):
-                first[i] = j
-                ended += j == done
+            candidates = [i for i, c in shared.items() if can[c] >= need[i]]
+        for i in candidates:
+            later, earlier = (i, j) if i > j else (j, i)
+            if earlier < first[later] and close(i, j):
+                first[later] = earlier
+                ended += later == i and j == done
         indexed[j] = mine = _prefix(ordered, weight, t * total[j])
         keep = first[j] > done
         for w in mine:
