@@ -256,14 +256,15 @@ def test_near_duplicates_finds_what_every_pair_finds(texts):
     assert near_duplicates(texts) == _every_pair(texts)
 
 
-@settings(max_examples=40, deadline=None)
-@given(seed=st.integers(0, 10**6), n=st.integers(2, 120))
-def test_near_duplicates_of_alike_texts_finds_what_every_pair_finds(seed, n):
+def test_near_duplicates_of_alike_texts_finds_what_every_pair_finds():
     """One template with numbers changed, now and then another: most texts are near duplicates
-    of many, so the order in which candidates are tried matters most here."""
-    rng = random.Random(seed)
+    of many, so which candidates are tried, and which texts are still searched for later ones,
+    matters most here (300 fixed seeds: a mistake in either shows in a few percent of them)."""
     templates = ["point {} of answer {} short and specific", "in which year did company 3 open site {} in {}",
-                 "{} staff work at site {}"]
-    texts = [rng.choice(templates[:rng.randint(1, 3)]).format(rng.randint(0, 40), rng.randint(0, 999))
-             for _ in range(n)]
-    assert near_duplicates(texts) == _every_pair(texts)
+                 "{} staff work at site {}", "{} {}"]
+    for seed in range(300):
+        rng = random.Random(seed)
+        low, high = rng.choice([3, 10, 40]), rng.choice([5, 50, 999])
+        texts = [rng.choice(templates[:rng.randint(1, 4)]).format(rng.randint(0, low), rng.randint(0, high))
+                 for _ in range(rng.randint(2, 60))]
+        assert near_duplicates(texts) == _every_pair(texts), f"seed {seed}"
