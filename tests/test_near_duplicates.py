@@ -223,10 +223,6 @@ def test_near_duplicates_finds_what_difflib_finds(texts):
     assert near_duplicates(texts) == near_duplicates(texts, similar=similar_by_difflib)
 
 
-def test_near_duplicates_of_dense_texts_by_difflib_are_the_pinned_ones_too():
-    assert near_duplicates(dense_texts()) == near_duplicates(dense_texts(), similar=similar_by_difflib)
-
-
 def _every_pair(texts: list[str]) -> dict[int, int]:
     """near_duplicates the slow way: every pair, the same weighted overlap and ratio."""
     import math
