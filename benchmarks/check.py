@@ -1,6 +1,6 @@
 """`deck-builder check` on large workspaces: time, how it grows, and against difflib alone.
 
-    python benchmarks/check.py [--shape realistic|alike] [--runs N] [--sizes 2500,5000,10000]
+    python benchmarks/check.py [--shape realistic|alike] [--runs N] [--sizes 2500,5000,10000] [--against SOURCE]
 
 Both shapes are benchmarks/scale.py's (answers with key points, stories, companies with
 facts, products and people).
@@ -12,9 +12,11 @@ facts, products and people).
              facts is a candidate, and most are near duplicates (issue 17's worst case).
 Each check is a new process (what a user waits for), timed alternating with the baseline:
 the same `deck-builder check` with the near-duplicate ratio computed by difflib's
-SequenceMatcher alone (lint.similar_by_difflib, as before rapidfuzz). Both must print the
-same warnings. Prints the medians per size side by side, the ratio, how time grows against
-the notes (quadratic would be x4 per doubling), and the target: 2 s at 10,000 notes.
+SequenceMatcher alone (lint.similar_by_difflib, as before rapidfuzz), or with --against
+SOURCE, `deck-builder check` from an older checkout's sources. Both must print the same
+warnings. Prints the medians per size side by side (wall time, and CPU time, which other
+processes on a shared machine move less), the ratio, how time grows against the notes
+(quadratic would be x4 per doubling), and the target: 2 s at 10,000 notes.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from __future__ import annotations
 import argparse
 import random
 import re
+import resource
 import statistics
 from collections import Counter
 import subprocess
@@ -154,14 +157,26 @@ def baseline_command(root: Path) -> list[str]:
     return [sys.executable, "-c", BASELINE, "check", str(root)]
 
 
-def timed_check(cmd: list[str]) -> tuple[float, str]:
-    """Seconds, and what the check printed (its warnings, then its summary)."""
-    start = time.perf_counter()
+def against_command(root: Path, source: Path) -> list[str]:
+    """`deck-builder check` from the deck_builder package in SOURCE (an older checkout)."""
+    code = f"import sys; sys.path.insert(0, {str(source)!r}); from deck_builder.interrupts import run; run()"
+    return [sys.executable, "-c", code, "check", str(root)]
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed_check(cmd: list[str]) -> tuple[float, float, str]:
+    """Seconds start to exit, seconds of CPU (less moved by other processes on a shared
+    machine), and what the check printed (its warnings, then its summary)."""
+    start, cpu = time.perf_counter(), _cpu()
     done = subprocess.run(cmd, capture_output=True, text=True, env=ENV)
-    took = time.perf_counter() - start
+    took, cpu = time.perf_counter() - start, _cpu() - cpu
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{done.stderr[-2000:]}")
-    return took, done.stderr + done.stdout
+    return took, cpu, done.stderr + done.stdout
 
 
 def main() -> None:
@@ -169,27 +184,34 @@ def main() -> None:
     parser.add_argument("--shape", choices=sorted(SHAPES), default="realistic")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--sizes", default="2500,5000,10000")
+    parser.add_argument("--against", type=Path, metavar="SOURCE",
+                        help="baseline: `deck-builder check` from the deck_builder package in SOURCE instead "
+                             "(an older checkout, e.g. from `git archive REV | tar -x -C SOURCE`)")
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for size in (int(s) for s in args.sizes.split(",")):
             root = Path(tmp) / f"ws{size}"
             SHAPES[args.shape](root, size)
-            ours_cmd, base_cmd = check_command(root), baseline_command(root)
+            ours_cmd = check_command(root)
+            base_cmd = against_command(root, args.against.resolve()) if args.against else baseline_command(root)
             ours, base = [], []
             for _ in range(args.runs):
                 ours.append(timed_check(ours_cmd))
                 base.append(timed_check(base_cmd))
-            if {out for _, out in ours + base} != {ours[0][1]}:
+            if {out for _, _, out in ours + base} != {ours[0][2]}:
                 raise SystemExit(f"at {size} notes, check and the difflib baseline printed different warnings")
-            rows.append((size, statistics.median(t for t, _ in ours), statistics.median(t for t, _ in base),
-                         ours[0][1].splitlines()[-1]))
-    print(f"deck-builder check, {args.shape} shape, a new process each (medians); "
-          "baseline: the same check, near-duplicate ratio by difflib alone")
-    print(f"{'notes':>7} {'check':>8} {'baseline':>9} {'ratio':>6}   summary (the same for both)")
-    for size, took, base, last in rows:
-        print(f"{size:>7} {took:>6.2f} s {base:>7.2f} s {took / base:>5.2f}x   {last}")
-    for (a, ta, _, _), (b, tb, _, _) in zip(rows, rows[1:]):
+            rows.append((size, statistics.median(t for t, _, _ in ours), statistics.median(t for t, _, _ in base),
+                         statistics.median(c for _, c, _ in ours), statistics.median(c for _, c, _ in base),
+                         ours[0][2].splitlines()[-1]))
+    baseline = (f"check from {args.against}" if args.against
+                else "the same check, near-duplicate ratio by difflib alone")
+    print(f"deck-builder check, {args.shape} shape, a new process each (medians); baseline: {baseline}")
+    print(f"{'notes':>7} {'check':>8} {'baseline':>9} {'ratio':>6}   {'CPU: check':>10} {'baseline':>9}   "
+          "summary (the same for both)")
+    for size, took, base, cpu, base_cpu, last in rows:
+        print(f"{size:>7} {took:>6.2f} s {base:>7.2f} s {took / base:>5.2f}x   {cpu:>8.2f} s {base_cpu:>7.2f} s   {last}")
+    for (a, ta, *_), (b, tb, *_) in zip(rows, rows[1:]):
         print(f"  {a} -> {b} notes (x{b / a:.1f}): time x{tb / ta:.2f} (quadratic would be x{(b / a) ** 2:.1f})")
     if rows and rows[-1][0] == 10000:
         print(f"target at 10,000 notes: {TARGET_S:.1f} s or less; measured {rows[-1][1]:.2f} s")
