@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from difflib import SequenceMatcher
 from functools import cache
 from itertools import accumulate
@@ -171,7 +172,8 @@ def _duplicate_fact_warnings(company: Company) -> list[Problem]:
     return out
 
 
-def near_duplicates(texts: list[str], threshold: float = NEAR_DUPLICATE_RATIO, similar=None) -> dict[int, int]:
+def near_duplicates(texts: list[str], threshold: float = NEAR_DUPLICATE_RATIO,
+                    similar: Callable[[str, str, float], bool] | None = None) -> dict[int, int]:
     """{index of a later text: index of the first earlier text it nearly duplicates}.
 
     Comparing every pair is far too slow for thousands of facts, and difflib's own cheap bounds
