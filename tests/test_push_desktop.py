@@ -149,7 +149,8 @@ def test_sync_sends_the_push_to_the_sync_server(desktop, tmp_path):
     result = d.push("--sync")
     assert result.exit_code == 0, result.output
     assert (f"Anki synced with {d.server.url}: your phone gets the changes at its next sync.\n"
-            "  If the sync met a problem, Anki shows it in its own window.\n") in result.stdout
+            "  Anki syncs with its own setting (Preferences > Syncing). If the sync met a problem, Anki shows it in "
+            "its own window.\n") in result.stdout
     phone = d.server.download(tmp_path / "phone.anki2")  # another device syncing from the server
     try:
         texts = [" ".join(phone.get_note(n).fields) for n in phone.find_notes("")]

@@ -62,6 +62,10 @@ class Delivery:
     missing: list[str] = field(default_factory=list)  # should have arrived and did not
     flagged: list[Flagged] = field(default_factory=list)
     pruned: list[str] = field(default_factory=list)
+    suspended: int = 0  # cards of flagged notes that deck-builder holds suspended
+    unsuspended: list[str] = field(default_factory=list)  # items back in the files: their cards unsuspended
+    notes: list[str] = field(default_factory=list)  # which collection, which server, and the other choice
+    sync_steps: list[str] = field(default_factory=list)  # a first or full sync, in the user's words
     backup: Path | None = None
     replaced_file: Path | None = None  # where the Anki versions that were replaced are kept
     sync: str | None = None  # what the sync did

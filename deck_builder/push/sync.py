@@ -239,3 +239,39 @@ class Syncer:
         deadline = time.monotonic() + 600
         while self.col.media_sync_status().active and time.monotonic() < deadline:
             time.sleep(0.2)
+
+
+def normal_url(url: str | None) -> str | None:
+    """--sync-url as the engine wants it (ending in /); None (or AnkiWeb's address) -> None."""
+    if not url:
+        return None
+    parts = urllib.parse.urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise DeliveryError(f"--sync-url {url}: not an address like http://192.168.1.20:8080/ (the one your sync "
+                            "server prints, and that your phone's custom sync server setting holds)")
+    shown = urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/") + "/", "", ""))
+    return None if shown == ANKIWEB else shown
+
+
+def log_in(username: str, password: str, sync_url: str | None, timeout: int, folder: Path | None = None):
+    """A user name and password -> deck-builder's own collection (made if new) and its stored
+    login (the sync key the server returns; the password is not kept). Raises DeliveryError."""
+    from anki.errors import BackendError
+
+    from .collection import engine
+    from .own import Login, own_collection, save_login
+
+    endpoint = normal_url(sync_url)
+    own = own_collection(folder)
+    engine()
+    own.create()
+    col = engine().Collection(str(own.collection))
+    try:
+        auth = col.sync_login(username=username, password=password, endpoint=endpoint)
+    except BackendError as exc:
+        raise DeliveryError(f"not logged in: {explain(exc, endpoint or ANKIWEB, timeout)}") from None
+    finally:
+        col.close()
+    login = Login(username, endpoint, auth.hkey, timeout)
+    save_login(own.folder, login)
+    return own, login
