@@ -25,6 +25,8 @@ def main() -> None:
       deck-builder check my-prep     find problems and gaps
       deck-builder push my-prep      build it and put it straight into Anki
       deck-builder build my-prep     or write my-prep/build/Interview Prep.apkg
+      deck-builder login --username NAME
+                                     once, for your phone without Anki desktop
     """
 
 
@@ -423,8 +425,15 @@ def push_command(folder: str, output: str | None, prune: bool, full_sync: str | 
     pip install 'deck-builder[anki]'). Then push reads the notes back, checks
     that every change arrived and says what is new, updated and unchanged in
     Anki. Review history is kept, as with File > Import. --sync then syncs with
-    AnkiWeb so your phone gets it. If Anki cannot take the deck, the package is
-    still written and push says how to import it by hand (exit status 1).
+    AnkiWeb (or the sync server Anki is set to) so your phone gets it. If Anki
+    cannot take the deck, the package is still written and push says how to
+    import it by hand (exit status 1).
+
+    Only a phone, no Anki desktop? Log in once with deck-builder login; push
+    then uses deck-builder's own collection, and --sync brings it in step with
+    your phone's collection on the server. The first sync asks once (--yes for
+    scripts); items you removed from your files leave the review queue
+    (their cards are suspended) until they come back or --prune deletes them.
     """
     with interruptible("the package is written or unchanged; push again to finish (it is safe to repeat)"):
         import sys

@@ -202,8 +202,12 @@ def _closed(result: BuildResult, options: PushOptions, confirm: Confirm, confirm
             try:
                 delivery.sync = syncer.after_import()
             except DeliveryError as exc:
-                delivery.sync_failed = f"{exc.message}. {_kept(target)}"
+                delivery.sync_failed = _sentences(exc.message, _kept(target))
             delivery.sync_steps += syncer.did
+
+
+def _sentences(first: str, then: str) -> str:
+    return f"{first}{'' if first.endswith(('.', '?', '!')) else '.'} {then}"
 
 
 def _kept(target) -> str:
@@ -220,9 +224,9 @@ def _sync_first(syncer, col, target, delivery: Delivery) -> None:
         syncer.before_import()
     except DeliveryError as exc:
         if counts(col.col).notes == 0:  # imported now, it would meet the server's as a conflict
-            raise DeliveryError(f"{exc.message}. Nothing was pushed: a new collection must get your collection from "
-                                f"{syncer.server} first; push --sync again once that is fixed") from None
-        delivery.sync_failed = f"{exc.message}. {_kept(target)}"
+            raise DeliveryError(_sentences(exc.message, "Nothing was pushed: a new collection must get your collection "
+                                           f"from {syncer.server} first; push --sync again once that is fixed")) from None
+        delivery.sync_failed = _sentences(exc.message, _kept(target))
     delivery.sync_steps += syncer.did
     syncer.did = []
 
