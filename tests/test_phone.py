@@ -148,16 +148,17 @@ def _phone_only(example, home, server, phone):
     assert unasked.exit_code == 1
     assert (f"{server.url} holds your collection and this one is new: download it (your other decks and reviews are "
             "kept)?\nNot answered (no terminal): give --yes to agree.\n") in unasked.stdout
-    assert (f"error: nothing was changed: push --sync needs your collection from {server.url} first (answer yes, or "
-            "give --yes). Nothing was pushed: a new collection must get your collection from "
-            f"{server.url} first; push --sync again once that is fixed\n") in unasked.stderr
+    assert (f"error: not agreed to download your collection from {server.url} (answer yes, or give --yes). Nothing "
+            f"was pushed: a new collection takes your collection from {server.url} before it takes cards\n"
+            ) in unasked.stderr
 
     first = push(example, "--sync", "--yes")
     assert first.exit_code == 0, first.output
     assert ("Pushed to deck-builder's own collection: 47 new, 0 updated, 0 unchanged.\n"
             f"  Its collection: {home / 'collection.anki2'}\n"
-            "  No Anki desktop folder was found, so this push uses deck-builder's own collection "
-            f"({home / 'collection.anki2'})\n") in first.stdout
+            "  No Anki desktop folder was found, so push uses deck-builder's own collection\n") in first.stdout
+    assert ("  It holds the collection as it was; Anki can restore it (desktop: File > Import; AnkiDroid: Import, "
+            "Collection package).\n") in first.stdout
     assert (f"Downloaded your collection from {server.url} first.\n"
             f"Synced with {server.url}: your phone gets the changes at its next sync.\n") in first.stdout
     phone.sync()
@@ -339,7 +340,8 @@ KEPT = ("Your cards are pushed into deck-builder's own collection, not yet synce
 def _assert_kept(result, sentence: str):
     assert result.exit_code == 1
     assert "Pushed to deck-builder's own collection: 0 new, 2 updated, 45 unchanged." in result.stdout
-    assert f"error: {sentence}. {KEPT}" in result.stderr, result.stderr
+    stop = "" if sentence.endswith("?") else "."
+    assert f"error: {sentence}{stop} {KEPT}" in result.stderr, result.stderr
 
 
 def test_a_wrong_password_at_login(home, tmp_path):

@@ -193,6 +193,7 @@ def _closed(result: BuildResult, options: PushOptions, confirm: Confirm, confirm
         col.import_package(result.output, merge_notetypes=bool(plan.schema_changes))
         delivery.via = (f"deck-builder's own collection" if own else f"Anki profile '{target.name}', with Anki closed")
         delivery.collection = target.collection
+        delivery.own = own
         after = _after(lambda: col.snapshot(plan))
         _record(delivery, result, before, after)
         if options.prune:
@@ -224,8 +225,8 @@ def _sync_first(syncer, col, target, delivery: Delivery) -> None:
         syncer.before_import()
     except DeliveryError as exc:
         if counts(col.col).notes == 0:  # imported now, it would meet the server's as a conflict
-            raise DeliveryError(_sentences(exc.message, "Nothing was pushed: a new collection must get your collection "
-                                           f"from {syncer.server} first; push --sync again once that is fixed")) from None
+            raise DeliveryError(_sentences(exc.message, "Nothing was pushed: a new collection takes your collection "
+                                           f"from {syncer.server} before it takes cards")) from None
         delivery.sync_failed = _sentences(exc.message, _kept(target))
     delivery.sync_steps += syncer.did
     syncer.did = []
@@ -248,8 +249,7 @@ def _target(options: PushOptions, delivery: Delivery):
         try:
             find_base(None)
         except DeliveryError:
-            delivery.notes.append("No Anki desktop folder was found, so this push uses deck-builder's own collection "
-                                  f"({own.collection})")
+            delivery.notes.append("No Anki desktop folder was found, so push uses deck-builder's own collection")
             return own
     profile = find_profile(options.base, options.profile)
     if own.exists() or own.login is not None:

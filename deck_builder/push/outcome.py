@@ -53,6 +53,7 @@ class Delivery:
 
     via: str  # "Anki, through AnkiConnect at http://127.0.0.1:8765" or "Anki profile 'User 1', with Anki closed"
     collection: Path | None = None  # the collection file, with Anki closed
+    own: bool = False  # deck-builder's own collection (no Anki desktop opens it)
     new: list[str] = field(default_factory=list)  # labels
     updated: list[str] = field(default_factory=list)
     unchanged: int = 0

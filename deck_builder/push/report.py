@@ -40,8 +40,10 @@ def delivery_report(d: Delivery) -> list[str]:
     if not d.missing:
         lines.append("Checked in Anki: " + ("every change arrived." if arrived else "it already had all of it."))
     if d.backup:
-        lines += [f"Backup first: {d.backup}",
-                  "  To undo this push, in Anki: File > Switch Profile > Open Backup..., and choose that file."]
+        lines.append(f"Backup first: {d.backup}")
+        lines.append("  It holds the collection as it was; Anki can restore it (desktop: File > Import; AnkiDroid: "
+                     "Import, Collection package)." if d.own else
+                     "  To undo this push, in Anki: File > Switch Profile > Open Backup..., and choose that file.")
     if d.replaced_anki_edit:
         lines += ["", f"Your files replaced edits made in Anki to {plural(len(d.replaced_anki_edit), 'note')}: "
                   f"{_names(d.replaced_anki_edit)}."]

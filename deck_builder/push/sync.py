@@ -138,8 +138,8 @@ class Syncer:
             question = (f"{self.server} holds your collection and this one is new: download it "
                         "(your other decks and reviews are kept)?")
             if not self.ask(question):
-                raise DeliveryError(f"nothing was changed: push --sync needs your collection from {self.server} "
-                                    "first (answer yes, or give --yes)")
+                raise DeliveryError(f"not agreed to download your collection from {self.server} (answer yes, or "
+                                    "give --yes)")
             self._full(out, upload=False)
             self.did.append(f"Downloaded your collection from {self.server} first")
         elif out.required == out.FULL_SYNC:
