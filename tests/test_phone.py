@@ -407,14 +407,14 @@ def test_a_collection_too_large_for_the_server(example, home, tmp_path):
         assert login(server).exit_code == 0
         from anki.collection import Collection
 
-        # The user's own long notes: 6 MB, compressed far less than 1 MB. (Measured: the server
-        # refuses an upload over its limit once unpacked with these words; one whose compressed
-        # size is far over it, it cuts off, which the engine reports as a network error.)
+        # The user's own long notes: 6 MB, packed into a few kB. (Measured: the server refuses an
+        # upload over its limit once unpacked in these words; while a big upload is still being
+        # sent it may cut it off instead, which the engine reports as a network error.)
         col = Collection(str(home / "collection.anki2"))
         try:
-            for i in range(750):
+            for i in range(3):
                 note = col.new_note(col.models.by_name("Basic"))
-                note["Front"], note["Back"] = f"word {i}", f"{i} " + "interview practice " * 420
+                note["Front"], note["Back"] = f"word {i}", "interview practice " * 110_000
                 col.add_note(note, col.decks.id_for_name("Default"))
         finally:
             col.close()
