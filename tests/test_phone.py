@@ -485,3 +485,34 @@ def test_our_notes_have_no_duplicates_for_ankis_duplicate_check(example, tmp_pat
         assert note.guid == marked[0].guid and note.fields[0] == marked[0].fields[0]
     finally:
         col.close()
+
+
+def test_an_own_collection_in_use_is_refused_and_left_alone(example, home):
+    from conftest import held_open
+
+    save_login(home, Login("job-seeker", None, "stored-key"))
+    assert push(example).exit_code == 0
+    before = contents(home / "collection.anki2")
+    replace_in(example / "answers.yaml", *EDIT)
+    with held_open(home / "collection.anki2"):  # another push or watch writing it
+        result = push(example)
+    assert result.exit_code == 1
+    assert ("error: deck-builder's own collection is in use (locked): another push or watch of deck-builder is "
+            "writing it. Nothing was changed; push again when it is done\n") in result.stderr
+    assert contents(home / "collection.anki2") == before
+
+
+def test_without_the_anki_extra_a_phone_only_push_says_how_to_install_it(example, home, monkeypatch):
+    import sys
+
+    for name in [m for m in sys.modules if m == "anki" or m.startswith("anki.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "anki", None)  # as if `pip install deck-builder` only
+    result = push(example, "--sync")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: pushing without Anki desktop needs Anki's engine, which is not installed: "
+                                    "run  pip install 'deck-builder[anki]'\n")
+    assert (example / "build" / "Interview Prep.apkg").is_file()
+    login = run("login", "--username", "priya", input="secret\n")
+    assert login.exit_code == 1
+    assert login.stderr == "error: logging in needs Anki's engine, which is not installed: run  pip install 'deck-builder[anki]'\n"

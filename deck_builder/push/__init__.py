@@ -156,11 +156,21 @@ def _running(client: AnkiConnect, result: BuildResult, options: PushOptions, con
 
 def _closed(result: BuildResult, options: PushOptions, confirm: Confirm, confirm_renames: ConfirmRenames,
             delivery: Delivery) -> None:
-    from .collection import OpenCollection, engine
+    from .collection import EXTRA, OpenCollection, engine
 
     why = "" if options.own else f"AnkiConnect does not answer at {options.anki_connect}, so Anki looks closed; "
     try:
         target = _target(options, delivery)
+    except DeliveryError as exc:
+        raise DeliveryError(why + exc.message) from None
+    if isinstance(target, OwnCollection):
+        why = ""  # no Anki desktop here, or the user chose deck-builder's own collection
+        try:
+            engine()
+        except DeliveryError:
+            raise DeliveryError("pushing without Anki desktop needs Anki's engine, which is not installed: run  "
+                                f"{EXTRA}") from None
+    try:
         engine()
         if isinstance(target, OwnCollection):
             target.create()

@@ -65,6 +65,9 @@ def engine_int_version() -> int:
 
 
 def _locked(profile: Profile, how: str) -> DeliveryError:
+    if getattr(profile, "own", False):
+        return DeliveryError(f"{profile.described} is in use ({how}): another push or watch of deck-builder is "
+                             "writing it. Nothing was changed; push again when it is done")
     return DeliveryError(
         f"the collection of {profile.described} is in use ({how}): Anki is open without AnkiConnect "
         f"answering, or it is syncing. Nothing was changed. Close Anki and push again, or install "

@@ -64,6 +64,10 @@ class OwnCollection:
         return self.name
 
     @property
+    def own(self) -> bool:
+        return True
+
+    @property
     def collection(self) -> Path:
         return self.folder / "collection.anki2"
 

@@ -256,14 +256,19 @@ def normal_url(url: str | None) -> str | None:
 def log_in(username: str, password: str, sync_url: str | None, timeout: int, folder: Path | None = None):
     """A user name and password -> deck-builder's own collection (made if new) and its stored
     login (the sync key the server returns; the password is not kept). Raises DeliveryError."""
-    from anki.errors import BackendError
-
     from .collection import engine
     from .own import Login, own_collection, save_login
 
     endpoint = normal_url(sync_url)
     own = own_collection(folder)
-    engine()
+    try:
+        engine()
+    except DeliveryError:
+        from .collection import EXTRA
+
+        raise DeliveryError(f"logging in needs Anki's engine, which is not installed: run  {EXTRA}") from None
+    from anki.errors import BackendError
+
     own.create()
     col = engine().Collection(str(own.collection))
     try:
