@@ -1,10 +1,13 @@
 """deck-builder push: build, then put the package into the user's Anki and say what happened.
 
     build_deck -> AnkiConnect answers?  yes: import through it (Anki open)
-                                        no:  import into the profile's collection (Anki closed)
+                                        no:  import into the profile's collection (Anki closed),
+                                             or deck-builder's own (no Anki desktop, own.py)
                -> read the notes back, compare with the plan (outcome.classify)
                -> --prune: delete the notes this workspace flagged as removed, after asking
-               -> --sync: sync with AnkiWeb, so phones get it
+               -> suspend the cards of removed items, unsuspend returned ones (suspend.py)
+               -> --sync: sync with AnkiWeb or the user's own server, so phones get it (sync.py;
+                  the own collection syncs before the import too, to get the user's collection)
 
 Whatever fails, the package stays written (build_deck wrote it first) and the message says
 how to import it by hand.

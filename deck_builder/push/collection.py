@@ -1,6 +1,7 @@
 """Into the profile's collection with Anki closed, through Anki's own engine (the `anki`
 package, the optional extra deck-builder[anki]): check it is free and readable, back it up,
-import, read back, prune, sync with the profile's stored AnkiWeb login.
+import, read back, prune, suspend; sync.py syncs it with the profile's stored login. The
+same class opens deck-builder's own collection (own.py), which answers as a profile does.
 
 Measured with anki 2.1.44-26.9 (docs/anki.md): a collection open in Anki (or syncing) is
 locked, and a second opener gets "Anki already open, or media currently syncing." Opening

@@ -51,7 +51,7 @@ class Flagged:
 class Delivery:
     """What happened in Anki."""
 
-    via: str  # "Anki, through AnkiConnect at http://127.0.0.1:8765" or "Anki profile 'User 1', with Anki closed"
+    via: str  # "Anki, through AnkiConnect at http://...", "Anki profile 'User 1', with Anki closed", "deck-builder's own collection"
     collection: Path | None = None  # the collection file, with Anki closed
     own: bool = False  # deck-builder's own collection (no Anki desktop opens it)
     new: list[str] = field(default_factory=list)  # labels
