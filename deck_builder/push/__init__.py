@@ -166,16 +166,18 @@ def _closed(result: BuildResult, options: PushOptions, confirm: Confirm, confirm
         target = _target(options, delivery)
     except DeliveryError as exc:
         raise DeliveryError(why + exc.message) from None
-    if isinstance(target, OwnCollection):
+    own = isinstance(target, OwnCollection)
+    if own:
         why = ""  # no Anki desktop here, or the user chose deck-builder's own collection
-        try:
-            engine()
-        except DeliveryError:
-            raise DeliveryError("pushing without Anki desktop needs Anki's engine, which is not installed: run  "
-                                f"{EXTRA}") from None
     try:
         engine()
-        if isinstance(target, OwnCollection):
+    except DeliveryError as exc:
+        if own:
+            raise DeliveryError("pushing without Anki desktop needs Anki's engine, which is not installed: run  "
+                                f"{EXTRA}") from None
+        raise DeliveryError(why + exc.message) from None
+    try:
+        if own:
             target.create()
         if options.sync:
             _check_server(target, options)
@@ -183,7 +185,6 @@ def _closed(result: BuildResult, options: PushOptions, confirm: Confirm, confirm
     except DeliveryError as exc:
         raise DeliveryError(why + exc.message) from None
     plan = result.plan
-    own = isinstance(target, OwnCollection)
     with opened as col:
         syncer = None
         if options.sync:
