@@ -205,7 +205,7 @@ def _closed(result: BuildResult, options: PushOptions, confirm: Confirm, confirm
         if options.backup and not first:
             delivery.backup = col.backup()
         col.import_package(result.output, merge_notetypes=bool(plan.schema_changes))
-        delivery.via = (f"deck-builder's own collection" if own else f"Anki profile '{target.name}', with Anki closed")
+        delivery.via = ("deck-builder's own collection" if own else f"Anki profile '{target.name}', with Anki closed")
         delivery.collection = target.collection
         delivery.own = own
         after = _after(lambda: col.snapshot(plan))
