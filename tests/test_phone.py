@@ -105,14 +105,19 @@ class Phone:
         return [self.col.get_card(c).queue == -1 for c in self.col.find_cards(search)]
 
     def dupes(self) -> list:
-        import anki.lang
-
-        anki.lang.set_lang("en")  # find_dupes strips HTML with the translations' help
-        names = {m["flds"][0]["name"] for m in self.col.models.all()}
-        return [d for name in names for d in self.col.find_dupes(name, "tag:deck-builder")]
+        return dupes(self.col)
 
     def close(self) -> None:
         self.col.close()
+
+
+def dupes(col) -> list:
+    """What Anki's Browse > Notes > Find Duplicates finds among our notes, on each note type's first field."""
+    import anki.lang
+
+    anki.lang.set_lang("en")  # find_dupes strips HTML with the translations' help
+    names = {m["flds"][0]["name"] for m in col.models.all()}
+    return [d for name in names for d in col.find_dupes(name, "tag:deck-builder")]
 
 
 pytestmark = NEEDS_AQT
@@ -472,9 +477,7 @@ def test_our_notes_have_no_duplicates_for_ankis_duplicate_check(example, tmp_pat
 
         col.import_anki_package(ImportAnkiPackageRequest(package_path=str(built.output),
                                                          options=ImportAnkiPackageOptions()))
-        phone = Phone.__new__(Phone)
-        phone.col = col
-        assert phone.dupes() == []
+        assert dupes(col) == []
         # The tailored answer asks what the general one asks: it carries the mark, and reads the same.
         marked = [n for n in built.plan.notes if n.fields and n.fields[0].endswith(invisible_mark(n.guid))]
         assert [n.label for n in marked] == ["northwind/tailored/difficult-decision"]
