@@ -208,8 +208,10 @@ MUTANTS = [
     # -- the phone (issue 15) -------------------------------------------------------------------
     M("suspend-takes-the-users-suspended-cards", "a card the user suspended is never unsuspended",
       "deck_builder/push/suspend.py",
-      "            elif cid not in mine:\n                pass  # the user suspended it: theirs to keep\n",
-      "            else:\n                mine.add(cid)\n"),
+      "mine = [cid for cid, suspended in states.get(nid, []) if not suspended]",
+      "mine = [cid for cid, suspended in states.get(nid, [])]"),
+    M("suspend-again-and-again", "a removed card the user unsuspended stays in the queue", "deck_builder/push/suspend.py",
+      "        if guid in ours:\n            continue", "        if False:\n            continue"),
     M("removed-cards-not-suspended", "removed items leave the review queue", "deck_builder/push/suspend.py",
       "    if to_suspend:\n        cards.suspend_cards(to_suspend)\n", "    pass\n"),
     M("first-fields-may-repeat", "Anki's duplicate check finds none among our notes", "deck_builder/derive.py",

@@ -518,3 +518,28 @@ def test_without_the_anki_extra_a_phone_only_push_says_how_to_install_it(example
     login = run("login", "--username", "priya", input="secret\n")
     assert login.exit_code == 1
     assert login.stderr == "error: logging in needs Anki's engine, which is not installed: run  pip install 'deck-builder[anki]'\n"
+
+
+def test_a_removed_card_the_user_unsuspended_stays_in_the_queue(example, home):
+    from anki.collection import Collection
+
+    assert push(example).exit_code == 0
+    remove_returns_product(example)
+    removed = push(example)
+    assert "  Their 1 card is suspended, so they leave your review queue.\n" in removed.stdout
+    col = Collection(str(home / "collection.anki2"))
+    try:
+        cids = col.find_cards("tag:deck-builder::removed")
+        assert [col.get_card(c).queue for c in cids] == [-1]
+        col.sched.unsuspend_cards(cids)  # the user wants to keep reviewing it
+    finally:
+        col.close()
+    replace_in(example / "answers.yaml", *EDIT)
+    again = push(example)
+    assert again.exit_code == 0, again.output
+    assert "Removed from your files, still in Anki: 1 note" in again.stdout and "suspended" not in again.stdout
+    col = Collection(str(home / "collection.anki2"))
+    try:
+        assert [col.get_card(c).queue for c in col.find_cards("tag:deck-builder::removed")] != [-1]
+    finally:
+        col.close()

@@ -3,6 +3,7 @@ suspended, and unsuspended when the item comes back to the files.
 
 Only cards deck-builder suspended are ever unsuspended: it remembers them, by note GUID, in
 WORKSPACE/.deck-builder/suspended.json, so a card the user suspended in Anki stays suspended.
+A removed item's cards are suspended once: one the user unsuspends again stays in the queue.
 Anki keeps card ids across an import and a sync, so the same list holds for the phone.
 """
 
@@ -59,25 +60,24 @@ def settle_suspended(delivery: Delivery, root: Path, plan, after: dict[str, Note
     states = cards.card_states(sorted(set(flagged.values()) | set(back.values())))
     to_suspend: list[int] = []
     for guid, nid in flagged.items():
-        mine = set(ours.get(guid, []))
-        for cid, suspended in states.get(nid, []):
-            if not suspended:
-                to_suspend.append(cid)
-                mine.add(cid)
-            elif cid not in mine:
-                pass  # the user suspended it: theirs to keep
-        if mine:
-            ours[guid] = sorted(mine)
+        if guid in ours:
+            continue  # suspended once already: a card unsuspended since is the user's choice
+        mine = [cid for cid, suspended in states.get(nid, []) if not suspended]  # a suspended one is the user's
+        to_suspend += mine
+        ours[guid] = sorted(mine)
     to_unsuspend: list[int] = []
     for guid, nid in back.items():
         mine = set(ours.pop(guid))
-        to_unsuspend += [cid for cid, suspended in states.get(nid, []) if suspended and cid in mine]
-        delivery.unsuspended.append(labels(guid))
+        again = [cid for cid, suspended in states.get(nid, []) if suspended and cid in mine]
+        if again:
+            to_unsuspend += again
+            delivery.unsuspended.append(labels(guid))
     if to_suspend:
         cards.suspend_cards(to_suspend)
     if to_unsuspend:
         cards.unsuspend_cards(to_unsuspend)
-    delivery.suspended = sum(len(ours.get(g, [])) for g in flagged)
+    held = set(to_suspend) | {cid for nid in flagged.values() for cid, suspended in states.get(nid, []) if suspended}
+    delivery.suspended = sum(cid in held for guid in flagged for cid in ours.get(guid, []))
     if ours != original:
         try:
             save_suspended(root, ours)
