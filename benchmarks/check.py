@@ -18,15 +18,14 @@ import argparse
 import random
 import re
 import statistics
-from collections import Counter
 import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 import yaml
-
 from baseline import ENV
 
 REPO = Path(__file__).resolve().parent.parent

@@ -42,7 +42,7 @@ def init_command(folder: str) -> None:
     Each file's first line names its editor schema, kept in .deck-builder/schemas/,
     for completion and inline errors in your editor (see 'deck-builder schemas').
     """
-    from .init import init_workspace
+    from .sources.init import init_workspace
 
     written = init_workspace(folder)
     click.echo(f"Created a workspace in {folder}:")
@@ -68,9 +68,9 @@ def schemas_command(folder: str) -> None:
     it when a file has moved; the rest of each file stays exactly as it is. Run
     it again after adding or moving files; build keeps the schemas up to date.
     """
-    from .problems import plural
-    from .schema import SCHEMA_DIR, wire_workspace
-    from .workspace import shown_path
+    from .sources.problems import plural
+    from .sources.schema import SCHEMA_DIR, wire_workspace
+    from .sources.workspace import shown_path
 
     report = wire_workspace(folder)
     where = shown_path(folder, SCHEMA_DIR)
@@ -106,11 +106,11 @@ def check_command(folder: str, strict: bool) -> None:
     warning with --strict).
     """
     from .build import no_gc
-    from .derive import derive_notes
-    from .lint import content_warnings
-    from .problems import plural, sort_problems
+    from .cards.derive import derive_notes
     from .report import coverage
-    from .workspace import load_workspace
+    from .sources.lint import content_warnings
+    from .sources.problems import plural, sort_problems
+    from .sources.workspace import load_workspace
 
     with no_gc():  # as a build: many small long-lived objects, no cycles worth collecting
         ws, warnings = load_workspace(folder)
@@ -137,8 +137,8 @@ def diff_command(folder: str) -> None:
     change, 1 when something would, 2 on an error in the workspace.
     """
     from .build import plan_next
-    from .problems import ProblemsError, UserError
     from .report import diff_report
+    from .sources.problems import ProblemsError, UserError
 
     try:
         _, plan, warnings = plan_next(folder)
@@ -203,9 +203,8 @@ def watch_command(folder: str, output: str | None, push_too: bool, **anki) -> No
     straight into Anki (see push; removed items are only listed, never deleted).
     Stop with Ctrl-C.
     """
-    from .watch import watch_workspace
-
     from .push.sync import normal_url
+    from .watch import watch_workspace
 
     try:
         anki["sync_url"] = normal_url(anki["sync_url"])
@@ -249,8 +248,8 @@ def mock_command(folder: str, company_id: str | None, count: int, seconds: int, 
     """
     import sys
 
-    from . import mock
-    from .workspace import find_company, load_workspace
+    from .rehearse import mock
+    from .sources.workspace import find_company, load_workspace
 
     ws, _ = load_workspace(folder)
     company = find_company(ws, company_id) if company_id is not None else None
@@ -278,10 +277,10 @@ def studio_command(folder: str, company_id: str | None, count: int, seconds: int
     brief read; recordings stay in FOLDER/.deck-builder/recordings. The progress
     page shows your ratings over time and what to work on next. Ctrl-C stops it.
     """
-    from . import mock
-    from .studio.app import Studio
-    from .studio.server import run_studio
-    from .workspace import find_company, load_workspace
+    from .rehearse import mock
+    from .rehearse.studio.app import Studio
+    from .rehearse.studio.server import run_studio
+    from .sources.workspace import find_company, load_workspace
 
     ws, _ = load_workspace(folder)
     mock.require_questions(ws, find_company(ws, company_id) if company_id is not None else None)
@@ -312,11 +311,16 @@ def brief_command(folder: str, company_id: str | None, limit: int | None, output
     """
     from pathlib import Path
 
-    from .brief import FITS_TWO_PAGES, brief_html, brief_markdown, questions_for
-    from .build import write_text_atomically
-    from .mock import last_ratings, read_history
-    from .problems import plural
-    from .workspace import find_company, load_workspace, only_company
+    from .rehearse.brief import (
+        FITS_TWO_PAGES,
+        brief_html,
+        brief_markdown,
+        questions_for,
+    )
+    from .rehearse.mock import last_ratings, read_history
+    from .rehearse.preview import write_text_atomically
+    from .sources.problems import plural
+    from .sources.workspace import find_company, load_workspace, only_company
 
     ws, _ = load_workspace(folder)
     company = find_company(ws, company_id) if company_id is not None else only_company(ws, "brief")
@@ -336,8 +340,8 @@ def banks_command() -> None:
 
     Include one in a workspace with  banks: [NAME]  in deck.yaml.
     """
-    from .validate import Reader
-    from .workspace import builtin_banks, read_builtin_bank
+    from .sources.validate import Reader
+    from .sources.workspace import builtin_banks, read_builtin_bank
 
     for name, entry in sorted(builtin_banks().items()):
         bank = read_builtin_bank(Reader(), name, entry)
@@ -357,7 +361,7 @@ def preview_command(folder: str, output: str | None) -> None:
     and switch to dark or phone width. It is self-contained (photos included):
     open it in any browser.
     """
-    from .build import write_preview
+    from .rehearse.preview import write_preview
 
     out, cards = write_preview(folder, output)
     click.echo(f"Wrote {out} ({cards} cards). Open it in a browser.")
@@ -395,7 +399,7 @@ def build_command(folder: str, output: str | None, open_after: bool) -> None:
     for line in summary:
         click.echo(line)
     if open_after:
-        from .opener import open_package
+        from .push.opener import open_package
 
         problem = open_package(written)
         if problem:

@@ -18,13 +18,13 @@ import threading
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-
 from anki_desktop import SyncServer, free_port, make_base, own_collection
+from click.testing import CliRunner
 from conftest import MINE, NEEDS_AQT, contents
+from test_roundtrip import remove_returns_product, replace_in, review_one_card
+
 from deck_builder.cli import main
 from deck_builder.push.own import Login, save_login
-from test_roundtrip import remove_returns_product, replace_in, review_one_card
 
 EDIT = ("12 years in parcel operations", "Twelve years in parcel operations")
 NEW_FACT = ("facts:\n", "facts:\n  - id: fleet\n    q: How many vans does Northwind run?\n"
@@ -468,7 +468,7 @@ def test_our_notes_have_no_duplicates_for_ankis_duplicate_check(example, tmp_pat
     from anki.collection import Collection
 
     from deck_builder.build import build_deck
-    from deck_builder.derive import invisible_mark
+    from deck_builder.cards.derive import invisible_mark
 
     built = build_deck(str(example))
     col = Collection(str(tmp_path / "c.anki2"))

@@ -15,13 +15,21 @@ import time
 from pathlib import Path
 
 import pytest
+from anki_desktop import (
+    REPO,
+    AnkiDesktop,
+    SyncServer,
+    free_port,
+    make_base,
+    own_collection,
+    require_desktop,
+)
 from click.testing import CliRunner
-
-from anki_desktop import REPO, AnkiDesktop, SyncServer, free_port, make_base, own_collection, require_desktop
-from deck_builder.cli import main
-from deck_builder.push import PushOptions, push_workspace
 from test_roundtrip import remove_returns_product, replace_in
 from test_watch import Watcher
+
+from deck_builder.cli import main
+from deck_builder.push import PushOptions, push_workspace
 
 MINE = "My own note, not from deck-builder"
 

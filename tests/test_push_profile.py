@@ -16,8 +16,9 @@ from pathlib import Path
 
 from anki_desktop import SyncServer, free_port, make_base, own_collection
 from conftest import MINE, NEEDS_AQT, Col, closed, contents, held_open, restore
-from deck_builder.push import PushOptions, push_workspace
 from test_roundtrip import remove_returns_product, replace_in, review_one_card
+
+from deck_builder.push import PushOptions, push_workspace
 
 pytestmark = NEEDS_AQT
 

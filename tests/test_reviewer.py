@@ -15,7 +15,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from anki_desktop import REPO, AnkiDesktop, require_desktop
 from test_roundtrip import remove_returns_product
 

@@ -8,8 +8,8 @@ import signal
 import subprocess
 import sys
 import threading
-from contextlib import contextmanager
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 WAIT = 20  # seconds: a bound, not a speed target

@@ -22,9 +22,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
+from ..apkg.state import save_state
 from ..build import BuildResult, build_deck
-from ..notetypes import note_types
-from ..state import STATE_DIR, save_state
+from ..cards.notetypes import note_types
+from ..sources.workspace import STATE_DIR
 from .ankiconnect import DEFAULT_URL, AnkiConnect, Unreachable
 from .outcome import Delivery, DeliveryError, Flagged, NoteState, classify
 from .own import OwnCollection, own_collection, server_name
@@ -189,8 +190,10 @@ def _closed(result: BuildResult, options: PushOptions, confirm: Confirm, confirm
         syncer = None
         if options.sync:
             if target.sync_key:
-                syncer = col.syncer(options.confirm_sync or (lambda question: False), options.full_sync,
-                                    backup=None if options.backup else col.backup)
+                from .sync import Syncer
+
+                syncer = Syncer(col.col, col.profile, options.confirm_sync or (lambda question: False), options.full_sync,
+                                backup=None if options.backup else col.backup)
             else:
                 delivery.sync_failed = _not_logged_in(target)
         first = syncer is not None and (own or options.full_sync == "download")
@@ -318,7 +321,7 @@ def _after(read: Callable[[], dict[str, NoteState]]) -> dict[str, NoteState]:
 
 
 def _record(delivery: Delivery, result: BuildResult, before, after) -> None:
-    from ..state import BuildState
+    from ..apkg.state import BuildState
 
     replaced = classify(delivery, result.plan, _types(result), result.previous or BuildState(), before, after)
     if replaced:
@@ -328,7 +331,7 @@ def _record(delivery: Delivery, result: BuildResult, before, after) -> None:
 def _keep_replaced(result: BuildResult, replaced: list[tuple[str, NoteState]]) -> Path | None:
     """Write the text Anki held before an import replaced an edit made in Anki, so nothing the
     user typed there is lost without a word."""
-    from ..textrules import field_text as plain_text
+    from ..sources.textrules import field_text as plain_text
 
     path = result.workspace.root / STATE_DIR / REPLACED_FILE
     types = {nt.id: nt for nt in _types(result).values()}

@@ -21,8 +21,8 @@ import urllib.request
 import zipfile
 from pathlib import Path
 
-from ..plan import REMOVED_TAG, Plan
-from ..notetypes import NoteType
+from ..apkg.plan import REMOVED_TAG, Plan
+from ..cards.notetypes import NoteType
 from .outcome import DeliveryError, NoteState
 
 DEFAULT_URL = "http://127.0.0.1:8765"

@@ -16,10 +16,9 @@ from __future__ import annotations
 import sqlite3
 import tempfile
 import time
-from functools import lru_cache
 from pathlib import Path
 
-from ..plan import Plan
+from ..apkg.plan import Plan
 from .outcome import DeliveryError, NoteState
 from .profile import Profile, anki_version_name
 
@@ -41,7 +40,6 @@ def engine():
     return anki.collection
 
 
-@lru_cache(maxsize=1)
 def engine_schema() -> int:
     """The collection format this engine writes (read from a new, throwaway collection)."""
     col_module = engine()
@@ -207,9 +205,3 @@ class OpenCollection:
         from anki.cards import CardId
 
         self.col.sched.unsuspend_cards([CardId(c) for c in cids])
-
-    def syncer(self, ask, full_sync: str | None = None, backup=None):
-        """A Syncer for this collection with the login of its profile (or of deck-builder's own)."""
-        from .sync import Syncer
-
-        return Syncer(self.col, self.profile, ask, full_sync, backup=backup)

@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..notetypes import NoteType
-from ..plan import REMOVED_TAG, Plan
-from ..state import BuildState
+from ..apkg.plan import REMOVED_TAG, Plan
+from ..apkg.state import BuildState
+from ..cards.notetypes import NoteType
 
 
 class DeliveryError(Exception):

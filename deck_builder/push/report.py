@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..plan import REMOVED_SEARCH
-from ..problems import plural
+from ..apkg.plan import REMOVED_SEARCH
 from ..report import build_summary, import_by_hand
+from ..sources.problems import plural
 from . import PushResult
 from .outcome import Delivery, Flagged
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable, Protocol
 
 from ..atomic import replacing
-from ..state import STATE_DIR
+from ..sources.workspace import STATE_DIR
 from .outcome import Delivery, NoteState
 
 SUSPENDED_FILE = "suspended.json"
