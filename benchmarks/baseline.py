@@ -23,7 +23,7 @@ HERE = Path(__file__).resolve().parent
 
 def export_notes(plan, path: Path) -> int:
     """deck-builder's plan -> NOTES.json for this script; returns the number of notes."""
-    from deck_builder.notetypes import note_types, stylesheet
+    from deck_builder.cards.notetypes import note_types, stylesheet
 
     types = {key: {"id": t.id, "name": t.name, "kind": t.kind, "fields": list(t.fields),
                    "templates": [[x.name, x.front, x.back] for x in t.templates]}

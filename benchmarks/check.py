@@ -26,15 +26,14 @@ import random
 import re
 import resource
 import statistics
-from collections import Counter
 import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 import yaml
-
 from baseline import ENV
 
 REPO = Path(__file__).resolve().parent.parent

@@ -33,7 +33,7 @@ STEPS = [("a common word", "point", None), ("a rare word", "peak", None), ("two 
 def main() -> None:
     from playwright.sync_api import sync_playwright
 
-    from deck_builder.build import write_preview
+    from deck_builder.rehearse.preview import write_preview
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--notes", type=int, default=10000)

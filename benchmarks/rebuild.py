@@ -17,7 +17,6 @@ import tempfile
 from pathlib import Path
 
 import yaml
-
 from baseline import baseline_command, build_command, export_notes, timed, warm
 
 

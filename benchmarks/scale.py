@@ -24,8 +24,14 @@ import warnings
 from pathlib import Path
 
 import yaml
-
-from baseline import baseline_command, build_command, export_notes, peak_rss_mb, timed, warm
+from baseline import (
+    baseline_command,
+    build_command,
+    export_notes,
+    peak_rss_mb,
+    timed,
+    warm,
+)
 
 
 def make_workspace(root: Path, notes: int) -> None:

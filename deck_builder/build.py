@@ -1,25 +1,36 @@
-"""The pipeline, top to bottom: load -> validate -> derive -> plan -> write -> remember."""
+"""The pipeline, top to bottom: load -> validate -> derive -> plan -> write -> remember.
+
+Each stage is a plain function of its inputs. A plain `build` runs them cold; `watch` owns a
+`Compiler`, which keeps what a warm build remembers and passes it down.
+"""
 
 from __future__ import annotations
 
 import gc
 import re
+import threading
 import time
 from dataclasses import dataclass
-from typing import Callable
 from pathlib import Path
+from typing import Callable
 
-from . import render
-from .atomic import replacing
-from .derive import KIND_NAMES, derive_notes
-from .model import Workspace
-from .notetypes import card_ordinals, note_types, stylesheet
-from .plan import Plan, plan_build
-from .problems import Problem, ProblemsError, UserError, count_summary
-from .renames import find_renames, unmatched_renames
-from .schema import refresh_schemas
-from .state import STATE_DIR, STATE_FILE, BuildState, load_state, point_numbering, save_state
-from .workspace import load_workspace, shown_path
+from .apkg.plan import Plan, PlanMemory, plan_build
+from .apkg.renames import find_renames, unmatched_renames
+from .apkg.state import (
+    STATE_FILE,
+    BuildState,
+    StateMemory,
+    load_state,
+    point_numbering,
+    save_state,
+)
+from .cards import render
+from .cards.derive import KIND_NAMES, NoteMemory, derive_notes
+from .cards.notetypes import card_ordinals, note_types, stylesheet
+from .sources.model import Workspace
+from .sources.problems import Problem, ProblemsError, UserError, count_summary
+from .sources.schema import refresh_schemas
+from .sources.workspace import STATE_DIR, SourceMemory, load_workspace, shown_path
 
 
 @dataclass
@@ -42,21 +53,52 @@ def default_output(ws: Workspace) -> Path:
     return ws.root / "build" / package_name(ws.settings.deck)
 
 
-def _state(ws: Workspace, readonly: bool):
+class Compiler:
+    """A warm compiler: everything a rebuild remembers from the builds before it.
+
+    Each file's tree by its bytes and what validation made of it (SourceMemory), the
+    rendered Markdown (render.Renderer), the notes of each story and company (NoteMemory),
+    the last plan (PlanMemory) and the state last saved or read (StateMemory). All in memory,
+    so a warm build writes exactly what a cold one writes; a file changed behind its back is
+    read again. `watch` creates one and keeps it; a plain `build` creates none.
+
+    One build at a time: `build` holds `lock`, so threads may share a Compiler (the studio's
+    server is threaded), but never build through it at once.
+    """
+
+    def __init__(self) -> None:
+        self.sources = SourceMemory()
+        self.renderer = render.Renderer()
+        self.notes = NoteMemory()
+        self.plans = PlanMemory()
+        self.state = StateMemory()
+        self.lock = threading.Lock()
+
+    def build(self, folder: str, output: str | Path | None = None, now: float | None = None,
+              proceed: Callable[[Plan], str | None] | None = None) -> BuildResult:
+        """build_deck, warm."""
+        with self.lock:
+            return build_deck(folder, output, now, proceed, compiler=self)
+
+
+def last_state(ws: Workspace, readonly: bool, compiler: Compiler | None = None):
     """The workspace's build state and its warnings (a broken file is set aside unless READONLY)."""
-    return load_state(ws.root, shown_path(ws.shown_root, f"{STATE_DIR}/{STATE_FILE}"), readonly=readonly)
+    return load_state(ws.root, shown_path(ws.shown_root, f"{STATE_DIR}/{STATE_FILE}"), readonly=readonly,
+                      memory=compiler.state if compiler is not None else None)
 
 
-def _plan(ws: Workspace, now: float | None, readonly: bool):
+def _plan(ws: Workspace, now: float | None, readonly: bool, compiler: Compiler | None = None):
     """Workspace + its build state -> (note types, stylesheet, plan, state warnings, that state)."""
     types = note_types(ws.settings.tts, ws.settings.voices)
     css = stylesheet()
-    state, warnings = _state(ws, readonly)
+    state, warnings = last_state(ws, readonly, compiler)
     signature = render.renderer_signature()
-    render.begin(state.markdown if state.renderer == signature else {})
-    specs = derive_notes(ws, point_numbering(state))
-    plan = plan_build(specs, types, css, state, time.time() if now is None else now)
-    plan.new_state.markdown, plan.new_state.renderer = dict(render.used), signature
+    md = compiler.renderer if compiler is not None else render.Renderer()
+    md.begin(state.markdown if state.renderer == signature else {})
+    specs = derive_notes(ws, point_numbering(state), md, compiler.notes if compiler is not None else None)
+    plan = plan_build(specs, types, css, state, time.time() if now is None else now,
+                      compiler.plans if compiler is not None else None)
+    plan.new_state.markdown, plan.new_state.renderer = dict(md.used), signature
     plan.renames = find_renames(plan, state, specs, types, ws)
     return types, css, plan, warnings + unmatched_renames(ws, state), state
 
@@ -66,31 +108,6 @@ def plan_next(folder: str, now: float | None = None) -> tuple[Workspace, Plan, l
     ws, warnings = load_workspace(folder)
     _, _, plan, state_warnings, _ = _plan(ws, now, readonly=True)
     return ws, plan, warnings + state_warnings
-
-
-def write_text_atomically(out: Path, text: str) -> None:
-    """Write a page through a temporary file and a rename, so a reader never sees half of it."""
-    if out.is_dir():
-        raise UserError(f"cannot write {out}: it is a folder; give the name of a file inside it")
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        with replacing(out) as tmp:
-            tmp.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise UserError(f"cannot write {out}: {exc.strerror or exc}") from None
-
-
-def write_preview(folder: str, output: str | Path | None = None) -> tuple[Path, int]:
-    """A workspace folder -> an HTML page of every card (nothing else is written)."""
-    from .preview import preview_page
-
-    ws, _ = load_workspace(folder)
-    types = note_types(ws.settings.tts, ws.settings.voices)
-    out = Path(output) if output is not None else ws.root / "build" / "preview.html"
-    state, _ = _state(ws, readonly=True)  # key points keep the cloze numbers the last build gave them
-    page, cards = preview_page(ws.settings.deck, derive_notes(ws, point_numbering(state)), types, stylesheet())
-    write_text_atomically(out, page)
-    return out, cards
 
 
 class no_gc:
@@ -117,20 +134,21 @@ class NotBuilt(UserError):
 
 
 def build_deck(folder: str, output: str | Path | None = None, now: float | None = None,
-               proceed: Callable[[Plan], str | None] | None = None) -> BuildResult:
+               proceed: Callable[[Plan], str | None] | None = None, compiler: Compiler | None = None) -> BuildResult:
     """A workspace folder -> a written .apkg and the updated build state. PROCEED, given the plan
-    before anything is written, may return why not to go on: NotBuilt, and nothing changes."""
+    before anything is written, may return why not to go on: NotBuilt, and nothing changes.
+    COMPILER (watch's, or None for a cold build) remembers what did not change."""
     with no_gc():
-        return _build_deck(folder, output, now, proceed)
+        return _build_deck(folder, output, now, proceed, compiler)
 
 
-def _build_deck(folder: str, output: str | Path | None, now: float | None, proceed=None) -> BuildResult:
+def _build_deck(folder: str, output: str | Path | None, now: float | None, proceed, compiler) -> BuildResult:
     try:
-        ws, warnings = load_workspace(folder)
+        ws, warnings = load_workspace(folder, compiler.sources if compiler is not None else None)
     except ProblemsError as exc:
         previous = Path(output).is_file() if output is not None else any((Path(folder) / "build").glob("*.apkg"))
         raise ProblemsError(exc.problems, _failed_summary(exc.problems, previous)) from None
-    types, css, plan, state_warnings, previous = _plan(ws, now, readonly=False)
+    types, css, plan, state_warnings, previous = _plan(ws, now, readonly=False, compiler=compiler)
     if proceed is not None and (why := proceed(plan)):
         raise NotBuilt(why)
     out = Path(output) if output is not None else default_output(ws)
@@ -141,7 +159,7 @@ def _build_deck(folder: str, output: str | Path | None, now: float | None, proce
         raise UserError(f"the output must be an Anki package ending in .apkg, not '{out}'")
     write_package(plan, types, css, out)
     try:
-        save_state(ws.root, plan.new_state)
+        save_state(ws.root, plan.new_state, compiler.state if compiler is not None else None)
     except OSError as exc:
         raise UserError(
             f"the package was written to {out}, but the build state could not be saved ({exc.strerror}); "
@@ -159,7 +177,8 @@ def _build_deck(folder: str, output: str | Path | None, now: float | None, proce
 
 
 def write_package(plan, types, css, out):
-    from .package import write_package as write  # genanki is imported only when writing
+    # genanki is imported only when writing
+    from .apkg.package import write_package as write
 
     write(plan, types, css, out)
 

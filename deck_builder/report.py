@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from .apkg.plan import REMOVED_SEARCH, REMOVED_TAG, TOMBSTONE_DAYS, Change
 from .build import BuildResult
-from .model import Workspace
-from .plan import REMOVED_SEARCH, REMOVED_TAG, TOMBSTONE_DAYS, Change
-from .problems import plural
-from .textrules import field_text
+from .sources.model import Workspace
+from .sources.problems import plural
+from .sources.textrules import field_text
 
 LIST_LIMIT = 12
 
@@ -38,7 +38,7 @@ def coverage(ws: Workspace) -> list[str]:
         lines.append(f"  {c.id:<10} {', '.join(parts)}")
     if not ws.companies:
         lines.append("  companies  none yet (add one as companies/ID.yaml)")
-    from .mock import last_ratings, read_history
+    from .rehearse.mock import last_ratings, read_history
 
     last = last_ratings(read_history(ws.root))
     if last:

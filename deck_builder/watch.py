@@ -6,10 +6,9 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from .problems import ProblemsError, UserError, plural
-from .state import STATE_DIR
-from .validate import PHOTO_TYPES
-from .workspace import check_folder, is_system_file
+from .sources.problems import ProblemsError, UserError, plural
+from .sources.validate import PHOTO_TYPES
+from .sources.workspace import STATE_DIR, check_folder, is_system_file
 
 QUIET_MS = 50  # a burst of saves ends after this long without a change (watchfiles' own default)
 
@@ -38,22 +37,13 @@ def watch_workspace(folder: str, output: str | None, echo: Callable[[str, bool],
     PUSH (push.PushOptions or None): also put each good build into Anki."""
     from watchfiles import watch
 
-    from .build import build_deck
-    from .derive import keep_notes
-    from .plan import keep_plans
-    from .state import keep_state
-    from .validate import keep_results
-    from .yamltree import keep_trees
+    from .build import Compiler
 
     # A warm compiler: each rebuild parses only the files whose bytes changed, validates again
     # only those (and what depends on other files), derives and plans again only the notes of
     # what changed, and reuses the build state it saved; all in memory only, so the build is
     # the same as a cold one.
-    keep_trees()
-    keep_results()
-    keep_notes()
-    keep_plans()
-    keep_state()
+    compiler = Compiler()
 
     root = Path(folder)
     check_folder(root, folder)
@@ -67,7 +57,7 @@ def watch_workspace(folder: str, output: str | None, echo: Callable[[str, bool],
         nonlocal last_good, said
         stamp = time.strftime("%H:%M:%S")
         try:
-            result = build_deck(folder, output)
+            result = compiler.build(folder, output)
         except ProblemsError as exc:
             for p in exc.problems:
                 echo(str(p), True)

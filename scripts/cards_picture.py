@@ -14,11 +14,10 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from deck_builder.build import write_preview
-from deck_builder.derive import derive_notes
-from deck_builder.notetypes import note_types, stylesheet
-from deck_builder.preview import preview_page
-from deck_builder.workspace import load_workspace
+from deck_builder.cards.derive import derive_notes
+from deck_builder.cards.notetypes import note_types, stylesheet
+from deck_builder.rehearse.preview import preview_page, write_preview
+from deck_builder.sources.workspace import load_workspace
 
 REPO = Path(__file__).resolve().parent.parent
 LABELS = ["answer/difficult-decision", "northwind/person/dana-okafor", "northwind/fact/on-time-rate"]

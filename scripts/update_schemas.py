@@ -1,4 +1,4 @@
-"""Regenerate the editor schemas that ship in the package from deck_builder/keys.py.
+"""Regenerate the editor schemas that ship in the package from deck_builder/sources/keys.py.
 
     python scripts/update_schemas.py          # rewrite deck_builder/skeleton/.deck-builder/schemas/
     python scripts/update_schemas.py --check  # exit 1 if they are out of date (the tests do this)
@@ -13,7 +13,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from deck_builder.schema import schema_texts
+from deck_builder.sources.schema import schema_texts
 
 FOLDER = Path(__file__).resolve().parent.parent / "deck_builder" / "skeleton" / ".deck-builder" / "schemas"
 

@@ -251,7 +251,7 @@ def schema_errors(root: Path) -> list[str]:
     """Every place where the editor schemas reject a file of the workspace ROOT."""
     from jsonschema import Draft7Validator
 
-    from deck_builder.schema import file_kind, file_schema, workspace_files
+    from deck_builder.sources.schema import file_kind, file_schema, workspace_files
 
     out = []
     for rel in workspace_files(root):
@@ -269,8 +269,8 @@ def schema_errors(root: Path) -> list[str]:
 
 def checks_clean(root: Path) -> bool:
     """Whether `deck-builder check` finds no error in ROOT."""
-    from deck_builder.problems import ProblemsError, UserError
-    from deck_builder.workspace import load_workspace
+    from deck_builder.sources.problems import ProblemsError, UserError
+    from deck_builder.sources.workspace import load_workspace
 
     try:
         load_workspace(root)

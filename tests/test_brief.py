@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from deck_builder.brief import questions_for
-from deck_builder.textrules import strip_cloze
-from deck_builder.workspace import load_workspace
+from deck_builder.rehearse.brief import questions_for
+from deck_builder.sources.textrules import strip_cloze
+from deck_builder.sources.workspace import load_workspace
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from deck_builder.apkg.state import state_path
 from deck_builder.build import build_deck
-from deck_builder.problems import UserError
-from deck_builder.derive import note_guid
-from deck_builder.notetypes import note_types
-from deck_builder.state import state_path
+from deck_builder.cards.derive import note_guid
+from deck_builder.cards.notetypes import note_types
+from deck_builder.sources.problems import UserError
 
 
 def as_text(rendered: str) -> str:

@@ -95,7 +95,7 @@ def test_diff_reads_the_cache_but_never_writes_it(example, tmp_path, cli):
 def test_a_placeholder_written_as_an_entity_is_filled_as_before():
     # The shortcut for texts without placeholders must not catch one that Markdown makes of
     # an entity or a link: &#123;company&#125; was always filled.
-    from deck_builder import render
+    from deck_builder.cards import render
 
     values = {"company": "Northwind", "role": "Director"}
     assert render.inline("Why &#123;company&#125;?", values) == "Why Northwind?"

@@ -133,9 +133,9 @@ def test_markdown_renders_and_raw_html_is_text(workspace, anki):
 
 def test_no_inline_colours_and_no_javascript_in_cards(example):
     """Night mode only works when colours live in the stylesheet; cards carry no scripts."""
-    from deck_builder.derive import derive_notes
-    from deck_builder.notetypes import note_types, stylesheet
-    from deck_builder.workspace import load_workspace
+    from deck_builder.cards.derive import derive_notes
+    from deck_builder.cards.notetypes import note_types, stylesheet
+    from deck_builder.sources.workspace import load_workspace
 
     ws, _ = load_workspace(str(example))
     for nt in note_types("en_US").values():
@@ -162,7 +162,7 @@ def test_no_inline_colours_and_no_javascript_in_cards(example):
     ],
 )
 def test_key_points_keep_their_cloze_numbers(previous, points, expected):
-    from deck_builder.derive import number_points
+    from deck_builder.cards.derive import number_points
 
     assert number_points(points, previous) == expected
 

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
+from deck_builder.apkg.state import state_path
 from deck_builder.build import build_deck
-from deck_builder.state import state_path
 
 
 def edit(path, old, new):

@@ -7,10 +7,9 @@ import shutil
 import zipfile
 
 import pytest
+from test_errors import ANSWER, assert_clean_failure, problem_lines
 
 from deck_builder.build import build_deck
-
-from test_errors import ANSWER, assert_clean_failure, problem_lines
 
 ACME = "name: Acme\nfacts:\n  - q: When was Acme founded?\n    a: In 1999.\n    source: acme.example\n"
 

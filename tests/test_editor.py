@@ -22,10 +22,10 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, write_files
-from deck_builder import keys
-from deck_builder.schema import wire_workspace
+
+from deck_builder.sources import keys
+from deck_builder.sources.schema import wire_workspace
 
 VERSION = "1.19.2"  # the last release that runs on Node.js 20 (2.x needs 22.13)
 SERVER = REPO / "test-artifacts" / "yaml-language-server"

@@ -14,11 +14,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO
+
 from deck_builder import interrupts
+from deck_builder.apkg.state import state_path
 from deck_builder.build import build_deck
-from deck_builder.state import state_path
 
 ANSWER = "career-goals:\n  points: [Lead a network]\n"
 
@@ -99,7 +99,7 @@ def big_workspace(root: Path) -> None:
     make_workspace(root, questions=400, stories=100, companies=8)
 
 
-# How CPython itself reports a Ctrl-C that reaches it before our entry point (interrupts.run) can
+# How CPython itself reports a Ctrl-C that reaches it before our entry point (__main__.run) can
 # catch it: while it is still starting (its site module, its standard streams, runpy), ...
 CPYTHON_STARTING = ("Fatal Python error: init_", "Could not import runpy module")
 # ... and one that lands in a finalizer of its import machinery (a weakref callback of an import
@@ -270,7 +270,7 @@ def test_ctrl_c_while_click_reads_the_command_line_is_an_interrupt_too(tmp_path)
     (tmp_path / "victim.py").write_text(
         "import os, signal, sys, time\n"
         "import deck_builder.cli\n"
-        "from deck_builder.interrupts import run\n"
+        "from deck_builder.__main__ import run\n"
         "class Argv(list):\n"
         "    def __getitem__(self, index):\n"
         "        os.kill(os.getpid(), signal.SIGINT)\n"
@@ -287,7 +287,7 @@ def test_the_installed_command_starts_through_the_interrupt_guard():
     from importlib.metadata import entry_points
 
     (command,) = [e for e in entry_points(group="console_scripts") if e.name == "deck-builder"]
-    assert command.value == "deck_builder.interrupts:run"
+    assert command.value == "deck_builder.__main__:run"
 
 
 def test_temporary_files_of_killed_builds_are_removed_and_those_of_running_ones_kept(workspace):

@@ -43,14 +43,14 @@ def test_wheel_ships_banks_skeleton_and_stylesheet(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     for required in (
         "deck_builder/banks/second-interview.yaml",
-        "deck_builder/card.css",
+        "deck_builder/cards/card.css",
         "deck_builder/skeleton/deck.yaml",
         "deck_builder/skeleton/companies/example-co.yaml",
         "deck_builder/skeleton/questions/my-questions.yaml",
         "deck_builder/skeleton/media/README.txt",
-        "deck_builder/studio/static/index.html",
-        "deck_builder/studio/static/studio.js",
-        "deck_builder/studio/static/studio.css",
+        "deck_builder/rehearse/studio/static/index.html",
+        "deck_builder/rehearse/studio/static/studio.js",
+        "deck_builder/rehearse/studio/static/studio.css",
         "deck_builder/push/__init__.py",
         "deck_builder/push/collection.py",
     ):

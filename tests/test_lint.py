@@ -9,7 +9,7 @@ from __future__ import annotations
 from difflib import SequenceMatcher
 from pathlib import Path
 
-from deck_builder.lint import (
+from deck_builder.sources.lint import (
     MAX_POINT_WORDS,
     MAX_POINTS,
     MAX_QUESTIONS_PER_STORY,
@@ -19,7 +19,7 @@ from deck_builder.lint import (
     normalise,
     word_count,
 )
-from deck_builder.workspace import load_workspace
+from deck_builder.sources.workspace import load_workspace
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "decks" / "example"

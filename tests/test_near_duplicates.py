@@ -28,7 +28,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from deck_builder.lint import (
+from deck_builder.sources.lint import (
     NEAR_DUPLICATE_RATIO,
     _longest_block,
     matching_total,
@@ -228,8 +228,8 @@ def _every_pair(texts: list[str]) -> dict[int, int]:
     import math
     from collections import Counter
 
-    from deck_builder.lint import CANDIDATE_WORD_OVERLAP as t
-    from deck_builder.lint import _tagged_words
+    from deck_builder.sources.lint import CANDIDATE_WORD_OVERLAP as t
+    from deck_builder.sources.lint import _tagged_words
 
     words = [_tagged_words(text) for text in texts]
     frequency = Counter(w for ws in words for w in ws)

@@ -4,7 +4,6 @@ loses words (cases found trying the tool as a job seeker would)."""
 from __future__ import annotations
 
 import pytest
-
 from test_errors import ANSWER, assert_clean_failure, problem_lines
 
 

@@ -9,13 +9,13 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO
-from deck_builder.build import build_deck, write_preview
-from deck_builder.derive import KIND_NAMES, derive_notes
-from deck_builder.notetypes import CLOZE, note_types
-from deck_builder.preview import KIND_TITLES, card_sides
-from deck_builder.workspace import load_workspace
+
+from deck_builder.build import build_deck
+from deck_builder.cards.derive import KIND_NAMES, derive_notes
+from deck_builder.cards.notetypes import CLOZE, note_types
+from deck_builder.rehearse.preview import KIND_TITLES, card_sides, write_preview
+from deck_builder.sources.workspace import load_workspace
 
 ARTIFACTS = REPO / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -173,7 +173,7 @@ def preview_page(tmp_path_factory):
         "    - a list\n"
         "      - with a nested item\n"
     ), encoding="utf-8")
-    from deck_builder.build import write_preview
+    from deck_builder.rehearse.preview import write_preview
 
     out, _ = write_preview(str(root))
     return out

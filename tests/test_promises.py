@@ -23,11 +23,11 @@ from pathlib import Path
 
 import pytest
 
+from deck_builder.apkg.plan import REMOVED_SEARCH, REMOVED_TAG, TOMBSTONE_DAYS
+from deck_builder.apkg.state import load_state, state_path
 from deck_builder.build import build_deck
-from deck_builder.derive import note_guid
-from deck_builder.notetypes import note_types
-from deck_builder.plan import REMOVED_SEARCH, REMOVED_TAG, TOMBSTONE_DAYS
-from deck_builder.state import load_state, state_path
+from deck_builder.cards.derive import note_guid
+from deck_builder.cards.notetypes import note_types
 
 # A small workspace with every kind of note, each item with an explicit id.
 BANK = """
@@ -313,7 +313,7 @@ def test_derived_ids_and_guids_are_pinned(workspace):
 def test_a_note_types_id_changes_with_its_fields_or_templates_only():
     from dataclasses import replace
 
-    from deck_builder.notetypes import Template
+    from deck_builder.cards.notetypes import Template
 
     basic = note_types()["basic"]
     reworded = replace(basic, templates=(Template("Card", "<b>{{Prompt}}</b>", "{{Answer}}"),))
@@ -565,7 +565,7 @@ def hook(event, args):
 
 sys.addaudithook(hook)
 sys.argv = ["deck-builder", *sys.argv[1:]]
-from deck_builder.interrupts import run
+from deck_builder.__main__ import run
 
 run()
 """

@@ -29,15 +29,15 @@ from pathlib import Path
 
 import yaml
 from click.testing import CliRunner
+from conftest import AnkiCollection, write_files
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import note as _hypothesis_note
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from conftest import AnkiCollection, write_files
 from deck_builder.build import build_deck
 from deck_builder.cli import main
-from deck_builder.problems import ProblemsError
+from deck_builder.sources.problems import ProblemsError
 
 FAST = dict(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                                    HealthCheck.filter_too_much])

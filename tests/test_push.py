@@ -19,10 +19,16 @@ import types
 from pathlib import Path
 
 import pytest
-
 from anki_desktop import free_port
+
 from deck_builder.push.outcome import DeliveryError
-from deck_builder.push.profile import FLATPAK, choose_profile, default_bases, find_base, read_prefs
+from deck_builder.push.profile import (
+    FLATPAK,
+    choose_profile,
+    default_bases,
+    find_base,
+    read_prefs,
+)
 
 
 def test_default_base_folders_are_annkis_own(tmp_path):

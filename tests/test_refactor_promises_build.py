@@ -26,11 +26,11 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
-
 from conftest import write_files
-from deck_builder.build import build_deck
-from deck_builder.state import load_state
 from test_watch import watching
+
+from deck_builder.apkg.state import load_state
+from deck_builder.build import Compiler, build_deck
 
 PHOTO = '<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><rect width="8" height="8" fill="#2a7f62"/></svg>\n'
 
@@ -98,7 +98,7 @@ WORKSPACE = {
 COLD_BUILD = r"""
 import sys
 from deck_builder.build import build_deck
-from deck_builder.problems import ProblemsError
+from deck_builder.sources.problems import ProblemsError
 try:
     build_deck(sys.argv[1], sys.argv[2], now=int(sys.argv[3]))
 except ProblemsError as exc:
@@ -267,6 +267,46 @@ def test_a_warm_watch_build_equals_a_cold_one_after_every_kind_of_change(tmp_pat
     assert not any("Traceback" in line for line in w.seen), w.seen
 
 
+def test_the_compiler_object_builds_what_a_cold_build_writes_and_leaves_nothing_behind(tmp_path):
+    """Everything a warm build remembers lives in one Compiler: the same process may build
+    warm through it, cold without it, and through a second Compiler, in any order, and each
+    build writes what a cold build in a fresh process writes from the same sources and state."""
+    ws = write_files(tmp_path / "ws", WORKSPACE)
+    other = write_files(tmp_path / "other", WORKSPACE)
+    save(other / "companies" / "acme.yaml", edited(other / "companies" / "acme.yaml",
+                                                    [("name: Acme Parcel\n", "name: Other Parcel\n")]))
+    compiler, second = Compiler(), Compiler()
+    now = int(time.time())
+
+    def build(how, root: Path, n: int, at: int):
+        state = root / ".deck-builder" / "state.json"
+        before = state.read_bytes() if state.exists() else None
+        cold = tmp_path / f"cold-{n}"
+        shutil.copytree(root, cold, ignore=shutil.ignore_patterns(".deck-builder"))
+        if before is not None:
+            (cold / ".deck-builder").mkdir()
+            (cold / ".deck-builder" / "state.json").write_bytes(before)
+        out = tmp_path / f"ours-{n}.apkg"
+        how(str(root), out, now=at)
+        done = subprocess.run([sys.executable, "-c", COLD_BUILD, str(cold), str(tmp_path / f"cold-{n}.apkg"), str(at)],
+                              capture_output=True, text=True, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        ours = {"package": package_contents(out), "state": read_state(root)}
+        theirs = {"package": package_contents(tmp_path / f"cold-{n}.apkg"), "state": read_state(cold)}
+        assert ours == theirs, f"build {n}: " + str(difference(ours, theirs))
+
+    edits = [("a: In 2006.", "a: In 2006, in Millbrook."), ("below target.", "below its 97% target.")]
+    build(compiler.build, ws, 1, now)
+    build(compiler.build, other, 2, now + 1)  # one compiler, two workspaces
+    save(ws / "companies" / "acme.yaml", edited(ws / "companies" / "acme.yaml", edits[:1]))
+    build(compiler.build, ws, 3, now + 2)
+    build(build_deck, ws, 4, now + 3)  # cold, in the process that built warm
+    save(ws / "companies" / "acme.yaml", edited(ws / "companies" / "acme.yaml", edits[1:]))
+    build(second.build, ws, 5, now + 4)  # a second compiler knows nothing of the first
+    save(ws / "deck.yaml", "deck: Job Hunt::Prep\nbanks: []\n")
+    build(compiler.build, ws, 6, now + 5)  # the first one again, after builds it did not see
+
+
 # -- modification times only grow ---------------------------------------------------------------
 
 def mods(contents: dict) -> dict[str, int]:
@@ -329,11 +369,11 @@ def deck_builder_version(tmp_path: Path, name: str, edits: dict[str, list[tuple[
 
 
 # What a newer deck-builder may change in its note types, each on its own
-CSS = ("card.css", [("/* deck-builder: one stylesheet", ".db-new { margin: 0; }\n/* deck-builder: one stylesheet")])
-STORY_RESULT_BACK = ("notetypes.py", [("'<div class=\"db-result\">{{Result}}</div>'", "'<div class=\"db-result db-big\">{{Result}}</div>'")])
-PERSON_NAME_FRONT = ("notetypes.py", [("f'{_context()}<div class=\"db-prompt\">Who is the ",
+CSS = ("cards/card.css", [("/* deck-builder: one stylesheet", ".db-new { margin: 0; }\n/* deck-builder: one stylesheet")])
+STORY_RESULT_BACK = ("cards/notetypes.py", [("'<div class=\"db-result\">{{Result}}</div>'", "'<div class=\"db-result db-big\">{{Result}}</div>'")])
+PERSON_NAME_FRONT = ("cards/notetypes.py", [("f'{_context()}<div class=\"db-prompt\">Who is the ",
                                        "f'{_context()}<div class=\"db-prompt db-who\">Who is the ")])
-BASIC_FIELDS = ("notetypes.py", [('("Prompt", "Answer", "Source", "Context", "Extra")',
+BASIC_FIELDS = ("cards/notetypes.py", [('("Prompt", "Answer", "Source", "Context", "Extra")',
                                   '("Prompt", "Answer", "Source", "Context", "Extra", "Hint")')])
 
 

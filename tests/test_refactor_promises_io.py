@@ -24,13 +24,23 @@ import time
 import zipfile
 from pathlib import Path
 
-from conftest import MINE, NEEDS_AQT, AnkiCollection, Col, closed, contents, held_open, restore
-from deck_builder.build import build_deck
-from deck_builder.derive import note_guid
-from deck_builder.plan import REMOVED_TAG
-from deck_builder.state import load_state, state_path
+from conftest import (
+    MINE,
+    NEEDS_AQT,
+    AnkiCollection,
+    Col,
+    closed,
+    contents,
+    held_open,
+    restore,
+)
 from test_promises import FILES, edit, remove_product, temporaries
 from test_roundtrip import replace_in
+
+from deck_builder.apkg.plan import REMOVED_TAG
+from deck_builder.apkg.state import load_state, state_path
+from deck_builder.build import build_deck
+from deck_builder.cards.derive import note_guid
 
 WAIT = 120  # seconds: a bound for a build or a push on a loaded machine, not a speed target
 
@@ -93,7 +103,7 @@ def hook(event, args):
 
 sys.addaudithook(hook)
 sys.argv = ["deck-builder", *sys.argv[1:]]
-from deck_builder.interrupts import run
+from deck_builder.__main__ import run
 
 run()
 """

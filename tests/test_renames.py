@@ -8,11 +8,10 @@ import shutil
 import time
 
 import pytest
-
-from deck_builder.build import build_deck
-
 from test_errors import ANSWER, assert_clean_failure, problem_lines
 from test_roundtrip import replace_in, review_one_card, snapshot
+
+from deck_builder.build import build_deck
 
 BANK = """\
 bank: Mine

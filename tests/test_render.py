@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import EXAMPLE, REPO
-from deck_builder import render
-from deck_builder.workspace import load_workspace
+
+from deck_builder.cards import render
+from deck_builder.sources.workspace import load_workspace
 
 VALUES = {"company": "A&B <Co>", "role": "Head of Ops"}
 
@@ -32,7 +32,7 @@ def all_texts() -> list[str]:
 
 @pytest.mark.parametrize("text", all_texts())
 def test_fast_path_matches_markdown(text):
-    md = render._markdown()
+    md = render.Renderer().markdown()
     text = text.strip()
     assert render.inline(text, VALUES) == render._finish(md.renderInline(text), VALUES)
     full = md.render(text).strip()
@@ -42,7 +42,7 @@ def test_fast_path_matches_markdown(text):
 
 
 def test_maths_keeps_anki_s_own_syntax_neutral_and_stays_out_of_code():
-    from deck_builder import render
+    from deck_builder.cards import render
 
     values = {"company": "Acme", "role": "Director"}
     assert render.inline(r"Grew \([sound:x.mp3]\)", values) == r"Grew \(&#91;sound:x.mp3]\)"

@@ -11,8 +11,8 @@ import re
 import time
 from pathlib import Path
 
+from deck_builder.apkg.plan import REMOVED_SEARCH
 from deck_builder.build import build_deck
-from deck_builder.plan import REMOVED_SEARCH
 
 
 def replace_in(path: Path, old: str, new: str) -> None:
@@ -166,7 +166,7 @@ def test_removed_item_added_back_is_live_again(example, anki):
 
 
 def test_removed_items_are_flagged_for_two_weeks_then_forgotten(example):
-    from deck_builder.plan import TOMBSTONE_DAYS
+    from deck_builder.apkg.plan import TOMBSTONE_DAYS
 
     out = example / "build" / "deck.apkg"
     t = time.time()

@@ -24,14 +24,28 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from conftest import (
+    EXAMPLE,
+    REPO,
+    checks_clean,
+    load_yaml12,
+    schema_errors,
+    write_files,
+)
 from hypothesis import given, settings
 from jsonschema import Draft7Validator
-
-from conftest import EXAMPLE, REPO, checks_clean, load_yaml12, schema_errors, write_files
-from deck_builder import keys
-from deck_builder.schema import KINDS, SCHEMA_DIR, file_schema, schema_line, shipped_schemas, wire_workspace
 from test_errors import CORPUS, corpus_workspace
 from test_properties import FAST, as_yaml, broken_workspaces, valid_workspaces
+
+from deck_builder.sources import keys
+from deck_builder.sources.schema import (
+    KINDS,
+    SCHEMA_DIR,
+    file_schema,
+    schema_line,
+    shipped_schemas,
+    wire_workspace,
+)
 
 SHAPE = re.compile(
     r": error: .*(unknown key|missing required key|expected a mapping|expected a list|expected text"
@@ -260,7 +274,7 @@ def test_wiring_adds_one_line_and_keeps_every_byte(tmp_path, cli):
 
 
 def _kind(rel: str) -> str:
-    from deck_builder.schema import file_kind
+    from deck_builder.sources.schema import file_kind
 
     return file_kind(rel)
 

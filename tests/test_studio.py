@@ -18,7 +18,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import EXAMPLE, REPO
 
 ARTIFACTS = REPO / "test-artifacts"
@@ -254,7 +253,7 @@ def test_the_terminal_mock_check_and_brief_see_the_studios_ratings(rehearsed, cl
     assert shaky not in tailored and nailed not in tailored  # (the seed's choice; else pick another seed)
     cli("brief", ws, "--company", "northwind", "--questions", "4", "-o", ws / "b.md", "--format", "md")
     brief = (ws / "b.md").read_text(encoding="utf-8")
-    from deck_builder.workspace import load_workspace
+    from deck_builder.sources.workspace import load_workspace
 
     loaded, _ = load_workspace(ws)
     assert " ".join(loaded.questions[shaky].ask.split()) in brief  # the weak one joins the tailored three
@@ -318,7 +317,7 @@ def test_points_are_one_numbered_answer_and_user_text_is_escaped(chromium, works
     })
     studio = start_studio(ws, "--company", "acme", "--count", "1", "--seconds", "5")
     page, errors = open_page(chromium, studio)
-    from deck_builder.mock import order_in_words
+    from deck_builder.rehearse.mock import order_in_words
 
     assert page.inner_text("#order") == order_in_words()  # the one rule, in the words of mock --help
     page.check("#set-speak")  # read the question aloud (a setting kept in the workspace)
@@ -492,7 +491,7 @@ def upload(studio: Studio, body: bytes, content_type: str = "audio/webm", header
 
 
 def test_uploads_are_checked_and_an_oversized_one_writes_nothing(small):
-    from deck_builder.studio.recordings import upload_limit
+    from deck_builder.rehearse.studio.recordings import upload_limit
 
     webm = b"\x1a\x45\xdf\xa3" + b"\0" * 1000
     status, _, data = upload(small, webm + b"\0" * (upload_limit(5) - len(webm) + 1))
@@ -646,14 +645,14 @@ def test_unknown_company_or_nothing_to_ask_is_a_clear_error(workspace, cli):
 
 def test_help_imports_none_of_the_studio():
     code = ("import sys\nfrom deck_builder.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
-            "print('LOADED', [m for m in ('deck_builder.studio', 'http.server', 'socketserver', 'webbrowser')"
+            "print('LOADED', [m for m in ('deck_builder.rehearse.studio', 'http.server', 'socketserver', 'webbrowser')"
             " if m in sys.modules])\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert "LOADED []" in out
 
 
 def test_history_appends_are_whole_lines_even_after_a_torn_one(tmp_path):
-    from deck_builder import mock
+    from deck_builder.rehearse import mock
 
     path = mock.history_path(tmp_path)
     path.parent.mkdir()

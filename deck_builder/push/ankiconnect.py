@@ -21,8 +21,8 @@ import urllib.request
 import zipfile
 from pathlib import Path
 
-from ..plan import REMOVED_TAG, Plan
-from ..notetypes import NoteType
+from ..apkg.plan import REMOVED_TAG, Plan
+from ..cards.notetypes import NoteType
 from .outcome import DeliveryError, NoteState
 
 DEFAULT_URL = "http://127.0.0.1:8765"
@@ -172,6 +172,21 @@ class AnkiConnect:
             raise DeliveryError(f"Anki did not delete {len(left)} of the {len(nids)} notes; "
                                 "close Anki's Browse and editing windows, then push --prune again",
                                 changed_nothing=False)
+
+    def card_states(self, nids: list[int]) -> dict[int, list[tuple[int, bool]]]:
+        if not nids:
+            return {}
+        cids = self.call("findCards", query="nid:" + ",".join(str(n) for n in nids))
+        states: dict[int, list[tuple[int, bool]]] = {}
+        for info in self.call("cardsInfo", cards=cids) if cids else []:
+            states.setdefault(int(info["note"]), []).append((int(info["cardId"]), info["queue"] == -1))
+        return states
+
+    def suspend_cards(self, cids: list[int]) -> None:
+        self.call("suspend", cards=cids)
+
+    def unsuspend_cards(self, cids: list[int]) -> None:
+        self.call("unsuspend", cards=cids)
 
     def sync(self, wait: float) -> None:
         """Ask Anki to sync, then wait until it is done with the collection again.

@@ -102,7 +102,8 @@ def op_review(done, cid: int, back: bool, dark: bool, width: int, height: int, p
     def fail(message: str) -> None:
         last = {k: v for k, v in (seen["last"] or {}).items() if k != "html"}
         done({"error": f"{message} (card {cid}, back {back}, dark {dark}, state {mw.state}, "
-                       f"reviewer {getattr(mw.reviewer, 'state', None)}, page {last})"})
+                       f"reviewer {getattr(mw.reviewer, 'state', None)}, page {last}, "
+                       f"html {(seen['last'] or {}).get('html', '')[:300]!r}, trail {seen['trail'][-40:]})"})
 
     def guarded(fn):
         def run(*args):
@@ -144,7 +145,7 @@ def op_review(done, cid: int, back: bool, dark: bool, width: int, height: int, p
                 "images: [...document.images].every(i => i.complete), y: window.scrollY, "
                 "w: window.innerWidth, classes: document.body.className})")
 
-    seen = {"last": None}
+    seen = {"last": None, "trail": []}
     wrong = [0]
     pending = [0]  # the look waiting for its answer; a page that reloads drops the callback
 
@@ -159,6 +160,7 @@ def op_review(done, cid: int, back: bool, dark: bool, width: int, height: int, p
 
         def lost():
             if pending[0] == mine:
+                seen["trail"].append("L")
                 pending[0] += 1
                 retry()
 
@@ -169,16 +171,23 @@ def op_review(done, cid: int, back: bool, dark: bool, width: int, height: int, p
         if back and mw.reviewer.state == "question":
             mw.reviewer._showAnswer()
 
+        def right_(now):
+            # An empty #qa is a reviewer page that reloaded (a resize or theme change) after the
+            # card was put in it: Anki never draws the card again there, so it is not ready.
+            return (now["qa"] and now["html"].strip() != "" and now["answer"] == back and now["images"]
+                    and now["opacity"] in ("1", "") and ("nightMode" in now["classes"]) == dark)
+
         def check(raw):
             now = json.loads(raw) if isinstance(raw, str) else None
             seen["last"] = now
-            right = (now is not None and now["qa"] and now["answer"] == back and now["images"]
-                     and now["opacity"] in ("1", "") and ("nightMode" in now["classes"]) == dark)
+            seen["trail"].append("n" if now is None else f"{'R' if right_(now) else 'w'}{len(now['html'])}{'=' if now == last else ''}")
+            right = now is not None and right_(now)
             if right and now == last:
                 return later(100, measure)
             wrong[0] = 0 if right else wrong[0] + 1
-            if wrong[0] > 25:  # the theme change reloaded the page under the card: show it again
+            if wrong[0] > 25:  # the page reloaded under the card (theme change, resize): show it again
                 wrong[0] = 0
+                seen["trail"].append("S")
                 return later(60, start)
             later(60, lambda: settle(now if right else None))
 

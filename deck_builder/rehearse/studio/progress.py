@@ -6,10 +6,17 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from .. import render
-from ..derive import placeholder_values
-from ..mock import RATINGS, WEAKEST_FIRST, Practice, candidates, choose_questions, last_ratings
-from ..model import Workspace
+from ...cards import render
+from ...cards.derive import placeholder_values
+from ...sources.model import Workspace
+from ..mock import (
+    RATINGS,
+    WEAKEST_FIRST,
+    Practice,
+    candidates,
+    choose_questions,
+    last_ratings,
+)
 from .recordings import Recording
 
 RECENT_DAYS = 14  # "rated good or better recently": a 3 or 4 as the last rating within this many days

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ..state import STATE_DIR
-from ..textrules import ID_RE
+from ...sources.textrules import ID_RE
+from ...sources.workspace import STATE_DIR
 
 RECORDINGS_DIR = "recordings"
 # MediaRecorder's containers: Chromium and Firefox record WebM or Ogg (Opus), Safari MP4 (AAC).

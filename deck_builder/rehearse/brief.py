@@ -6,12 +6,12 @@ import html
 import re
 from datetime import date
 
-from . import render
-from .derive import placeholder_values
+from ..cards import render
+from ..cards.derive import placeholder_values
+from ..sources.model import Company, Question, Workspace
+from ..sources.textrules import CLOZE_MARKUP, parse_cloze
 from .mock import WEAKEST_FIRST
-from .model import Company, Question, Workspace
 from .preview import data_uri
-from .textrules import CLOZE_MARKUP, parse_cloze
 
 # About this many answers fill the second page beside the example company's facts, people
 # and questions to ask (tests/test_brief.py prints it); more may spill onto a third.

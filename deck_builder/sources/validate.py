@@ -8,10 +8,37 @@ from pathlib import Path
 
 from . import keys
 from .media import PHOTO_WARN_BYTES, photo_problem
-from .model import Answer, Bank, Company, Fact, Person, Product, Question, Settings, Story, Text
+from .model import (
+    Answer,
+    Bank,
+    Company,
+    Fact,
+    Person,
+    Product,
+    Question,
+    Settings,
+    Story,
+    Text,
+)
 from .problems import Location, Problem
-from .textrules import ID_RE, PLACEHOLDERS, ascii_twin, char_name, odd_characters, parse_cloze, placeholder_names, slug
-from .yamlhints import CURLY_QUOTES, bullet_hint, comment_message, curly_hint, lookalike_hint, quoted
+from .textrules import (
+    ID_RE,
+    PLACEHOLDERS,
+    ascii_twin,
+    char_name,
+    odd_characters,
+    parse_cloze,
+    placeholder_names,
+    slug,
+)
+from .yamlhints import (
+    CURLY_QUOTES,
+    bullet_hint,
+    comment_message,
+    curly_hint,
+    lookalike_hint,
+    quoted,
+)
 from .yamltree import Map, Node, Scalar, Seq, describe
 
 PHOTO_TYPES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp")
@@ -53,8 +80,11 @@ def _odd_list(word: str) -> str:
 class Reader:
     """Reads values out of located trees, recording a Problem for everything that is wrong."""
 
-    def __init__(self) -> None:
+    def __init__(self, results: dict | None = None) -> None:
         self.problems: list[Problem] = []
+        # A warm compiler's memory of what each reader made of a tree (SourceMemory.results),
+        # or None: every tree is read afresh.
+        self.results = results
         # Ids written in the sources even where their item is broken; None when a file could
         # not be read at all. A reference to them is not reported again (the item has its error).
         self.declared_questions: set[str] | None = set()
@@ -146,7 +176,7 @@ class Reader:
             self.error(node.loc, f"{what}: expected text, got {describe(node)}{hint}")
             return None
         if node.comment is not None and shown:
-            self.warn(node.comment[0], comment_message(what, node.value, node.comment[1]))
+            self.warn(node.comment[0], comment_message(what, node.value, node.comment[1], node.comment[2]))
         value = node.value
         bad = _CONTROL.search(value)
         if bad:  # written as a YAML escape such as "\x1f" (raw ones are refused while reading)
@@ -271,22 +301,11 @@ class _Ids:
 
 # -- the files ------------------------------------------------------------------------------
 
-# watch: what a reader function made of a file's tree, while that file's bytes (so its tree,
-# see yamltree.keep_trees) and everything else the reader looks at stay the same.
-_results: dict | None = None
-
-
-def keep_results() -> None:
-    """From now on, remember what the readers of banks, stories and companies gave per tree
-    (memory only)."""
-    global _results
-    if _results is None:
-        _results = {}
-
-
 def remembered(r: Reader, reader, node: Node, *args, key: tuple = (), depends: object = None):
-    """READER(r, node, *args), its problems and the question ids it declared, from memory when
-    it last read this very tree under KEY (which file) with DEPENDS (all else it looks at) equal."""
+    """READER(r, node, *args), its problems and the question ids it declared, from R's memory
+    (r.results) when it last read this very tree under KEY (which file) with DEPENDS (all else
+    it looks at) equal."""
+    _results = r.results
     if _results is None:
         return reader(r, node, *args)
     slot = (reader, key, r.declared_questions is None)
@@ -328,8 +347,8 @@ class _Declaring(set):
 def company_depends(r: Reader, node: Node, root: Path, questions: dict) -> object:
     """All read_company looks at besides its tree: the questions (ids, renames, which are
     declared) and its photos, by their bytes (a photo replaced by another of the same size
-    and time is noticed). None when keep_results is off (nothing to compare)."""
-    if _results is None:
+    and time is noticed). None when R remembers nothing (nothing to compare)."""
+    if r.results is None:
         return None
     photos = []
     people = node.entries.get("people", (None, None))[1] if isinstance(node, Map) else None

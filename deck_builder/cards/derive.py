@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
-from functools import lru_cache
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from ..sources.model import Answer, Company, Question, Workspace
+from ..sources.problems import Location
 from . import render
-from .model import Answer, Company, Question, Workspace
-from .problems import Location
+from .render import Renderer
 
 GENERIC = {"company": "our company", "role": "this role"}
 KIND_NAMES = {
@@ -56,7 +56,6 @@ _BASE91 = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&()
 _PAIRS = [a + b for a in _BASE91 for b in _BASE91]  # two base-91 digits at a time: half the divisions
 
 
-@lru_cache(maxsize=1 << 16)  # a rebuild asks again for every note
 def note_guid(kind: str, company: str, item: str) -> str:
     """A stable GUID from an item's identity (the same shape as genanki's guid_for)."""
     digest = hashlib.sha256("\x1f".join(("deck-builder", kind, company, item)).encode()).digest()
@@ -115,58 +114,106 @@ def number_points(points: list[str], previous: list[tuple[int, str]]) -> list[in
     return numbers  # type: ignore[return-value]
 
 
-def derive_notes(ws: Workspace, point_numbers: dict[str, list[tuple[int, str]]] | None = None) -> list[NoteSpec]:
+class NoteMemory:
+    """What a warm compiler remembers of derived notes (build.Compiler owns one): the notes of
+    each story and company object, while validation hands back the very same object
+    (validate.remembered: its file, photos and questions unchanged), with the parser results
+    they used. Memory only; one build at a time."""
+
+    __slots__ = ("kept",)
+
+    def __init__(self) -> None:
+        self.kept: dict = {}
+
+
+def derive_notes(ws: Workspace, point_numbers: dict[str, list[tuple[int, str]]] | None = None,
+                 md: Renderer | None = None, memory: NoteMemory | None = None) -> list[NoteSpec]:
     """Workspace (and the last build's key-point numbering, by GUID) -> every note,
-    generic ones first, then each company's."""
+    generic ones first, then each company's. MD renders the text (a fresh Renderer if None);
+    MEMORY (a warm compiler's, or None) gives back the notes of what did not change."""
+    md = md if md is not None else Renderer()
     root = ws.settings.deck
     numbering = point_numbers or {}
+    kept_before = memory.kept if memory is not None else None
     notes: list[NoteSpec] = []
     for qid, answer in ws.answers.items():
-        notes.append(_answer_note(ws, ws.questions[qid], answer, answer.points, None, root))
+        notes.append(_answer_note(ws, ws.questions[qid], answer, answer.points, None, root, md))
         if ws.settings.point_cards and len(answer.points) > 1:
-            notes.append(_points_note(ws.questions[qid], answer.points, None, root, numbering))
-    fresh: dict = {}  # what _kept holds after this derivation: this workspace's objects only
+            notes.append(_points_note(ws.questions[qid], answer.points, None, root, numbering, md))
+    fresh: dict = {}  # what the memory holds after this derivation: this workspace's objects only
     for story in ws.stories.values():
         slot = ("story", root, id(story))
-        kept = _kept.get(slot) if _kept is not None else None
+        kept = kept_before.get(slot) if kept_before is not None else None
         if kept is not None and kept[0] is story:
-            render.use(kept[2])  # the cache of parsed Markdown keeps this story's texts
+            md.use(kept[2])  # the cache of parsed Markdown keeps this story's texts
             notes.append(kept[1])
             fresh[slot] = kept
             continue
-        with render.traced() as parsed:
-            notes.append(_story_note(story, root))
-        if _kept is not None:
+        with md.traced() as parsed:
+            notes.append(_story_note(story, root, md))
+        if kept_before is not None:
             fresh[slot] = (story, notes[-1], tuple(parsed))
     for company in ws.companies.values():
-        notes.extend(_tailored_notes(ws, company, root, numbering))
+        notes.extend(_tailored_notes(ws, company, root, numbering, md))
         slot = ("company", root, id(company))
-        kept = _kept.get(slot) if _kept is not None else None
+        kept = kept_before.get(slot) if kept_before is not None else None
         if kept is not None and kept[0] is company:
-            render.use(kept[2])
+            md.use(kept[2])
             notes.extend(kept[1])
             fresh[slot] = kept
             continue
-        with render.traced() as parsed:
-            own = _company_notes(company, root)
-        if _kept is not None:
+        with md.traced() as parsed:
+            own = _company_notes(company, root, md)
+        if kept_before is not None:
             fresh[slot] = (company, own, tuple(parsed))
         notes.extend(own)
-    if _kept is not None:
-        _kept.clear()
-        _kept.update(fresh)
-    return notes
+    if memory is not None:
+        memory.kept = fresh
+    return unique_first_fields(notes)
 
 
-def _story_note(story, root: str) -> NoteSpec:
+_INVISIBLE = ("\u200b", "\u2060")  # zero width space, word joiner: 0 and 1
+
+
+def invisible_mark(guid: str) -> str:
+    """A run of 16 invisible characters, the bits of a hash of GUID: the same for a note every build."""
+    bits = int.from_bytes(hashlib.sha256(guid.encode()).digest()[:2], "big")
+    return "".join(_INVISIBLE[(bits >> i) & 1] for i in range(15, -1, -1))
+
+
+def _shown_text(field_html: str) -> str:
+    """Roughly what Anki's duplicate check compares: the field without HTML."""
+    import html
+
+    return html.unescape(re.sub(r"<[^>]*>", "", field_html)).strip()
+
+
+def unique_first_fields(notes: list[NoteSpec]) -> list[NoteSpec]:
+    """NOTES with every first field unique: a note whose first field reads like an earlier one's
+    (a tailored answer and the general answer it tailors ask the same question) gets an
+    invisible mark made of its GUID, so Anki's duplicate check (Browse > Find Duplicates, the
+    Add window) sees no duplicates among them. The card reads the same; the GUID is unchanged."""
+    seen: set[str] = set()
+    out = []
+    for note in notes:
+        shown = _shown_text(note.fields[0]) if note.fields else ""
+        if shown in seen:
+            fields = (note.fields[0] + invisible_mark(note.guid),) + note.fields[1:]
+            note = replace(note, fields=fields)
+        seen.add(shown)
+        out.append(note)
+    return out
+
+
+def _story_note(story, root: str, md: Renderer) -> NoteSpec:
     return NoteSpec(
         ("story", "", story.id), "story", f"story/{story.id}", "story", root,
         (
-            render.inline(story.title, GENERIC),
-            render.block(story.situation, GENERIC),
-            render.block(story.task, GENERIC),
-            render.block(story.action, GENERIC),
-            render.block(story.result, GENERIC),
+            md.inline(story.title, GENERIC),
+            md.block(story.situation, GENERIC),
+            md.block(story.task, GENERIC),
+            md.block(story.action, GENERIC),
+            md.block(story.result, GENERIC),
             "Your stories",
             "",
         ),
@@ -174,23 +221,12 @@ def _story_note(story, root: str) -> NoteSpec:
     )
 
 
-# watch: the notes of a story or company, while validation hands back the very same object
-# (validate.remembered: its file, photos and questions unchanged). Memory only.
-_kept: dict | None = None
-
-
-def keep_notes() -> None:
-    """From now on, remember the notes made of each story and company object."""
-    global _kept
-    if _kept is None:
-        _kept = {}
-
-
-def _answer_note(ws: Workspace, question: Question, answer: Answer | None, points, company: Company | None, root: str) -> NoteSpec:
+def _answer_note(ws: Workspace, question: Question, answer: Answer | None, points, company: Company | None, root: str,
+                 md: Renderer) -> NoteSpec:
     values = placeholder_values(company)
     stories = [ws.stories[s] for s in (answer.stories if answer else ())]
     story_html = "".join(
-        f'<div class="db-story"><b>{render.inline(s.title, values)}</b>: {render.block(s.result, values)}</div>'
+        f'<div class="db-story"><b>{md.inline(s.title, values)}</b>: {md.block(s.result, values)}</div>'
         for s in stories
     )
     kind = "answer" if company is None else "tailored"
@@ -198,11 +234,11 @@ def _answer_note(ws: Workspace, question: Question, answer: Answer | None, point
     return NoteSpec(
         (kind, cid, question.identity), kind, label, "answer", deck,
         (
-            render.inline(question.ask, values),
-            render.ordered_list(points, values, "db-points"),
+            md.inline(question.ask, values),
+            md.ordered_list(points, values, "db-points"),
             story_html,
-            render.inline(question.why, values),
-            render.block(answer.notes if answer else None, values),
+            md.inline(question.why, values),
+            md.block(answer.notes if answer else None, values),
             context,
             "",
         ),
@@ -222,7 +258,7 @@ def _question_place(question: Question, company: Company | None, root: str, kind
         f"{company.id}/{kind}/{question.id}", tuple(tags)
 
 
-def _points_note(question: Question, points, company: Company | None, root: str, numbering) -> NoteSpec:
+def _points_note(question: Question, points, company: Company | None, root: str, numbering, md: Renderer) -> NoteSpec:
     """One cloze per key point: the question and the other points stay visible.
 
     The whole-answer card alone is the one people fail (a list of 3-5 items is hard to
@@ -232,7 +268,7 @@ def _points_note(question: Question, points, company: Company | None, root: str,
     cid, deck, context, label, tags = _question_place(question, company, root, "points")
     identity = ("points", cid, question.identity)
     numbers = number_points([str(p) for p in points], [tuple(x) for x in numbering.get(note_guid(*identity), ())])
-    text = f'<div class="db-prompt">{render.inline(question.ask, values)}</div>' + render.point_clozes(points, numbers, values)
+    text = f'<div class="db-prompt">{md.inline(question.ask, values)}</div>' + md.point_clozes(points, numbers, values)
     return NoteSpec(
         identity, "points", label, "cloze", deck,
         (text, "", context, ""), tags,
@@ -247,17 +283,17 @@ def placeholder_values(company: Company | None) -> dict[str, str]:
     return {"company": company.name.strip(), "role": (company.role or "this role").strip()}
 
 
-def _tailored_notes(ws: Workspace, company: Company, root: str, numbering) -> list[NoteSpec]:
+def _tailored_notes(ws: Workspace, company: Company, root: str, numbering, md: Renderer) -> list[NoteSpec]:
     """A company's tailored answers: they depend on the questions and answers too."""
     notes = []
     for qid, points in company.tailoring.items():
-        notes.append(_answer_note(ws, ws.questions[qid], ws.answers.get(qid), points, company, root))
+        notes.append(_answer_note(ws, ws.questions[qid], ws.answers.get(qid), points, company, root, md))
         if ws.settings.point_cards and len(points) > 1:
-            notes.append(_points_note(ws.questions[qid], points, company, root, numbering))
+            notes.append(_points_note(ws.questions[qid], points, company, root, numbering, md))
     return notes
 
 
-def _company_notes(company: Company, root: str) -> list[NoteSpec]:
+def _company_notes(company: Company, root: str, md: Renderer) -> list[NoteSpec]:
     """A company's own notes: its facts, products, people and questions to ask."""
     values = placeholder_values(company)
     deck = company_deck(root, company)
@@ -266,23 +302,23 @@ def _company_notes(company: Company, root: str) -> list[NoteSpec]:
     cid = company.identity  # in GUIDs; labels and tags show its id today
     notes = []
     for fact in company.facts:
-        source = render.inline(fact.source, values)
+        source = md.inline(fact.source, values)
         if fact.cloze is not None:
             notes.append(NoteSpec(
                 ("cloze", cid, fact.id), "cloze", f"{company.id}/fact/{fact.id}", "cloze", deck,
-                (render.cloze(fact.cloze, values), source, context, ""),
+                (md.cloze(fact.cloze, values), source, context, ""),
                 base_tags + ("kind::fact",), loc=fact.loc,
             ))
         else:
             notes.append(NoteSpec(
                 ("fact", cid, fact.id), "fact", f"{company.id}/fact/{fact.id}", "basic", deck,
-                (render.inline(fact.q, values), render.block(fact.a, values), source, context, ""),
+                (md.inline(fact.q, values), md.block(fact.a, values), source, context, ""),
                 base_tags + ("kind::fact",), loc=fact.loc,
             ))
     for product in company.products:
         notes.append(NoteSpec(
             ("product", cid, product.id), "product", f"{company.id}/product/{product.id}", "basic", deck,
-            (f"What is {render.plain(product.name, values)}?", render.block(product.about, values), "", context, ""),
+            (f"What is {render.plain(product.name, values)}?", md.block(product.about, values), "", context, ""),
             base_tags + ("kind::product",), loc=product.loc,
         ))
     for person in company.people:
@@ -296,9 +332,9 @@ def _company_notes(company: Company, root: str) -> list[NoteSpec]:
             ("person", cid, person.id), "person", f"{company.id}/person/{person.id}", "person", deck,
             (
                 render.plain(person.name, values),
-                render.inline(person.role, values),
+                md.inline(person.role, values),
                 render.plain(company.name),
-                render.block(person.notes, values),
+                md.block(person.notes, values),
                 photo,
                 context,
                 "",
@@ -310,7 +346,7 @@ def _company_notes(company: Company, root: str) -> list[NoteSpec]:
             ("asks", cid, ""), "asks", f"{company.id}/questions-to-ask", "basic", deck,
             (
                 f"What will you ask them at {render.plain(company.name)}?",
-                render.ordered_list(company.questions_to_ask, values, "db-asks"),
+                md.ordered_list(company.questions_to_ask, values, "db-asks"),
                 "", context, "",
             ),
             base_tags + ("kind::questions-to-ask",), loc=company.questions_to_ask[0].loc,

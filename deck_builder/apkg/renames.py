@@ -15,15 +15,14 @@ never a rename. Pure: plan, state and workspace in.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 
-from .derive import NoteSpec
-from .model import Workspace
-from .notetypes import NoteType, card_ordinals
+from ..cards.derive import NoteSpec
+from ..cards.notetypes import NoteType, card_ordinals
+from ..sources.model import Workspace
+from ..sources.problems import Location, Problem
+from ..sources.textrules import field_text
 from .plan import Plan
-from .problems import Location, Problem
 from .state import BuildState, NoteRecord
-from .textrules import field_text
 
 QUESTION_KINDS = ("answer", "points", "tailored")
 ITEM_KINDS = {"fact": "fact", "cloze": "fact", "product": "product", "person": "person", "story": "story"}
@@ -76,26 +75,29 @@ def _content(note_type: NoteType, fields) -> tuple[tuple[str, str], ...]:
     return tuple((name, f) for name, f in zip(note_type.fields, fields) if name not in _IGNORED_FIELDS)
 
 
-@lru_cache(maxsize=65536)  # each text is compared with many others
-def _trigrams(text: str) -> frozenset[str]:
-    text = f" {field_text(text).lower()} "
-    return frozenset(text[i:i + 3] for i in range(len(text) - 2))
+def _trigrams(text: str, memo: dict[str, frozenset[str]]) -> frozenset[str]:
+    """TEXT's trigrams, remembered in MEMO (one find_renames: each text is compared with many others)."""
+    found = memo.get(text)
+    if found is None:
+        padded = f" {field_text(text).lower()} "
+        found = memo[text] = frozenset(padded[i:i + 3] for i in range(len(padded) - 2))
+    return found
 
 
-def _alike(a: str, b: str) -> float:
+def _alike(a: str, b: str, memo: dict) -> float:
     if a == b:
         return 1.0
-    x, y = _trigrams(a), _trigrams(b)
+    x, y = _trigrams(a, memo), _trigrams(b, memo)
     return 2 * len(x & y) / (len(x) + len(y)) if x or y else 0.0
 
 
-def _reworded(kind: str, old: tuple, new: tuple) -> float:
+def _reworded(kind: str, old: tuple, new: tuple, memo: dict) -> float:
     """How alike two notes of one kind are, 0 unless it looks like the same item reworded."""
-    if len(old) != len(new) or not old or _alike(old[0][1], new[0][1]) < FIRST_ALIKE:
+    if len(old) != len(new) or not old or _alike(old[0][1], new[0][1], memo) < FIRST_ALIKE:
         return 0.0
     if kind == "person" and not any(o == n and o[1] for o, n in zip(old, new) if o[0] in _PERSON_EVIDENCE):
         return 0.0
-    scores = [_alike(o[1], n[1]) for o, n in zip(old, new) if o[1] or n[1]]
+    scores = [_alike(o[1], n[1], memo) for o, n in zip(old, new) if o[1] or n[1]]
     score = sum(scores) / len(scores)
     return score if score >= ALL_ALIKE else 0.0
 
@@ -164,13 +166,14 @@ def find_renames(plan: Plan, state: BuildState, specs: list[NoteSpec], types: di
     rest = [g for g in gone if g not in pairs and gone[g].kind in ITEM_KINDS]
     others = [s for s in fresh if s.guid not in taken and s.kind in ITEM_KINDS]
     scored = []
+    memo: dict[str, frozenset[str]] = {}
     for guid in rest:
         kind, company, _ = old_ids[guid]
         for spec in others:
             if (spec.kind == kind and same_build(guid, spec)
                     and (spec.identity[1] == company or (company, spec.identity[1]) in company_moves
                          or company not in current_companies)):
-                score = _reworded(kind, old_content[guid], new_content[spec.guid])
+                score = _reworded(kind, old_content[guid], new_content[spec.guid], memo)
                 if score:
                     scored.append((score, guid, spec))
     for _, guid, spec in sorted(scored, key=lambda t: -t[0]):
@@ -234,7 +237,7 @@ def _group(pairs: dict[str, NoteSpec], old_ids, records: dict[str, NoteRecord], 
 def unmatched_renames(ws: Workspace, state: BuildState) -> list[Problem]:
     """Warnings for each renamed_from that names no id an earlier build here used: a typo would
     keep nothing (the build state is the only record of what was built)."""
-    from .validate import did_you_mean
+    from ..sources.validate import did_you_mean
 
     if not state.notes:
         return []

@@ -13,11 +13,10 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 from pathlib import Path
 
-from .derive import NoteSpec
-from .notetypes import NoteType
+from ..cards.derive import NoteSpec
+from ..cards.notetypes import NoteType
 from .state import BuildState, NoteRecord, NoteTypeRecord
 
 REMOVED_TAG = "deck-builder::removed"
@@ -80,11 +79,6 @@ class Plan:
 
 
 def note_hash(type_id: int, fields, tags) -> str:
-    return _note_hash(type_id, tuple(fields), tuple(tags))
-
-
-@lru_cache(maxsize=1 << 16)  # a rebuild hashes mostly the same notes again
-def _note_hash(type_id: int, fields: tuple[str, ...], tags: tuple[str, ...]) -> str:
     # json.dumps([type_id, list(fields), sorted(tags)]), written out with json's own C string
     # encoder: the same text (the state's hashes stay valid), without dumps' Python layers.
     text = f"[{int(type_id)}, [{', '.join(map(_json_text, fields))}], [{', '.join(map(_json_text, sorted(tags)))}]]"
@@ -108,8 +102,22 @@ def tombstone(record: NoteRecord, nt: NoteType) -> tuple[tuple[str, ...], tuple[
     return tuple(fields), tuple(sorted(set(record.tags) | {REMOVED_TAG}))
 
 
-def plan_build(specs: list[NoteSpec], types: dict[str, NoteType], css: str, state: BuildState, now: float) -> Plan:
-    """Specs + state + the clock -> the notes to write with their modification times."""
+class PlanMemory:
+    """What a warm compiler remembers of the last plan (build.Compiler owns one): per GUID, the
+    spec, the record and the planned note it made. A spec that is the very same object (the
+    notes derive kept, derive.NoteMemory) over a record that is still the state's is
+    unchanged, so nothing about it is computed again. Memory only; one build at a time."""
+
+    __slots__ = ("last",)
+
+    def __init__(self) -> None:
+        self.last: dict[str, tuple] = {}
+
+
+def plan_build(specs: list[NoteSpec], types: dict[str, NoteType], css: str, state: BuildState, now: float,
+               memory: PlanMemory | None = None) -> Plan:
+    """Specs + state + the clock -> the notes to write with their modification times.
+    MEMORY (a warm compiler's, or None) skips the notes that are the same objects as last time."""
     build_mod = max(int(now), state.last_mod + 1)
     new = BuildState(last_mod=state.last_mod)
     plan = Plan([], {}, new_state=new, build_mod=build_mod, first=not state.notes)
@@ -130,7 +138,7 @@ def plan_build(specs: list[NoteSpec], types: dict[str, NoteType], css: str, stat
         new.note_types[name] = NoteTypeRecord(nt.id, h, mod)
 
     seen = set()
-    last = _last if _last is not None else {}
+    last = memory.last if memory is not None else {}
     planned_now: dict[str, tuple] = {}
     for spec in specs:
         guid = spec.guid
@@ -171,7 +179,7 @@ def plan_build(specs: list[NoteSpec], types: dict[str, NoteType], css: str, stat
                                                    list(spec.fields), list(spec.tags), h, mod,
                                                    points=[list(p) for p in spec.points], identity=list(spec.identity),
                                                    added_at=added_at)
-        if _last is not None:
+        if memory is not None:
             planned_now[guid] = (spec, record, nt.id, planned)
         if old is not None and old.points and not old.removed:
             gone = {n for n, _ in old.points} - {n for n, _ in spec.points}
@@ -196,19 +204,6 @@ def plan_build(specs: list[NoteSpec], types: dict[str, NoteType], css: str, stat
 
     if any_change:
         new.last_mod = build_mod
-    if _last is not None:
-        _last.clear()
-        _last.update(planned_now)
+    if memory is not None:
+        memory.last = planned_now
     return plan
-
-
-# watch: per GUID, the spec, the record and the planned note the last plan made. A spec that
-# is the very same object (derive.keep_notes) over a record that is still the state's is
-# unchanged, so nothing about it is computed again. Memory only.
-_last: dict[str, tuple] | None = None
-
-
-def keep_plans() -> None:
-    global _last
-    if _last is None:
-        _last = {}

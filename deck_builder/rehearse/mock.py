@@ -22,11 +22,11 @@ try:
 except ImportError:  # Windows: the studio's threads are still kept apart by the lock
     fcntl = None
 
-from . import render
-from .derive import placeholder_values
-from .model import Company, Question, Story, Text, Workspace
-from .problems import UserError, plural
-from .state import STATE_DIR
+from ..cards import render
+from ..cards.derive import placeholder_values
+from ..sources.model import Company, Question, Story, Text, Workspace
+from ..sources.problems import UserError, plural
+from ..sources.workspace import STATE_DIR
 
 HISTORY_FILE = "mock-history.jsonl"
 RATINGS = {1: "missed it", 2: "shaky", 3: "good", 4: "nailed it"}

@@ -10,10 +10,10 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from .atomic import replacing
-from .notetypes import NoteType, card_ordinals, stable_id
+from ..atomic import replacing
+from ..cards.notetypes import NoteType, card_ordinals, stable_id
+from ..sources.problems import UserError
 from .plan import Plan
-from .problems import UserError
 
 
 def write_package(plan: Plan, types: dict[str, NoteType], css: str, out: Path) -> None:

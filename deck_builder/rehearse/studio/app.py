@@ -1,4 +1,4 @@
-"""What the studio's page asks for, as JSON-ready dicts: the mock (deck_builder.mock, the
+"""What the studio's page asks for, as JSON-ready dicts: the mock (deck_builder.rehearse.mock, the
 same sessions, report and history as the terminal), recordings, progress and settings.
 
 No HTTP here (server.py does that). The workspace is read again for each new mock and each
@@ -13,11 +13,12 @@ import secrets
 import threading
 from pathlib import Path
 
-from .. import mock, render
-from ..atomic import replacing
-from ..model import Question, Workspace
-from ..problems import ProblemsError, UserError
-from ..state import STATE_DIR
+from ...atomic import replacing
+from ...cards import render
+from ...sources.model import Question, Workspace
+from ...sources.problems import ProblemsError, UserError
+from ...sources.workspace import STATE_DIR
+from .. import mock
 from .progress import progress, recording_json
 from .recordings import Recordings, UploadError, upload_limit
 
@@ -51,7 +52,7 @@ class Studio:
     # -- the workspace ---------------------------------------------------------------------
 
     def load(self) -> Workspace:
-        from ..workspace import load_workspace
+        from ...sources.workspace import load_workspace
 
         try:
             ws, _ = load_workspace(self.folder)

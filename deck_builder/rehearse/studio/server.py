@@ -28,8 +28,8 @@ from importlib import resources
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from ..problems import UserError
-from ..state import STATE_DIR
+from ...sources.problems import UserError
+from ...sources.workspace import STATE_DIR
 from .app import ApiError, Studio
 
 LOCK_FILE = "studio.json"
@@ -261,13 +261,13 @@ class Handler(BaseHTTPRequestHandler):
             cookie = f"{self.server.cookie}={self.server.secret}; Path=/; HttpOnly; SameSite=Strict"
             self._send(303, b"", "text/plain", {"Location": "/", "Set-Cookie": cookie})
             return
-        page = (resources.files("deck_builder.studio") / "static" / "index.html").read_bytes()
+        page = (resources.files("deck_builder.rehearse.studio") / "static" / "index.html").read_bytes()
         self._send(200, page, "text/html; charset=utf-8")
 
     def _static(self, query: dict, name: str) -> None:
         if name not in STATIC:
             raise ApiError(404, f"nothing at /static/{name}")
-        self._send(200, (resources.files("deck_builder.studio") / "static" / name).read_bytes(), STATIC[name])
+        self._send(200, (resources.files("deck_builder.rehearse.studio") / "static" / name).read_bytes(), STATIC[name])
 
     def _alive(self, query: dict) -> None:
         self._send_json(200, {"root": str(self.server.studio.root.resolve()), "pid": os.getpid()})

@@ -19,10 +19,10 @@ import reprlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .atomic import replacing
-from .problems import Location, Problem
+from ..atomic import replacing
+from ..sources.problems import Location, Problem
+from ..sources.workspace import STATE_DIR
 
-STATE_DIR = ".deck-builder"
 STATE_FILE = "state.json"
 FORMAT = 1
 
@@ -147,16 +147,15 @@ def state_path(root: Path) -> Path:
     return root / STATE_DIR / STATE_FILE
 
 
-# watch keeps the state it last saved or read in memory, with the file's identity then; a file
-# replaced since (another build, a deleted or restored state) is read again.
-_keeping = False
-_kept: tuple[Path, tuple, BuildState] | None = None
+class StateMemory:
+    """The state a warm compiler last saved or read (build.Compiler owns one), with the file's
+    identity then; a file replaced since (another build, a deleted or restored state) is read
+    again. Memory only; one build at a time."""
 
+    __slots__ = ("kept",)
 
-def keep_state() -> None:
-    """From now on, remember the state this process last saved or read (watch)."""
-    global _keeping
-    _keeping = True
+    def __init__(self) -> None:
+        self.kept: tuple[Path, tuple, BuildState] | None = None
 
 
 def _identity(path: Path) -> tuple | None:
@@ -167,20 +166,22 @@ def _identity(path: Path) -> tuple | None:
     return st.st_ino, st.st_dev, st.st_mtime_ns, st.st_size
 
 
-def _remember(path: Path, state: BuildState, ident: tuple | None = None) -> None:
-    global _kept
-    if _keeping:
+def _remember(memory: StateMemory | None, path: Path, state: BuildState, ident: tuple | None = None) -> None:
+    if memory is not None:
         ident = ident or _identity(path)
-        _kept = (path.resolve(), ident, state) if ident is not None else None
+        memory.kept = (path.resolve(), ident, state) if ident is not None else None
 
 
-def load_state(root: Path, shown: str, readonly: bool = False) -> tuple[BuildState, list[Problem]]:
+def load_state(root: Path, shown: str, readonly: bool = False,
+               memory: StateMemory | None = None) -> tuple[BuildState, list[Problem]]:
     """The state file -> BuildState; a missing one is a fresh state, a broken one is set aside
-    (or, ``readonly``, left where it is)."""
+    (or, ``readonly``, left where it is). MEMORY (a warm compiler's, or None) gives back the
+    state it last saved or read while the file is still that one."""
     path = state_path(root)
-    ident = _identity(path) if _keeping else None  # before reading: a file replaced meanwhile is read again later
-    if _kept is not None and ident is not None and _kept[0] == path.resolve() and _kept[1] == ident:
-        return _kept[2], []
+    ident = _identity(path) if memory is not None else None  # before reading: a file replaced meanwhile is read again later
+    kept = memory.kept if memory is not None else None
+    if kept is not None and ident is not None and kept[0] == path.resolve() and kept[1] == ident:
+        return kept[2], []
     if not path.exists():
         return BuildState(), []
     try:
@@ -198,7 +199,7 @@ def load_state(root: Path, shown: str, readonly: bool = False) -> tuple[BuildSta
         if (isinstance(markdown, dict) and isinstance(renderer, str)
                 and all(isinstance(k, str) and isinstance(v, str) for k, v in markdown.items())):
             state.markdown, state.renderer = markdown, renderer  # anything else: no cache, nothing lost
-        _remember(path, state, ident)
+        _remember(memory, path, state, ident)
         return state, []
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         aside = path.with_name(STATE_FILE + ".broken")
@@ -214,8 +215,8 @@ def load_state(root: Path, shown: str, readonly: bool = False) -> tuple[BuildSta
         return BuildState(), [Problem(Location(shown), "warning", msg)]
 
 
-def save_state(root: Path, state: BuildState) -> None:
-    """Write the state atomically."""
+def save_state(root: Path, state: BuildState, memory: StateMemory | None = None) -> None:
+    """Write the state atomically (and remember it in MEMORY, a warm compiler's, if given)."""
     path = state_path(root)
     path.parent.mkdir(parents=True, exist_ok=True)
     data = {
@@ -230,5 +231,5 @@ def save_state(root: Path, state: BuildState) -> None:
         data["renderer"], data["markdown"] = state.renderer, state.markdown
     with replacing(path) as tmp:
         tmp.write_bytes(_dumps(data))
-        ident = _identity(tmp) if _keeping else None  # a rename keeps it: what this process wrote
-    _remember(path, state, ident)
+        ident = _identity(tmp) if memory is not None else None  # a rename keeps it: what this build wrote
+    _remember(memory, path, state, ident)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from importlib import resources
 
-from .textrules import cloze_numbers
+from ..sources.textrules import cloze_numbers
 
 FRONT_BACK, CLOZE = 0, 1
 
@@ -59,7 +59,7 @@ def card_ordinals(nt: NoteType, fields) -> list[int]:
 
 def stylesheet() -> str:
     """The one stylesheet every note type shares."""
-    return resources.files("deck_builder").joinpath("card.css").read_text(encoding="utf-8")
+    return resources.files("deck_builder.cards").joinpath("card.css").read_text(encoding="utf-8")
 
 
 def _speak(field: str, tts: str | None, voices: tuple[str, ...]) -> str:

@@ -11,9 +11,20 @@ from pathlib import Path
 
 from .model import Bank, Question, Workspace
 from .problems import Location, Problem, ProblemsError, UserError
-from .state import STATE_DIR
-from .validate import Reader, nearest, read_answers, read_bank, read_company, read_settings, read_stories, remembered, company_depends
+from .validate import (
+    Reader,
+    company_depends,
+    nearest,
+    read_answers,
+    read_bank,
+    read_company,
+    read_settings,
+    read_stories,
+    remembered,
+)
 from .yamltree import Map, load_file, parse
+
+STATE_DIR = ".deck-builder"  # what deck-builder keeps in a workspace: build state, schemas, history
 
 
 def builtin_banks() -> dict[str, object]:
@@ -226,13 +237,26 @@ def _stray_top_file(entry: Path) -> str:
             "companies/; move it there if it belongs to the deck")
 
 
-def load_workspace(folder: str | os.PathLike) -> tuple[Workspace, list[Problem]]:
-    """A workspace folder -> (Workspace, warnings); raises ProblemsError listing every error."""
+class SourceMemory:
+    """What a warm compiler remembers of the sources (build.Compiler owns one): each file's
+    tree by its bytes (yamltree.load_file) and what each reader made of a tree
+    (validate.remembered). Memory only; one build at a time."""
+
+    __slots__ = ("trees", "results")
+
+    def __init__(self) -> None:
+        self.trees: dict = {}
+        self.results: dict = {}
+
+
+def load_workspace(folder: str | os.PathLike, memory: SourceMemory | None = None) -> tuple[Workspace, list[Problem]]:
+    """A workspace folder -> (Workspace, warnings); raises ProblemsError listing every error.
+    MEMORY (a warm compiler's, or None for a cold read) skips what did not change."""
     root = Path(folder)
     shown_root = os.fspath(folder)
     check_folder(root, shown_root)
 
-    r = Reader()
+    r = Reader(memory.results if memory is not None else None)
     real_root = root.resolve()
     sources = find_sources(root)
     for rel, severity, message in sources.problems:
@@ -248,7 +272,7 @@ def load_workspace(folder: str | os.PathLike) -> tuple[Workspace, list[Problem]]
             r.error(Location(shown), "this file is a link to a file outside the workspace; copy the file "
                     "itself into the workspace (deck-builder reads nothing outside it)")
             return None
-        tree, problems = load_file(path, shown)
+        tree, problems = load_file(path, shown, memory.trees if memory is not None else None)
         r.problems.extend(problems)
         return tree
 

@@ -16,7 +16,6 @@ keeps every value as the text typed, so wherever text is allowed, numbers and bo
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import re
@@ -25,11 +24,11 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from ..atomic import replacing
 from . import keys
-from .atomic import replacing
 from .keys import Key, Record
 from .problems import UserError
-from .state import STATE_DIR
+from .workspace import STATE_DIR
 
 SCHEMA_DIR = f"{STATE_DIR}/schemas"
 DRAFT = "http://json-schema.org/draft-07/schema#"  # the newest draft every editor above reads
@@ -146,7 +145,6 @@ VALUES = {  # keys.py's value kinds -> their JSON Schema
 }
 
 
-@functools.cache
 def _builtin_questions() -> dict[str, dict[str, str]]:
     """Built-in bank name -> {question id: question}, for completion and hover."""
     from .validate import Reader

@@ -16,9 +16,11 @@ import mimetypes
 import re
 from pathlib import Path
 
-from .derive import KIND_NAMES, NoteSpec
-from .notetypes import CLOZE, NoteType, card_ordinals
-from .textrules import CLOZE_MARKUP
+from ..atomic import replacing
+from ..cards.derive import KIND_NAMES, NoteSpec
+from ..cards.notetypes import CLOZE, NoteType, card_ordinals
+from ..sources.problems import UserError
+from ..sources.textrules import CLOZE_MARKUP
 
 _TOKEN = re.compile(r"\{\{([#^/]?)\s*([^{}]*?)\s*\}\}")
 
@@ -333,3 +335,32 @@ def preview_page(title: str, specs: list[NoteSpec], types: dict[str, NoteType], 
         ' <button id="pv-reset" type="button">Show all cards</button></div>'
         f"{sections}</main><script>{_SCRIPT}</script></body></html>\n"
     ), total
+
+
+def write_text_atomically(out: Path, text: str) -> None:
+    """Write a page through a temporary file and a rename, so a reader never sees half of it."""
+    if out.is_dir():
+        raise UserError(f"cannot write {out}: it is a folder; give the name of a file inside it")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with replacing(out) as tmp:
+            tmp.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UserError(f"cannot write {out}: {exc.strerror or exc}") from None
+
+
+def write_preview(folder: str, output: str | Path | None = None) -> tuple[Path, int]:
+    """A workspace folder -> an HTML page of every card (nothing else is written)."""
+    from ..apkg.state import point_numbering
+    from ..build import last_state
+    from ..cards.derive import derive_notes
+    from ..cards.notetypes import note_types, stylesheet
+    from ..sources.workspace import load_workspace
+
+    ws, _ = load_workspace(folder)
+    types = note_types(ws.settings.tts, ws.settings.voices)
+    out = Path(output) if output is not None else ws.root / "build" / "preview.html"
+    state, _ = last_state(ws, readonly=True)  # key points keep the cloze numbers the last build gave them
+    page, cards = preview_page(ws.settings.deck, derive_notes(ws, point_numbering(state)), types, stylesheet())
+    write_text_atomically(out, page)
+    return out, cards
