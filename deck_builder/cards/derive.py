@@ -139,7 +139,7 @@ def derive_notes(ws: Workspace, point_numbers: dict[str, list[tuple[int, str]]] 
     for qid, answer in ws.answers.items():
         notes.append(_answer_note(ws, ws.questions[qid], answer, answer.points, None, root, md))
         if ws.settings.point_cards and len(answer.points) > 1:
-            notes.append(_points_note(ws.questions[qid], answer.points, None, root, numbering, md))
+            notes.append(_points_note(ws.questions[qid], answer.points, answer.point_locs[0], None, root, numbering, md))
     fresh: dict = {}  # what the memory holds after this derivation: this workspace's objects only
     for story in ws.stories.values():
         slot = ("story", root, id(story))
@@ -225,7 +225,8 @@ def _question_place(question: Question, company: Company | None, root: str, kind
         f"{company.id}/{kind}/{question.id}", tuple(tags)
 
 
-def _points_note(question: Question, points, company: Company | None, root: str, numbering, md: Renderer) -> NoteSpec:
+def _points_note(question: Question, points, loc: Location, company: Company | None, root: str, numbering,
+                 md: Renderer) -> NoteSpec:
     """One cloze per key point: the question and the other points stay visible.
 
     The whole-answer card alone is the one people fail (a list of 3-5 items is hard to
@@ -239,7 +240,7 @@ def _points_note(question: Question, points, company: Company | None, root: str,
     return NoteSpec(
         identity, "points", label, "cloze", deck,
         (text, "", context, ""), tags,
-        points=tuple(zip(numbers, (str(p) for p in points))), loc=points[0].loc,
+        points=tuple(zip(numbers, (str(p) for p in points))), loc=loc,
     )
 
 
@@ -256,7 +257,7 @@ def _tailored_notes(ws: Workspace, company: Company, root: str, numbering, md: R
     for qid, points in company.tailoring.items():
         notes.append(_answer_note(ws, ws.questions[qid], ws.answers.get(qid), points, company, root, md))
         if ws.settings.point_cards and len(points) > 1:
-            notes.append(_points_note(ws.questions[qid], points, company, root, numbering, md))
+            notes.append(_points_note(ws.questions[qid], points, points[0].loc, company, root, numbering, md))
     return notes
 
 

@@ -1,9 +1,9 @@
 """The workspace as typed, validated values. YAML keys equal attribute names.
 
 Every item keeps ``loc`` (where it was written) so later stages can point at it. Its texts
-are plain strings, except the few a message after validation points at one by one (talking
-points, a story's result, questions to ask, renamed_from): those are ``Text``, which keeps
-its place. A workspace of 10,000 notes holds about 90,000 texts, and a str subclass cannot
+are plain strings, except the few a message after validation points at (a story's result,
+tailored points, questions to ask, renamed_from): those are ``Text``, which keeps its place;
+an answer keeps its points' places beside them (``point_locs``: most texts are points). A workspace of 10,000 notes holds about 90,000 texts, and a str subclass cannot
 have ``__slots__``: a location on each cost an instance dict apiece, a sixth of a build's
 peak memory (benchmarks/scale.py). The records have slots for the same reason.
 """
@@ -69,10 +69,11 @@ class Answer:
     """answers.yaml: your talking points for one question."""
 
     question_id: str
-    points: tuple[Text, ...]  # short, in the order you would say them
+    points: tuple[str, ...]  # short, in the order you would say them
     stories: tuple[str, ...] = ()  # story ids from stories.yaml
     notes: str | None = None
     loc: Location = Location("")
+    point_locs: tuple[Location, ...] = ()  # where each point is written (lint points at one)
 
 
 @dataclass(frozen=True, slots=True)

@@ -208,6 +208,16 @@ class Reader:
                 out.append(t)
         return tuple(out)
 
+    def located_list(self, node: Node | None, what: str) -> tuple[tuple[str, ...], tuple[Location, ...]]:
+        """text_list, and where each text is written (kept beside the texts, not on each one)."""
+        out, locs = [], []
+        for item in self.items(node, what):
+            t = self.text(item, f"{what} item", required=True)
+            if t is not None:
+                out.append(t)
+                locs.append(item.loc)
+        return tuple(out), tuple(locs)
+
     def flag(self, node: Node, what: str) -> bool | None:
         """true/false (yes/no, on/off also work, as in YAML 1.1)."""
         t = self.text(node, what, required=True, shown=False)
@@ -460,13 +470,13 @@ def read_answers(r: Reader, node: Node, questions: dict[str, Question], stories:
         f = r.record(value, f"answer to '{qid}'", keys.ANSWER.required, keys.ANSWER.optional, at=key_loc)
         if f is None:
             continue
-        points = r.text_list(f.get("points"), "points", located=True)  # lint points at each one
+        points, point_locs = r.located_list(f.get("points"), "points")  # lint points at each one
         if "points" in f and _empty(f["points"]):
             r.error(f["points"].loc, "points: give at least one talking point")
         linked = _story_refs(r, f.get("stories"), stories)
         notes = r.text(f.get("notes"), "notes")
         if qid in questions and points:
-            answers[qid] = Answer(qid, points, linked, notes, key_loc)
+            answers[qid] = Answer(qid, points, linked, notes, key_loc, point_locs)
     return answers
 
 
