@@ -27,24 +27,28 @@ STATE_FILE = "state.json"
 FORMAT = 1
 
 
-@dataclass
+@dataclass(slots=True)
 class NoteRecord:
+    """One note as the last build gave it. Read from the file, its sequences are lists; made by
+    a build, they are the note spec's own tuples (10,000 notes: not copied). Both are written
+    as the same JSON; read them as sequences."""
+
     kind: str
     label: str
     note_type: str
     deck: str
-    fields: list[str]
-    tags: list[str]
+    fields: list[str] | tuple[str, ...]
+    tags: list[str] | tuple[str, ...]
     hash: str
     mod: int
     removed: bool = False
     removed_at: int = 0  # when the item left the sources (for how long it is still flagged)
-    points: list = field(default_factory=list)  # key-point notes: [cloze number, point] pairs
-    identity: list = field(default_factory=list)  # [kind, company, item]: what its GUID is made of
+    points: list | tuple = field(default_factory=list)  # key-point notes: [cloze number, point] pairs
+    identity: list | tuple = field(default_factory=list)  # [kind, company, item]: what its GUID is made of
     added_at: int = 0  # the build (its modification time) that first sent this GUID; 0: unknown
 
 
-@dataclass
+@dataclass(slots=True)
 class NoteTypeRecord:
     id: int
     hash: str
@@ -90,7 +94,7 @@ def _dumps(data: dict) -> bytes:
             return _orjson.dumps(data)  # the same JSON as json's, five times faster
         except TypeError:
             pass  # an integer past 64 bits in a hand-edited state: json writes it as it was read
-    data = {**data, "notes": {g: dict(vars(r)) for g, r in data["notes"].items()}}
+    data = {**data, "notes": {g: {k: getattr(r, k) for k in r.__slots__} for g, r in data["notes"].items()}}
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 

@@ -30,7 +30,7 @@ KIND_NAMES = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NoteSpec:
     """One note as it should be in Anki."""
 
