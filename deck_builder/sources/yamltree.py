@@ -82,6 +82,10 @@ def describe(node: Node) -> str:
 
 
 _new_location = tuple.__new__  # Location(...) without NamedTuple's Python-level __new__ (once per value)
+_ScalarEvent = yaml.ScalarEvent
+_SequenceEndEvent = yaml.SequenceEndEvent
+_MappingEndEvent = yaml.MappingEndEvent
+_MERGE_TAG = _YAML + "merge"
 
 
 def decode(data: bytes, path: str) -> tuple[str | None, list[Problem]]:
@@ -200,23 +204,41 @@ class _Builder:
                 return self.bad_tag(event.tag, loc, event)
             flow = bool(event.flow_style)
             items = []
-            event = self.next()
-            while type(event) is not yaml.SequenceEndEvent:
-                items.append(self.node(event, depth + 1))
-                event = self.next()
+            next_event, plain = self.next, self.plain
+            event = next_event()
+            while type(event) is not _SequenceEndEvent:
+                if type(event) is _ScalarEvent and event.tag is None and event.anchor is None and depth < MAX_DEPTH:
+                    items.append(plain(event))  # most items: what node() would make, with fewer tests
+                else:
+                    items.append(self.node(event, depth + 1))
+                event = next_event()
             return Seq(items, loc, flow)
         return self.mapping(event, loc, depth)
+
+    def plain(self, event) -> Scalar:
+        """node() for a ScalarEvent without tag or anchor, within MAX_DEPTH: most values."""
+        mark = event.start_mark
+        end = event.end_mark
+        style = event.style
+        value = event.value
+        comment = None
+        if not style and self.comment_lines is not None and end.line in self.comment_lines:
+            comment = yamlhints.trailing_comment(self.comment_lines[end.line], end.column, self.path, end.line + 1)
+        return Scalar(value, _new_location(Location, (self.path, mark.line + 1, mark.column + 1)),
+                      not style and value in _NULLS, style or None, end.line != mark.line, False, comment)
 
     def mapping(self, start, loc: Location, depth: int) -> Node:
         if start.tag not in _MAP_TAGS:
             return self.bad_tag(start.tag, loc, start)
         entries: dict[str, tuple[Location, object]] = {}
-        event = self.next()
+        next_event, plain, path = self.next, self.plain, self.path
+        event = next_event()
         last_value = None
-        while type(event) is not yaml.MappingEndEvent:
+        while type(event) is not _MappingEndEvent:
             key_event = event
-            key_loc = self.loc(key_event.start_mark)
-            if type(key_event) is not yaml.ScalarEvent:
+            mark = key_event.start_mark
+            key_loc = _new_location(Location, (path, mark.line + 1, mark.column + 1))
+            if type(key_event) is not _ScalarEvent:
                 if type(key_event) is yaml.AliasEvent:
                     self.aliases.append((key_loc, key_event.anchor))
                 else:
@@ -229,13 +251,17 @@ class _Builder:
                 self.anchors.append((key_loc, key_event.anchor))
             key = key_event.value
             odd = yamlhints.odd_key_problem(key, key_loc) if key and key[0] in yamlhints.ODD_SPACES else None
-            value_event = self.next()
-            if key == "<<" and not key_event.style or key_event.tag == _YAML + "merge":
+            value_event = next_event()
+            if key == "<<" and not key_event.style or key_event.tag == _MERGE_TAG:
                 self.merge_keys.append(key_loc)
                 self.skip(value_event)
-                event = self.next()
+                event = next_event()
                 continue
-            value = self.node(value_event, depth + 1)
+            if (type(value_event) is _ScalarEvent and value_event.tag is None and value_event.anchor is None
+                    and depth < MAX_DEPTH):
+                value = plain(value_event)  # most values: what node() would make, with fewer tests
+            else:
+                value = self.node(value_event, depth + 1)
             last_value = value
             if odd is not None:
                 self.problems.append(odd)  # the entry belongs elsewhere; its keys would only be misreported
@@ -248,7 +274,7 @@ class _Builder:
                 )
             else:
                 entries[key] = (key_loc, value)
-            event = self.next()
+            event = next_event()
         flow = bool(start.flow_style)
         oneline = (not flow and len(entries) == 1 and isinstance(last_value, Scalar)
                    and last_value.loc.line == loc.line and not last_value.multiline)
