@@ -131,7 +131,7 @@ def derive_notes(ws: Workspace, point_numbers: dict[str, list[tuple[int, str]]] 
     """Workspace (and the last build's key-point numbering, by GUID) -> every note,
     generic ones first, then each company's. MD renders the text (a fresh Renderer if None);
     MEMORY (a warm compiler's, or None) gives back the notes of what did not change."""
-    md = md if md is not None else Renderer()
+    md = md if md is not None else Renderer(remember=False)
     root = ws.settings.deck
     numbering = point_numbers or {}
     kept_before = memory.kept if memory is not None else None
