@@ -60,12 +60,14 @@ def note_guid(kind: str, company: str, item: str) -> str:
     """A stable GUID from an item's identity (the same shape as genanki's guid_for)."""
     digest = hashlib.sha256("\x1f".join(("deck-builder", kind, company, item)).encode()).digest()
     n = int.from_bytes(digest[:8], "big")
-    out = []
-    while n:
-        n, rem = divmod(n, 8281)  # 91 ** 2
-        out.append(_PAIRS[rem])
-    # the digits of n in base 91, most significant first, without leading zeros ("a")
-    return "".join(reversed(out)).lstrip("a") or "a"
+    # the digits of n in base 91, most significant first, without leading zeros ("a"): five
+    # pairs hold any 64-bit number (91 ** 10 > 2 ** 64)
+    n, p5 = divmod(n, 8281)  # 91 ** 2
+    n, p4 = divmod(n, 8281)
+    n, p3 = divmod(n, 8281)
+    n, p2 = divmod(n, 8281)
+    pairs = _PAIRS
+    return (pairs[n] + pairs[p2] + pairs[p3] + pairs[p4] + pairs[p5]).lstrip("a") or "a"
 
 
 def tag_word(text: str) -> str:
