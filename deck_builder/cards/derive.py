@@ -141,7 +141,7 @@ def derive_notes(ws: Workspace, point_numbers: dict[str, list[tuple[int, str]]] 
     for qid, answer in ws.answers.items():
         notes.append(_answer_note(ws, ws.questions[qid], answer, answer.points, None, root, md))
         if ws.settings.point_cards and len(answer.points) > 1:
-            notes.append(_points_note(ws.questions[qid], answer.points, answer.point_locs[0], None, root, numbering, md))
+            notes.append(_points_note(ws.questions[qid], answer.points, answer.points.locs[0], None, root, numbering, md))
     fresh: dict = {}  # what the memory holds after this derivation: this workspace's objects only
     for story in ws.stories.values():
         slot = ("story", root, id(story))
@@ -211,7 +211,7 @@ def _answer_note(ws: Workspace, question: Question, answer: Answer | None, point
             context,
             "",
         ),
-        tags, loc=answer.loc if company is None and answer else points[0].loc,
+        tags, loc=answer.loc if company is None and answer else points.locs[0],
     )
 
 
@@ -259,7 +259,7 @@ def _tailored_notes(ws: Workspace, company: Company, root: str, numbering, md: R
     for qid, points in company.tailoring.items():
         notes.append(_answer_note(ws, ws.questions[qid], ws.answers.get(qid), points, company, root, md))
         if ws.settings.point_cards and len(points) > 1:
-            notes.append(_points_note(ws.questions[qid], points, points[0].loc, company, root, numbering, md))
+            notes.append(_points_note(ws.questions[qid], points, points.locs[0], company, root, numbering, md))
     return notes
 
 

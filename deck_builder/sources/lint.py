@@ -12,7 +12,7 @@ from collections import Counter, defaultdict
 from difflib import SequenceMatcher
 from itertools import accumulate
 
-from .model import Answer, Company, Fact, Story, Workspace
+from .model import Answer, Company, Fact, Points, Story, Workspace
 from .problems import Location, Problem
 from .textrules import strip_cloze
 
@@ -61,7 +61,7 @@ def content_warnings(ws: Workspace) -> list[Problem]:
     """Warnings, with FILE:LINE:COL, for content that makes cards hard to learn (unsorted)."""
     out: list[Problem] = []
     for answer in ws.answers.values():
-        out += _points_warnings(answer.points, answer.point_locs, "points", answer.loc,
+        out += _points_warnings(answer.points, "points", answer.loc,
                                 "keep 3-5 and move the rest to notes")
     for story in ws.stories.values():
         out += _result_warnings(story)
@@ -70,7 +70,7 @@ def content_warnings(ws: Workspace) -> list[Problem]:
     for company in ws.companies.values():
         for qid, points in company.tailoring.items():
             # The tailoring list keeps no location of its own: point at its first point.
-            out += _points_warnings(points, [p.loc for p in points], f"tailoring for '{qid}'", points[0].loc,
+            out += _points_warnings(points, f"tailoring for '{qid}'", points.locs[0],
                                     "keep 3-5 and merge or drop the rest")
         out += [_warn(f.loc, "fact: no source, so you cannot check it when it goes stale; "
                              "add 'source:' saying where and when you found it")
@@ -91,12 +91,11 @@ def word_count(text: str) -> int:
     return sum(1 for token in text.split() if _WORD.search(token))
 
 
-def _points_warnings(points: tuple[str, ...], locs, what: str, loc: Location, fix: str) -> list[Problem]:
-    """LOCS: where each point is written."""
+def _points_warnings(points: Points, what: str, loc: Location, fix: str) -> list[Problem]:
     out = []
     if len(points) > MAX_POINTS:
         out.append(_warn(loc, f"{what}: {len(points)} points are hard to recall as one answer; {fix}"))
-    for point, point_loc in zip(points, locs, strict=True):
+    for point, point_loc in zip(points, points.locs, strict=True):
         words = word_count(strip_cloze(point))
         if words > MAX_POINT_WORDS:
             out.append(_warn(point_loc, f"{what}: a point of {words} words is hard to recall; "

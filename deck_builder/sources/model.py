@@ -1,11 +1,12 @@
 """The workspace as typed, validated values. YAML keys equal attribute names.
 
 Every item keeps ``loc`` (where it was written) so later stages can point at it. Its texts
-are plain strings, except the few a message after validation points at (a story's result,
-tailored points, questions to ask, renamed_from): those are ``Text``, which keeps its place;
-an answer keeps its points' places beside them (``point_locs``: most texts are points). A workspace of 10,000 notes holds about 90,000 texts, and a str subclass cannot
-have ``__slots__``: a location on each cost an instance dict apiece, a sixth of a build's
-peak memory (benchmarks/scale.py). The records have slots for the same reason.
+are plain strings, except the few a message after validation points at: a story's result,
+questions to ask and renamed_from are ``Text``, which keeps its place; talking points (most
+texts) are ``Points``, which keeps their places beside them. A workspace of 10,000 notes
+holds about 90,000 texts, and a str subclass cannot have ``__slots__``: a location on each
+cost an instance dict apiece, a sixth of a build's peak memory (benchmarks/scale.py). The
+records have slots for the same reason.
 """
 
 from __future__ import annotations
@@ -14,6 +15,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .problems import Location
+
+
+class Points(tuple):
+    """Talking points in order (plain strings), and where each is written: ``locs``, one
+    instance dict for the list instead of one per point."""
+
+    locs: tuple[Location, ...]
+
+    def __new__(cls, texts, locs: tuple[Location, ...]) -> "Points":
+        self = super().__new__(cls, texts)
+        self.locs = locs
+        return self
 
 
 class Text(str):
@@ -69,11 +82,10 @@ class Answer:
     """answers.yaml: your talking points for one question."""
 
     question_id: str
-    points: tuple[str, ...]  # short, in the order you would say them
+    points: Points  # short, in the order you would say them
     stories: tuple[str, ...] = ()  # story ids from stories.yaml
     notes: str | None = None
     loc: Location = Location("")
-    point_locs: tuple[Location, ...] = ()  # where each point is written (lint points at one)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +141,7 @@ class Company:
     facts: tuple[Fact, ...] = ()
     products: tuple[Product, ...] = ()
     people: tuple[Person, ...] = ()
-    tailoring: dict[str, tuple[Text, ...]] = field(default_factory=dict)
+    tailoring: dict[str, Points] = field(default_factory=dict)
     questions_to_ask: tuple[Text, ...] = ()
     loc: Location = Location("")
     renamed_from: Text | None = None  # the file name its notes were first built with

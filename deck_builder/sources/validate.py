@@ -14,6 +14,7 @@ from .model import (
     Company,
     Fact,
     Person,
+    Points,
     Product,
     Question,
     Settings,
@@ -208,15 +209,15 @@ class Reader:
                 out.append(t)
         return tuple(out)
 
-    def located_list(self, node: Node | None, what: str) -> tuple[tuple[str, ...], tuple[Location, ...]]:
-        """text_list, and where each text is written (kept beside the texts, not on each one)."""
+    def points(self, node: Node | None, what: str) -> Points:
+        """text_list of talking points, and where each one is written (beside them, not on each)."""
         out, locs = [], []
         for item in self.items(node, what):
             t = self.text(item, f"{what} item", required=True)
             if t is not None:
                 out.append(t)
                 locs.append(item.loc)
-        return tuple(out), tuple(locs)
+        return Points(out, tuple(locs))
 
     def flag(self, node: Node, what: str) -> bool | None:
         """true/false (yes/no, on/off also work, as in YAML 1.1)."""
@@ -470,13 +471,13 @@ def read_answers(r: Reader, node: Node, questions: dict[str, Question], stories:
         f = r.record(value, f"answer to '{qid}'", keys.ANSWER.required, keys.ANSWER.optional, at=key_loc)
         if f is None:
             continue
-        points, point_locs = r.located_list(f.get("points"), "points")  # lint points at each one
+        points = r.points(f.get("points"), "points")  # lint points at each one
         if "points" in f and _empty(f["points"]):
             r.error(f["points"].loc, "points: give at least one talking point")
         linked = _story_refs(r, f.get("stories"), stories)
         notes = r.text(f.get("notes"), "notes")
         if qid in questions and points:
-            answers[qid] = Answer(qid, points, linked, notes, key_loc, point_locs)
+            answers[qid] = Answer(qid, points, linked, notes, key_loc)
     return answers
 
 
@@ -561,7 +562,7 @@ def read_company(r: Reader, node: Node, cid: str, root: Path, questions: dict[st
             if r.unknown_question(qid):
                 r.error(key_loc, f"tailoring: no question has the id '{qid}'{_question_hint(qid, questions)}")
             continue
-        points = r.text_list(value, f"tailoring for '{qid}'", located=True)
+        points = r.points(value, f"tailoring for '{qid}'")
         if points:
             tailoring[qid] = points
         elif _empty(value):
