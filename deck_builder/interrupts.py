@@ -6,7 +6,6 @@ import of everything else.
 
 from __future__ import annotations
 
-import os
 import signal
 import sys
 
@@ -56,18 +55,46 @@ class finalizers_pass_interrupts_on:
         return False
 
     def _hook(self, unraisable) -> None:
-        interrupt = interruption(unraisable.exc_value)
-        if interrupt is None:
-            self.previous(unraisable)
-            return
-        import threading  # from another thread: a signal raised here would land in this hook again
-
-        again = threading.Timer(0.01, os.kill, (os.getpid(), signal.SIGTERM if interrupt is Terminated else signal.SIGINT))
-        again.daemon = True
         try:
-            again.start()
-        except RuntimeError:  # Python is shutting down: the command is done
-            pass
+            interrupt = interruption(unraisable.exc_value)
+            if interrupt is None:
+                self.previous(unraisable)
+                return
+        except BaseException as exc:  # a second Ctrl-C, landing in this hook
+            interrupt = interruption(exc)
+            if interrupt is None:
+                raise
+        self._send_again(interrupt)
+
+    @staticmethod
+    def _send_again(interrupt: type) -> None:
+        """Send INTERRUPT to the main thread again, a moment later, from another thread (one
+        raised here would land in this hook again). On a busy machine the main thread may still
+        be in here when it arrives (Thread.start waits for the thread it starts): CPython would
+        drop it as "Exception ignored in sys.unraisablehook", so it is caught and sent again."""
+        import _thread
+        import threading
+
+        signum = signal.SIGTERM if interrupt is Terminated else signal.SIGINT
+        main = threading.main_thread().ident
+        delay = 0.01
+        while True:
+            try:
+                if hasattr(signal, "pthread_kill"):  # to the main thread: it wakes from a sleep
+                    again = threading.Timer(delay, signal.pthread_kill, (main, signum))
+                else:
+                    again = threading.Timer(delay, _thread.interrupt_main, (signum,))
+                again.daemon = True
+                again.start()
+                return
+            except RuntimeError as exc:
+                if interruption(exc) is None:
+                    return  # Python is shutting down: the command is done
+            except BaseException as exc:
+                if interruption(exc) is None:
+                    raise
+            # the one sent before has landed while still in here: send it once more, later
+            delay = min(delay * 2, 0.5)
 
 
 class interruptible:

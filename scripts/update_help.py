@@ -1,7 +1,7 @@
-"""Regenerate the command reference in README.md from the CLI's own --help.
+"""Regenerate the command reference in docs/commands.md from the CLI's own --help.
 
-    python scripts/update_help.py          # rewrite README.md
-    python scripts/update_help.py --check  # exit 1 if README.md is out of date (the tests do this)
+    python scripts/update_help.py          # rewrite docs/commands.md
+    python scripts/update_help.py --check  # exit 1 if docs/commands.md is out of date (the tests do this)
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from deck_builder.cli import main
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+COMMANDS = Path(__file__).resolve().parent.parent / "docs" / "commands.md"
 START, END = "<!-- help:start -->", "<!-- help:end -->"
 
 
@@ -27,15 +27,15 @@ def help_reference() -> str:
     return "\n".join(blocks)
 
 
-def updated(readme: str) -> str:
-    head, rest = readme.split(START, 1)
+def updated(page: str) -> str:
+    head, rest = page.split(START, 1)
     _, tail = rest.split(END, 1)
     return f"{head}{START}\n{help_reference()}{END}{tail}"
 
 
 if __name__ == "__main__":
-    text = README.read_text(encoding="utf-8")
+    text = COMMANDS.read_text(encoding="utf-8")
     new = updated(text)
     if "--check" in sys.argv:
         sys.exit(0 if new == text else 1)
-    README.write_text(new, encoding="utf-8")
+    COMMANDS.write_text(new, encoding="utf-8")

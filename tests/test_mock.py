@@ -212,7 +212,7 @@ def test_tailored_and_general_points_are_numbered_as_one_answer(ws):
 
 
 def test_the_order_of_questions_is_described_as_the_rule_is(cli):
-    """mock --help, studio --help and README say the rule in WEAKEST_FIRST, word for word."""
+    """mock --help, studio --help and docs/studio.md say the rule in WEAKEST_FIRST, word for word."""
     from conftest import REPO
 
     from deck_builder.rehearse.mock import order_in_words
@@ -223,5 +223,5 @@ def test_the_order_of_questions_is_described_as_the_rule_is(cli):
     flat = lambda s: " ".join(s.split())  # noqa: E731
     for command in ("mock", "studio"):
         assert words in flat(cli(command, "--help").output), command
-    readme = flat((REPO / "README.md").read_text(encoding="utf-8"))
-    assert readme.count(words) >= 2  # the mock and studio sections (the help blocks aside)
+    page = flat((REPO / "docs" / "studio.md").read_text(encoding="utf-8"))
+    assert page.count(words) >= 2  # its mock and studio sections

@@ -16,19 +16,69 @@ _PLACEHOLDER = re.compile(r"\{(company|role)\}")
 _URL_PLACEHOLDER = re.compile(r"%7B(company|role)%7D")
 
 
+# The packages a parse runs: markdown-it and what it needs at run time (mdurl normalises and
+# encodes link targets). A plugin the parser is given must be listed here too.
+PARSER_PACKAGES = ("markdown_it", "mdurl")
+_VERSION = re.compile(r"""^__version__\s*[:=][^"'\n]*["']([^"'\n]+)["']""", re.M)
+
+
 def renderer_signature() -> str:
-    """What the parsed HTML depends on besides the text: this module and markdown-it's
-    installed copy (found without importing it). A cache made by another is not used."""
+    """What the parsed HTML depends on besides the text: this module, and each package of
+    PARSER_PACKAGES as installed: its ``__version__`` and where and when each of its files was
+    written (found without importing it: a rebuild imports the parser only for new texts). A
+    cache made by another is not used, so any other version of the parser, or of what it
+    depends on, parses every text again, even one installed with the same files' times."""
     import importlib.util
     import os
 
     from .. import __version__
 
-    spec = importlib.util.find_spec("markdown_it")
     parts = [__version__, f"{os.stat(__file__).st_mtime_ns}"]
-    if spec is not None and spec.origin:
-        parts += [spec.origin, f"{os.stat(spec.origin).st_mtime_ns}"]
+    for name in PARSER_PACKAGES:
+        spec = importlib.util.find_spec(name)
+        if spec is None or not spec.origin:
+            parts.append(f"{name}:absent")
+            continue
+        parts.append(f"{name}:{_source_version(spec.origin)}:{spec.origin}")
+        for folder in spec.submodule_search_locations or ():
+            parts.append(_files_written(folder))
+        if not spec.submodule_search_locations:
+            parts.append(_files_written(spec.origin))
     return " ".join(parts)
+
+
+def _source_version(origin: str) -> str:
+    """The ``__version__`` a module's source sets ("?" when none does)."""
+    try:
+        with open(origin, encoding="utf-8") as f:
+            m = _VERSION.search(f.read())
+    except (OSError, UnicodeDecodeError):
+        return "?"
+    return m.group(1) if m else "?"
+
+
+def _files_written(path: str) -> str:
+    """The Python files under PATH (a folder or one file), with their sizes and times, as a digest."""
+    import hashlib
+    import os
+
+    seen = []
+    stack = [path]
+    while stack:
+        here = stack.pop()
+        if not os.path.isdir(here):
+            st = os.stat(here)
+            seen.append(f"{here} {st.st_size} {st.st_mtime_ns}")
+            continue
+        with os.scandir(here) as entries:
+            for entry in entries:
+                if entry.is_dir():
+                    if entry.name != "__pycache__":
+                        stack.append(entry.path)
+                elif entry.name.endswith(".py"):
+                    st = entry.stat()
+                    seen.append(f"{entry.path} {st.st_size} {st.st_mtime_ns}")
+    return hashlib.sha256("\n".join(sorted(seen)).encode()).hexdigest()[:16]
 
 
 def _finish(rendered: str, values: dict[str, str]) -> str:

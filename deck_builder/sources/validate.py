@@ -179,7 +179,7 @@ class Reader:
             self.error(node.loc, f"{what}: expected text, got {describe(node)}{hint}")
             return None
         if node.comment is not None and shown:
-            self.warn(node.comment[0], comment_message(what, node.value, node.comment[1]))
+            self.warn(node.comment[0], comment_message(what, node.value, node.comment[1], node.comment[2]))
         value = node.value
         bad = _CONTROL.search(value)
         if bad:  # written as a YAML escape such as "\x1f" (raw ones are refused while reading)

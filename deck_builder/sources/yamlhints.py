@@ -56,14 +56,35 @@ def trailing_comment(line: str, col: int, path: str, lineno: int) -> tuple[Locat
     return Location(path, lineno, m.start() + gap + 1), "#" + m.group(1).rstrip()
 
 
-def comment_message(what: str, text: str, comment: str) -> str:
-    """A comment that cut a text value short (a warning: the YAML is valid)."""
+def comment_message(what: str, text: str, comment: str, after: str | None = None) -> str:
+    """A comment that cut a text value short (a warning: the YAML is valid). AFTER: what the
+    comment follows when not the text itself: a closing quote, or a block's header ('|', '>-')."""
+    if after and after in "'\"":
+        whole = f"{text} {comment}" if text else comment
+        return (f"{what}: the words '{comment}' after the closing quote are left out: YAML reads ' #' and what "
+                f"follows as a comment; to keep them, put them inside the quotes: {quoted(whole)} "
+                "(a note to yourself goes on a line of its own)")
+    if after:
+        return (f"{what}: the words '{comment}' after '{after}' are left out: YAML reads ' #' and what follows as a "
+                "comment; to keep them, put them on the next line, indented like the text under it "
+                "(a note to yourself goes on a line of its own)")
     if text:
         whole = f"{text} {comment}"
         return (f"{what}: the words '{comment}' are left out: YAML reads ' #' and what follows as a comment; "
                 f"to keep them, put the whole text in quotes: {quoted(whole)} (a note to yourself goes on a line of its own)")
     return (f"{what}: YAML reads '{comment}' as a comment, so this is empty; if it is your text, "
             f"put it in quotes: {quoted(comment)}")
+
+
+def flow_comment_message(comment: str, bracket: str | None = None) -> str:
+    """A comment inside a list in brackets or a mapping in braces (not right after a text), or
+    right after its closing BRACKET: its words are lost (a warning: the YAML is valid)."""
+    if bracket:
+        return (f"the words '{comment}' after '{bracket}' are left out: YAML reads ' #' and what follows as a "
+                f"comment; to keep them, put them in quotes inside the brackets: {quoted(comment)} "
+                "(a note to yourself goes on a line of its own)")
+    return (f"the words '{comment}' are left out: YAML reads ' #' and what follows as a comment, inside [ ] and "
+            f"{{ }} too; to keep them, put them in quotes: {quoted(comment)} (a note to yourself goes on a line of its own)")
 
 
 def curly_hint(text: str) -> str:

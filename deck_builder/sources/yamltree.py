@@ -12,6 +12,7 @@ plain words (yamlhints.py holds the wording), on the line where the slip is.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +28,7 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 # Only the parser is used (events), so no value is ever typed: "1999" and "yes" stay text.
 
 _YAML = "tag:yaml.org,2002:"
+_BLOCK_HEADER = re.compile(r"[|>][-+0-9]*")
 MAX_DEPTH = 50
 MAX_FILE_BYTES = 10_000_000  # a year of notes is well under 1 MB; this bounds memory and time
 _PLAIN_TAGS = {_YAML + t for t in ("str", "int", "float", "bool", "null", "timestamp")}
@@ -46,7 +48,9 @@ class Scalar:
     style: str | None = None
     multiline: bool = False  # written over several lines (folded or block text)
     broken: bool = False  # stands in for a value already reported as an error
-    comment: tuple[Location, str] | None = None  # a ' #...' right after unquoted text: YAML dropped it
+    # a ' #...' YAML dropped right after the text, its closing quote or its block's header ('|', '>-'):
+    # (where, the words, None or that quote or header)
+    comment: tuple[Location, str, str | None] | None = None
     kind = "text"
 
 
@@ -144,6 +148,8 @@ class _Builder:
         self.too_deep = False
         # a trailing comment can only follow text on a line with a '#' on it
         self.comment_lines = yamlhints.comment_lines(text) if "#" in text else None
+        self.flow_depth = 0  # inside how many [ ] and { } (where comments are looked for between values)
+        self.flow_end = None  # the end of the last list or mapping in brackets read
 
     def error(self, loc: Location, message: str) -> None:
         self.problems.append(Problem(loc, "error", message))
@@ -196,14 +202,27 @@ class _Builder:
             null = (not style and value in _NULLS) or tag == _NULL_TAG
             end = event.end_mark
             comment = None
-            if not style and self.comment_lines is not None and end.line in self.comment_lines:
-                comment = yamlhints.trailing_comment(self.comment_lines[end.line], end.column, self.path, end.line + 1)
+            lines = self.comment_lines
+            if lines is not None and (end.line in lines or mark.line in lines):  # a line with a '#'
+                comment = self.dropped(style, mark, end)
             return Scalar(value, loc, null, style or None, end.line != mark.line, False, comment)
         if cls is yaml.SequenceStartEvent:
             if event.tag not in _SEQ_TAGS:
                 return self.bad_tag(event.tag, loc, event)
             flow = bool(event.flow_style)
             items = []
+            if flow and self.comment_lines is not None:  # comments between the items, and after ']'
+                self.flow_depth += 1
+                last = (event.end_mark, False)
+                event = self.next()
+                while type(event) is not yaml.SequenceEndEvent:
+                    self.flow_comments(last, event.start_mark)
+                    items.append(self.node(event, depth + 1))
+                    last = self.ended(event)
+                    event = self.next()
+                self.flow_comments(last, event.start_mark)
+                self.flow_closed(event)
+                return Seq(items, loc, flow)
             next_event, plain = self.next, self.plain
             event = next_event()
             while type(event) is not _SequenceEndEvent:
@@ -222,8 +241,9 @@ class _Builder:
         style = event.style
         value = event.value
         comment = None
-        if not style and self.comment_lines is not None and end.line in self.comment_lines:
-            comment = yamlhints.trailing_comment(self.comment_lines[end.line], end.column, self.path, end.line + 1)
+        lines = self.comment_lines
+        if lines is not None and (end.line in lines or mark.line in lines):  # a line with a '#'
+            comment = self.dropped(style, mark, end)
         return Scalar(value, _new_location(Location, (self.path, mark.line + 1, mark.column + 1)),
                       not style and value in _NULLS, style or None, end.line != mark.line, False, comment)
 
@@ -231,11 +251,18 @@ class _Builder:
         if start.tag not in _MAP_TAGS:
             return self.bad_tag(start.tag, loc, start)
         entries: dict[str, tuple[Location, object]] = {}
+        scan = bool(start.flow_style) and self.comment_lines is not None  # comments between keys and values
+        if scan:
+            self.flow_depth += 1
+            last = (start.end_mark, False)
         next_event, plain, path = self.next, self.plain, self.path
         event = next_event()
         last_value = None
         while type(event) is not _MappingEndEvent:
             key_event = event
+            if scan:
+                self.flow_comments(last, key_event.start_mark)
+                last = (key_event.end_mark, False) if type(key_event) is yaml.ScalarEvent else (None, False)
             mark = key_event.start_mark
             key_loc = _new_location(Location, (path, mark.line + 1, mark.column + 1))
             if type(key_event) is not _ScalarEvent:
@@ -252,6 +279,8 @@ class _Builder:
             key = key_event.value
             odd = yamlhints.odd_key_problem(key, key_loc) if key and key[0] in yamlhints.ODD_SPACES else None
             value_event = next_event()
+            if scan:
+                self.flow_comments(last, value_event.start_mark)
             if key == "<<" and not key_event.style or key_event.tag == _MERGE_TAG:
                 self.merge_keys.append(key_loc)
                 self.skip(value_event)
@@ -262,6 +291,8 @@ class _Builder:
                 value = plain(value_event)  # most values: what node() would make, with fewer tests
             else:
                 value = self.node(value_event, depth + 1)
+            if scan:
+                last = self.ended(value_event)
             last_value = value
             if odd is not None:
                 self.problems.append(odd)  # the entry belongs elsewhere; its keys would only be misreported
@@ -274,11 +305,84 @@ class _Builder:
                 )
             else:
                 entries[key] = (key_loc, value)
-            event = next_event()
+            event = self.next()
+        if scan:
+            self.flow_comments(last, event.start_mark)
+            self.flow_closed(event)
         flow = bool(start.flow_style)
         oneline = (not flow and len(entries) == 1 and isinstance(last_value, Scalar)
                    and last_value.loc.line == loc.line and not last_value.multiline)
         return Map(entries, loc, flow, oneline)
+
+    def dropped(self, style: str, start, end) -> tuple[Location, str, str | None] | None:
+        """What YAML dropped as a comment right after a text (plain or quoted) ending at END, or
+        after the header of a block starting at START, with what it follows; None when nothing was
+        dropped or it is written as a note to self."""
+        if not style or style in "'\"":
+            line = self.comment_lines.get(end.line)
+            if line is None:
+                return None
+            found = yamlhints.trailing_comment(line, end.column, self.path, end.line + 1)
+            return None if found is None else (*found, style or None)
+        line = self.comment_lines.get(start.line)  # a block: '|' or '>' and its indicators, then a comment
+        if line is None:
+            return None
+        header = _BLOCK_HEADER.match(line, start.column)
+        if header is None:
+            return None
+        found = yamlhints.trailing_comment(line, header.end(), self.path, start.line + 1)
+        return None if found is None else (*found, header.group())
+
+    def ended(self, event) -> tuple:
+        """Where the value that EVENT started inside brackets ended, and whether it was text
+        (which carries its own trailing comment)."""
+        if type(event) is yaml.ScalarEvent:
+            return event.end_mark, True
+        if type(event) is yaml.AliasEvent:
+            return event.end_mark, False
+        end, self.flow_end = self.flow_end, None
+        return end, False
+
+    def flow_comments(self, last: tuple, upto) -> None:
+        """Warn about the comments between two values in brackets (after a ',', a '[' or a ':'):
+        the words YAML dropped there belong to no text. LAST: (where the previous one ended,
+        whether it was text), UPTO: where the next one starts."""
+        end, after_text = last
+        if end is None:
+            return
+        gap = self.text[end.index:upto.index]
+        if "#" not in gap:
+            return
+        lineno, col = end.line, end.column
+        for n, piece in enumerate(gap.split("\n")):
+            if n:
+                lineno, col = lineno + 1, 0
+            at = piece.find("#")  # only spaces, commas, brackets and comments lie between two values
+            if at <= 0 or piece[at - 1] not in " \t" or not piece[:at].strip() and (n or after_text):
+                continue  # no comment; or on a line of its own; or right after a text, which reports it
+            line = self.comment_lines.get(lineno)
+            if line is None:
+                continue
+            spaces = len(piece[:at]) - len(piece[:at].rstrip(" \t"))
+            found = yamlhints.trailing_comment(line, col + at - spaces, self.path, lineno + 1)
+            if found is not None:
+                self.problems.append(Problem(found[0], "warning", yamlhints.flow_comment_message(found[1])))
+
+    def flow_closed(self, end_event) -> None:
+        """A list or mapping in brackets ends at END_EVENT: the outermost one warns about a comment
+        right after its closing bracket."""
+        self.flow_depth -= 1
+        end = end_event.end_mark
+        self.flow_end = end
+        if self.flow_depth:
+            return  # the brackets around it look after what follows
+        line = self.comment_lines.get(end.line)
+        if line is None:
+            return
+        found = yamlhints.trailing_comment(line, end.column, self.path, end.line + 1)
+        if found is not None:
+            bracket = self.text[end.index - 1:end.index]
+            self.problems.append(Problem(found[0], "warning", yamlhints.flow_comment_message(found[1], bracket)))
 
     def skip(self, event) -> None:
         """Consume the rest of a collection whose start EVENT was just read."""
