@@ -28,7 +28,7 @@ TOMBSTONE_DAYS = 14
 REMOVED_BANNER = '<span class="db-removed">Removed from your sources: delete this note</span> '
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PlannedNote:
     guid: str
     kind: str
@@ -42,7 +42,7 @@ class PlannedNote:
     tombstone: bool = False  # written without cards
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Change:
     kind: str
     label: str
@@ -176,8 +176,8 @@ def plan_build(specs: list[NoteSpec], types: dict[str, NoteType], css: str, stat
         # A GUID seen for the first time is new in this build; one that comes back keeps its date.
         added_at = build_mod if old is None else old.added_at
         record = new.notes[spec.guid] = NoteRecord(spec.kind, spec.label, spec.note_type, spec.deck,
-                                                   list(spec.fields), list(spec.tags), h, mod,
-                                                   points=[list(p) for p in spec.points], identity=list(spec.identity),
+                                                   spec.fields, spec.tags, h, mod,  # shared, not copied
+                                                   points=spec.points, identity=spec.identity,
                                                    added_at=added_at)
         if memory is not None:
             planned_now[guid] = (spec, record, nt.id, planned)

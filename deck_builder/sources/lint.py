@@ -14,7 +14,7 @@ from difflib import SequenceMatcher
 from functools import cache
 from itertools import accumulate
 
-from .model import Answer, Company, Fact, Story, Text, Workspace
+from .model import Answer, Company, Fact, Points, Story, Workspace
 from .problems import Location, Problem
 from .textrules import strip_cloze
 
@@ -72,7 +72,7 @@ def content_warnings(ws: Workspace) -> list[Problem]:
     for company in ws.companies.values():
         for qid, points in company.tailoring.items():
             # The tailoring list keeps no location of its own: point at its first point.
-            out += _points_warnings(points, f"tailoring for '{qid}'", points[0].loc,
+            out += _points_warnings(points, f"tailoring for '{qid}'", points.locs[0],
                                     "keep 3-5 and merge or drop the rest")
         out += [_warn(f.loc, "fact: no source, so you cannot check it when it goes stale; "
                              "add 'source:' saying where and when you found it")
@@ -93,14 +93,14 @@ def word_count(text: str) -> int:
     return sum(1 for token in text.split() if _WORD.search(token))
 
 
-def _points_warnings(points: tuple[Text, ...], what: str, loc: Location, fix: str) -> list[Problem]:
+def _points_warnings(points: Points, what: str, loc: Location, fix: str) -> list[Problem]:
     out = []
     if len(points) > MAX_POINTS:
         out.append(_warn(loc, f"{what}: {len(points)} points are hard to recall as one answer; {fix}"))
-    for point in points:
+    for point, point_loc in zip(points, points.locs, strict=True):
         words = word_count(strip_cloze(point))
         if words > MAX_POINT_WORDS:
-            out.append(_warn(point.loc, f"{what}: a point of {words} words is hard to recall; "
+            out.append(_warn(point_loc, f"{what}: a point of {words} words is hard to recall; "
                                         f"cut it to {MAX_POINT_WORDS} words or fewer and put details in notes"))
     return out
 

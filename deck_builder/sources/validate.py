@@ -14,6 +14,7 @@ from .model import (
     Company,
     Fact,
     Person,
+    Points,
     Product,
     Question,
     Settings,
@@ -151,13 +152,15 @@ class Reader:
 
     # -- values -------------------------------------------------------------------------
     def text(self, node: Node | None, what: str, required: bool = False, placeholders: bool = True,
-             shown: bool = True) -> Text | None:
+             shown: bool = True, located: bool = False) -> str | None:
         """Text (numbers and dates stay exactly as typed); placeholders are checked. SHOWN: the text
-        is shown on a card, so words YAML dropped as a trailing comment are reported."""
+        is shown on a card, so words YAML dropped as a trailing comment are reported. LOCATED: a
+        Text that keeps its place, for the few texts a later message points at; otherwise the
+        parser's own string (no copy, no location: the node's is at hand while validating)."""
         # Most text is plain: no comment, no control character, no placeholder (one test each).
         if (type(node) is Scalar and not node.null and not node.broken and node.comment is None
                 and "{" not in (value := node.value) and not _CONTROL.search(value) and (not required or value.strip())):
-            return Text(value, node.loc)
+            return Text(value, node.loc) if located else value
         if node is None or _broken(node):
             return None
         if isinstance(node, Scalar) and node.null:
@@ -196,15 +199,25 @@ class Reader:
                     _offset_loc(node, offset),
                     f"{what}: unknown placeholder {{{name}}} ({hint}the placeholders are {known})",
                 )
-        return Text(value, node.loc)
+        return Text(value, node.loc) if located else value
 
-    def text_list(self, node: Node | None, what: str, shown: bool = True) -> tuple[Text, ...]:
+    def text_list(self, node: Node | None, what: str, shown: bool = True, located: bool = False) -> tuple[str, ...]:
         out = []
         for item in self.items(node, what):
-            t = self.text(item, f"{what} item", required=True, shown=shown)
+            t = self.text(item, f"{what} item", required=True, shown=shown, located=located)
             if t is not None:
                 out.append(t)
         return tuple(out)
+
+    def points(self, node: Node | None, what: str) -> Points:
+        """text_list of talking points, and where each one is written (beside them, not on each)."""
+        out, locs = [], []
+        for item in self.items(node, what):
+            t = self.text(item, f"{what} item", required=True)
+            if t is not None:
+                out.append(t)
+                locs.append(item.loc)
+        return Points(out, tuple(locs))
 
     def flag(self, node: Node, what: str) -> bool | None:
         """true/false (yes/no, on/off also work, as in YAML 1.1)."""
@@ -216,12 +229,12 @@ class Reader:
             return True
         if value in ("false", "no", "off"):
             return False
-        self.error(t.loc, f"{what}: expected true or false, got '{t}'")
+        self.error(node.loc, f"{what}: expected true or false, got '{t}'")
         return None
 
-    def ident(self, node: Node | None, what: str) -> Text | None:
-        t = self.text(node, what, required=True, shown=False)
-        if t is not None and not self.key_ident(t, t.loc, f"{what}:"):
+    def ident(self, node: Node | None, what: str, located: bool = False) -> str | None:
+        t = self.text(node, what, required=True, shown=False, located=located)
+        if t is not None and not self.key_ident(t, node.loc, f"{what}:"):
             return None
         return t
 
@@ -270,7 +283,7 @@ def _offset_loc(node: Scalar, offset: int) -> Location:
     return Location(node.loc.file, node.loc.line, node.loc.col + offset)
 
 
-def _item_id(r: Reader, fields: dict, name: Text | None) -> str | None:
+def _item_id(r: Reader, fields: dict, name: str | None) -> str | None:
     """An item's own 'id:', or one made from its name."""
     if "id" in fields:
         return r.ident(fields["id"], "id")
@@ -376,13 +389,13 @@ def read_settings(r: Reader, node: Node | None, available_banks) -> Settings:
         deck = r.text(f["deck"], "deck", required=True, placeholders=False)
         if deck is not None:
             if any(not part.strip() for part in deck.split("::")):
-                r.error(deck.loc, "deck: a deck name cannot have an empty part around '::'")
+                r.error(f["deck"].loc, "deck: a deck name cannot have an empty part around '::'")
             else:
                 kwargs["deck"] = str(deck).strip()
     if "banks" in f:
         before = len(r.problems)
         banks = []
-        for name in r.text_list(f["banks"], "banks", shown=False):
+        for name in r.text_list(f["banks"], "banks", shown=False, located=True):
             if name not in available_banks:
                 r.error(name.loc, f"banks: unknown built-in bank '{name}'{did_you_mean(name, available_banks)}; "
                         f"the built-in banks are {', '.join(sorted(available_banks))}")
@@ -397,12 +410,12 @@ def read_settings(r: Reader, node: Node | None, available_banks) -> Settings:
         tts = r.text(f["tts"], "tts", shown=False)
         if tts is not None:
             if not _LOCALE.match(tts):
-                r.error(tts.loc, f"tts: '{tts}' is not a locale; write it like en_US or de_DE")
+                r.error(f["tts"].loc, f"tts: '{tts}' is not a locale; write it like en_US or de_DE")
             else:
                 kwargs["tts"] = str(tts)
     if "voices" in f:
         voices = []
-        for v in r.text_list(f["voices"], "voices", shown=False):
+        for v in r.text_list(f["voices"], "voices", shown=False, located=True):
             if not _VOICE.match(v):
                 r.error(v.loc, f"voices: '{v}' is not a voice name; use letters, digits, spaces, '-', '_' and '.'")
             else:
@@ -438,7 +451,7 @@ def read_bank(r: Reader, node: Node, name: str) -> Bank | None:
         ask = r.text(q.get("ask"), "ask", required=True)
         category = r.text(q.get("category"), "category", required=False, shown=False)  # only a tag
         if category is not None and not ID_RE.match(category.strip().lower().replace(" ", "-")):
-            r.error(category.loc, "category: use a word or two of letters and digits, like 'leadership'")
+            r.error(q["category"].loc, "category: use a word or two of letters and digits, like 'leadership'")
             category = None
         why = r.text(q.get("why"), "why")
         former = _former_id(r, q, qid, "question")
@@ -458,7 +471,7 @@ def read_answers(r: Reader, node: Node, questions: dict[str, Question], stories:
         f = r.record(value, f"answer to '{qid}'", keys.ANSWER.required, keys.ANSWER.optional, at=key_loc)
         if f is None:
             continue
-        points = r.text_list(f.get("points"), "points")
+        points = r.points(f.get("points"), "points")  # lint points at each one
         if "points" in f and _empty(f["points"]):
             r.error(f["points"].loc, "points: give at least one talking point")
         linked = _story_refs(r, f.get("stories"), stories)
@@ -468,13 +481,16 @@ def read_answers(r: Reader, node: Node, questions: dict[str, Question], stories:
     return answers
 
 
-def _story_refs(r: Reader, node, stories) -> tuple[Text, ...]:
+def _story_refs(r: Reader, node, stories) -> tuple[str, ...]:
     out = []
-    for ref in r.text_list(node, "stories", shown=False):
+    for item in r.items(node, "stories"):  # r.text_list's reading, keeping each item's node
+        ref = r.text(item, "stories item", required=True, shown=False)
+        if ref is None:
+            continue
         if ref not in stories and not r.unknown_story(ref):
             continue  # declared but broken, or stories.yaml unreadable: reported there
         if ref not in stories:
-            r.error(ref.loc, f"stories: no story has the id '{ref}'{did_you_mean(ref, stories)}; "
+            r.error(item.loc, f"stories: no story has the id '{ref}'{did_you_mean(ref, stories)}; "
                     "story ids are the keys in stories.yaml")
         else:
             out.append(ref)
@@ -490,7 +506,7 @@ def read_stories(r: Reader, node: Node) -> dict[str, Story]:
         if f is None:
             continue
         title = r.text(f.get("title"), "title", required=True)
-        result = r.text(f.get("result"), "result", required=True)
+        result = r.text(f.get("result"), "result", required=True, located=True)  # lint points at it
         parts = {k: r.text(f.get(k), k) for k in ("situation", "task", "action")}
         if valid_id and title is not None and result is not None:
             stories[sid] = Story(sid, title, result, loc=key_loc, **parts)
@@ -546,13 +562,13 @@ def read_company(r: Reader, node: Node, cid: str, root: Path, questions: dict[st
             if r.unknown_question(qid):
                 r.error(key_loc, f"tailoring: no question has the id '{qid}'{_question_hint(qid, questions)}")
             continue
-        points = r.text_list(value, f"tailoring for '{qid}'")
+        points = r.points(value, f"tailoring for '{qid}'")
         if points:
             tailoring[qid] = points
         elif _empty(value):
             r.error(value.loc, f"tailoring for '{qid}': give at least one point")
 
-    asks = r.text_list(f.get("questions_to_ask"), "questions_to_ask")
+    asks = r.text_list(f.get("questions_to_ask"), "questions_to_ask", located=True)
     former = _former_id(r, f, cid, "company")
     if name is None:
         return None
@@ -563,7 +579,7 @@ def _former_id(r: Reader, fields: dict, ident: str | None, what: str) -> Text | 
     """An item's renamed_from: the id its notes were first built with (not its own id)."""
     if "renamed_from" not in fields:
         return None
-    former = r.ident(fields["renamed_from"], "renamed_from")
+    former = r.ident(fields["renamed_from"], "renamed_from", located=True)
     if former is not None and former == ident:
         r.error(former.loc, f"renamed_from: '{former}' is this {what}'s own id; renamed_from names the id it had "
                 "before, so delete the line if it was never renamed")
@@ -618,7 +634,7 @@ def _visible(segments) -> str:
 
 
 def _read_photo(r: Reader, node, root: Path) -> Path | None:
-    photo = r.text(node, "photo", shown=False)
+    photo = r.text(node, "photo", shown=False, located=True)
     if photo is None:
         return None
     if "\x00" in photo:

@@ -86,6 +86,10 @@ def describe(node: Node) -> str:
 
 
 _new_location = tuple.__new__  # Location(...) without NamedTuple's Python-level __new__ (once per value)
+_ScalarEvent = yaml.ScalarEvent
+_SequenceEndEvent = yaml.SequenceEndEvent
+_MappingEndEvent = yaml.MappingEndEvent
+_MERGE_TAG = _YAML + "merge"
 
 
 def decode(data: bytes, path: str) -> tuple[str | None, list[Problem]]:
@@ -219,12 +223,29 @@ class _Builder:
                 self.flow_comments(last, event.start_mark)
                 self.flow_closed(event)
                 return Seq(items, loc, flow)
-            event = self.next()
-            while type(event) is not yaml.SequenceEndEvent:
-                items.append(self.node(event, depth + 1))
-                event = self.next()
+            next_event, plain = self.next, self.plain
+            event = next_event()
+            while type(event) is not _SequenceEndEvent:
+                if type(event) is _ScalarEvent and event.tag is None and event.anchor is None and depth < MAX_DEPTH:
+                    items.append(plain(event))  # most items: what node() would make, with fewer tests
+                else:
+                    items.append(self.node(event, depth + 1))
+                event = next_event()
             return Seq(items, loc, flow)
         return self.mapping(event, loc, depth)
+
+    def plain(self, event) -> Scalar:
+        """node() for a ScalarEvent without tag or anchor, within MAX_DEPTH: most values."""
+        mark = event.start_mark
+        end = event.end_mark
+        style = event.style
+        value = event.value
+        comment = None
+        lines = self.comment_lines
+        if lines is not None and (end.line in lines or mark.line in lines):  # a line with a '#'
+            comment = self.dropped(style, mark, end)
+        return Scalar(value, _new_location(Location, (self.path, mark.line + 1, mark.column + 1)),
+                      not style and value in _NULLS, style or None, end.line != mark.line, False, comment)
 
     def mapping(self, start, loc: Location, depth: int) -> Node:
         if start.tag not in _MAP_TAGS:
@@ -234,15 +255,17 @@ class _Builder:
         if scan:
             self.flow_depth += 1
             last = (start.end_mark, False)
-        event = self.next()
+        next_event, plain, path = self.next, self.plain, self.path
+        event = next_event()
         last_value = None
-        while type(event) is not yaml.MappingEndEvent:
+        while type(event) is not _MappingEndEvent:
             key_event = event
             if scan:
                 self.flow_comments(last, key_event.start_mark)
                 last = (key_event.end_mark, False) if type(key_event) is yaml.ScalarEvent else (None, False)
-            key_loc = self.loc(key_event.start_mark)
-            if type(key_event) is not yaml.ScalarEvent:
+            mark = key_event.start_mark
+            key_loc = _new_location(Location, (path, mark.line + 1, mark.column + 1))
+            if type(key_event) is not _ScalarEvent:
                 if type(key_event) is yaml.AliasEvent:
                     self.aliases.append((key_loc, key_event.anchor))
                 else:
@@ -255,15 +278,19 @@ class _Builder:
                 self.anchors.append((key_loc, key_event.anchor))
             key = key_event.value
             odd = yamlhints.odd_key_problem(key, key_loc) if key and key[0] in yamlhints.ODD_SPACES else None
-            value_event = self.next()
+            value_event = next_event()
             if scan:
                 self.flow_comments(last, value_event.start_mark)
-            if key == "<<" and not key_event.style or key_event.tag == _YAML + "merge":
+            if key == "<<" and not key_event.style or key_event.tag == _MERGE_TAG:
                 self.merge_keys.append(key_loc)
                 self.skip(value_event)
-                event = self.next()
+                event = next_event()
                 continue
-            value = self.node(value_event, depth + 1)
+            if (type(value_event) is _ScalarEvent and value_event.tag is None and value_event.anchor is None
+                    and depth < MAX_DEPTH):
+                value = plain(value_event)  # most values: what node() would make, with fewer tests
+            else:
+                value = self.node(value_event, depth + 1)
             if scan:
                 last = self.ended(value_event)
             last_value = value
