@@ -25,7 +25,7 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--use-fake-device-for-media-stream"]
 MIC_ALLOWED = ["--use-fake-ui-for-media-stream"]  # without it, headless chromium refuses the microphone
-URL_RE = re.compile(r"http://127\.0\.0\.1:(\d+)/\?key=([A-Za-z0-9_-]+)")
+URL_RE = re.compile(r"http://127\.0\.0\.1:(\d+)/#key=([A-Za-z0-9_-]+)")
 
 SMALL = {
     "deck.yaml": "banks: []\n",
@@ -48,7 +48,7 @@ class Studio:
         match = self.wait_for(URL_RE)
         self.url, self.port, self.key = match.group(0), int(match.group(1)), match.group(2)
         self.host = f"127.0.0.1:{self.port}"
-        self.cookie = f"deck-builder-studio-{self.port}={self.key}"
+        self.auth = {"X-Studio-Key": self.key}
 
     def _read(self) -> None:
         for line in self.proc.stdout:
@@ -68,9 +68,9 @@ class Studio:
                 pass
 
     def request(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None,
-                cookie: bool = True):
+                key: bool = True):
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=20)
-        sent = {"Host": self.host, **({"Cookie": self.cookie} if cookie else {}), **(headers or {})}
+        sent = {"Host": self.host, **(self.auth if key else {}), **(headers or {})}
         conn.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
         for name, value in sent.items():
             conn.putheader(name, value)
@@ -158,7 +158,7 @@ def open_page(browser, studio: Studio, width: int = 1280, scheme: str = "light")
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     page.goto(studio.url)
     page.wait_for_selector("body[data-ready]")
-    assert page.url == f"http://{studio.host}/"  # the key is traded for a cookie and leaves the address bar
+    assert page.url == f"http://{studio.host}/"  # the key leaves the address bar, for sessionStorage
     return page, errors
 
 
@@ -207,7 +207,7 @@ def rehearsed(tmp_path_factory, chromium):
     decoded = page.evaluate("""async () => {
         const out = [];
         for (const q of studio.mock.questions) {
-            const progress = await (await fetch('/api/progress')).json();
+            const progress = await (await fetch('/api/progress', {headers: {'X-Studio-Key': studio.key}})).json();
             const rec = progress.questions.find((p) => p.id === q.id).recordings[0];
             const bytes = await (await fetch(rec.url)).arrayBuffer();
             const audio = await new OfflineAudioContext(1, 48000, 48000).decodeAudioData(bytes);
@@ -403,23 +403,23 @@ def untouched(tmp_path_factory):
     studio.stop()
 
 
-def test_no_key_or_a_wrong_key_gets_403_and_the_key_becomes_a_cookie(small):
-    for path in ("/", "/api/state", "/api/progress", "/static/studio.js", "/recordings/q1/x.webm"):
-        status, _, body = small.request("GET", path, cookie=False)
+def test_no_key_or_a_wrong_key_gets_403_and_no_cookie_is_set(small):
+    for path in ("/api/state", "/api/progress", "/api/alive", "/recordings/q1/20261201T101500Z-5s-deadbeef.webm"):
+        status, _, body = small.request("GET", path, key=False)
         assert status == 403, path
         assert b"open the address" in body
-        assert small.request("GET", path, cookie=False, headers={"Cookie": f"deck-builder-studio-{small.port}=wrong"})[0] == 403
-    assert small.request("GET", "/?key=wrong", cookie=False)[0] == 403
-    status, resp, _ = small.request("GET", f"/?key={small.key}", cookie=False)
-    assert status == 303 and resp.getheader("Location") == "/"
-    cookie = resp.getheader("Set-Cookie")
-    assert cookie.startswith(f"deck-builder-studio-{small.port}={small.key};") and "HttpOnly" in cookie
-    assert "SameSite=Strict" in cookie
-    status, resp, page = small.request("GET", "/")
-    assert status == 200 and b"deck-builder studio" in page
+        for wrong in ({"X-Studio-Key": "wrong"}, {"X-Studio-Key": ""}, {"Cookie": f"deck-builder-studio-{small.port}={small.key}"},
+                      {"X-Studio-Key": small.key[:-1]}):
+            assert small.request("GET", path, key=False, headers=wrong)[0] == 403, (path, wrong)
+        assert small.request("GET", f"{path}?key={small.key}", key=False)[0] == 403  # the key is never in an address
+    status, resp, page = small.request("GET", "/", key=False)  # the page and its files are package files, no user data
+    assert status == 200 and b"deck-builder studio" in page and resp.getheader("Set-Cookie") is None
     assert "frame-ancestors 'none'" in resp.getheader("Content-Security-Policy")
+    assert small.request("GET", "/static/studio.js", key=False)[0] == 200
+    status, resp, _ = small.request("GET", "/", key=False, headers={"Cookie": f"deck-builder-studio-{small.port}=old; x=1"})
+    assert resp.getheader("Set-Cookie") == f"deck-builder-studio-{small.port}=; Path=/; Max-Age=0"  # an old studio's cookie ends
     status, _, _ = small.request("POST", "/api/mock", json.dumps({}).encode(), {"Content-Type": "application/json"},
-                                 cookie=False)
+                                 key=False)
     assert status == 403 and history(small.ws) == []
 
 
@@ -437,7 +437,7 @@ def test_no_key_or_a_wrong_key_gets_403_and_the_key_becomes_a_cookie(small):
 def test_a_foreign_host_or_origin_gets_403_even_with_the_key(untouched, headers):
     small = untouched
     headers = {k: v.format(port=small.port) for k, v in headers.items()}
-    for method, path, body in [("GET", "/api/state", None), ("GET", "/", None),
+    for method, path, body in [("GET", "/api/state", None), ("GET", "/", None), ("GET", "/static/studio.js", None),
                                ("POST", "/api/mock", b'{"count": 1}'), ("POST", "/api/settings", b'{"record": false}')]:
         status, _, data = small.request(method, path, body, {"Content-Type": "application/json", **headers})
         assert status == 403, (method, path, data)
@@ -517,7 +517,7 @@ def test_an_upload_refused_from_its_length_is_answered_while_the_rest_still_come
     _, mock = small.api("POST", "/api/mock", {"count": 1})
     sock = socket.create_connection(("127.0.0.1", small.port), timeout=20)
     sock.sendall((f"POST /api/mock/{mock['id']}/answers/0/recording?seconds=3 HTTP/1.1\r\nHost: {small.host}\r\n"
-                  f"Cookie: {small.cookie}\r\nContent-Type: audio/webm\r\nContent-Length: {64 * 2 ** 20}\r\n\r\n"
+                  f"X-Studio-Key: {small.key}\r\nContent-Type: audio/webm\r\nContent-Length: {64 * 2 ** 20}\r\n\r\n"
                   ).encode() + b"\x1a\x45\xdf\xa3")
     assert select.select([sock], [], [], 20)[0], "no answer"  # the 413 is here (not read yet)
     for _ in range(128):  # 8 MB more of the recording: more than the sockets' buffers hold
@@ -534,7 +534,7 @@ def test_a_broken_upload_leaves_no_half_file(small):
     _, mock = small.api("POST", "/api/mock", {"count": 1})
     sock = socket.create_connection(("127.0.0.1", small.port))
     sock.sendall((f"POST /api/mock/{mock['id']}/answers/0/recording?seconds=3 HTTP/1.1\r\nHost: {small.host}\r\n"
-                  f"Cookie: {small.cookie}\r\nContent-Type: audio/webm\r\nContent-Length: 200000\r\n\r\n").encode()
+                  f"X-Studio-Key: {small.key}\r\nContent-Type: audio/webm\r\nContent-Length: 200000\r\n\r\n").encode()
                  + b"\x1a\x45\xdf\xa3" + b"\0" * 50000)
     time.sleep(0.3)
     sock.close()  # the browser tab was closed mid-upload
@@ -595,6 +595,7 @@ def test_ctrl_c_or_closing_the_terminal_stops_it_cleanly(workspace, start_studio
     lock = ws / ".deck-builder" / "studio.json"
     assert json.loads(lock.read_text())["pid"] == studio.proc.pid
     assert oct(lock.stat().st_mode & 0o777) == "0o600"  # it holds the key
+    assert oct((ws / ".deck-builder" / "studio-address.json").stat().st_mode & 0o777) == "0o600"  # so does this
     assert studio.stop(sig) == code
     assert "Traceback" not in studio.output
     if sig != signal.SIGHUP:
