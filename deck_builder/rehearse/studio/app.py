@@ -137,10 +137,20 @@ class Studio:
             company = ws.companies.get(str(company_id))
             if company is None:
                 raise ApiError(404, f"no company '{company_id}'; the companies are: {', '.join(ws.companies) or 'none yet'}")
-        try:
-            session = mock.start_session(ws, company, count, seconds, self.seed)
-        except UserError as exc:
-            raise ApiError(422, exc.message) from None
+        asked = body.get("questions")  # the page reopening its mock after a restart: the same questions
+        if asked is not None:
+            if not isinstance(asked, list) or not 1 <= len(asked) <= 100 or len(set(map(str, asked))) != len(asked) \
+                    or not all(isinstance(i, str) for i in asked):
+                raise ApiError(400, "questions: expected a list of different question ids")
+            gone = [i for i in asked if i not in ws.questions]
+            if gone:
+                raise ApiError(404, f"no question '{gone[0]}' in the workspace any more; start a new mock")
+            session = mock.Session(ws, company, [ws.questions[i] for i in asked], seconds)
+        else:
+            try:
+                session = mock.start_session(ws, company, count, seconds, self.seed)
+            except UserError as exc:
+                raise ApiError(422, exc.message) from None
         sid = secrets.token_hex(8)
         with self.lock:
             self.sessions[sid] = session

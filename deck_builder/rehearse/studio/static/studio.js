@@ -163,10 +163,12 @@ async function begin(event) {
   $("start-error").hidden = true;
   $("begin").disabled = true;
   try {
+    const company = $("company").value || null;
     studio.mock = await api("/api/mock", {
       method: "POST",
-      json: { company: $("company").value || null, count: Number($("count").value), seconds: Number($("seconds").value) },
+      json: { company, count: Number($("count").value), seconds: Number($("seconds").value) },
     });
+    studio.mock.reopen = { company, seconds: studio.mock.seconds, questions: studio.mock.questions.map((q) => q.id) };
     studio.mic = await openMicrophone();
     studio.index = 0;
     ask();
@@ -174,6 +176,19 @@ async function begin(event) {
     showError($("start-error"), e);
   } finally {
     $("begin").disabled = false;
+  }
+}
+
+// A studio that was stopped and started again (same address and key) has forgotten the open
+// mock: open it again, with the same questions, and ask once more.
+async function withMock(call) {
+  try {
+    return await call(studio.mock.id);
+  } catch (e) {
+    if (e.status !== 404 || !studio.mock.reopen) throw e;
+    const again = await api("/api/mock", { method: "POST", json: studio.mock.reopen });
+    studio.mock.id = again.id;
+    return await call(again.id);
   }
 }
 
@@ -304,9 +319,9 @@ async function finishAnswer(timeUp) {
 // it (stopped, disk full), the user can try again or download it.
 async function saveTake(a) {
   try {
-    a.recording = await api(
-      `/api/mock/${studio.mock.id}/answers/${a.index}/recording?seconds=${a.took.toFixed(1)}`,
-      { method: "POST", body: a.blob, type: a.blob.type.split(";")[0] });
+    a.recording = await withMock((id) => api(
+      `/api/mock/${id}/answers/${a.index}/recording?seconds=${a.took.toFixed(1)}`,
+      { method: "POST", body: a.blob, type: a.blob.type.split(";")[0] }));
     a.saveError = null;
   } catch (e) {
     a.saveError = e;
@@ -413,10 +428,10 @@ async function rate(rating) {
   a.phase = "rating";
   for (const b of document.querySelectorAll("[data-rating]")) b.disabled = true;
   try {
-    await api(`/api/mock/${studio.mock.id}/answers/${studio.index}/rating`, {
+    await withMock((id) => api(`/api/mock/${id}/answers/${studio.index}/rating`, {
       method: "POST",
       json: { rating, seconds: Math.round(a.took * 10) / 10, recording: a.recording ? a.recording.name : null },
-    });
+    }));
   } catch (e) {
     a.phase = "review";
     for (const b of document.querySelectorAll("[data-rating]")) b.disabled = false;
