@@ -146,6 +146,11 @@ class Studio:
             if gone:
                 raise ApiError(404, f"no question '{gone[0]}' in the workspace any more; start a new mock")
             session = mock.Session(ws, company, [ws.questions[i] for i in asked], seconds)
+            rated = body.get("rated", [])  # answered before the restart: their ratings are in the history
+            if not isinstance(rated, list) or not all(isinstance(i, str) and i in asked for i in rated):
+                raise ApiError(400, "rated: expected the ids of questions of this mock")
+            last = {p.question: p for p in mock.read_history(ws.root)}
+            session.results.extend(last[i] for i in dict.fromkeys(rated) if i in last)
         else:
             try:
                 session = mock.start_session(ws, company, count, seconds, self.seed)

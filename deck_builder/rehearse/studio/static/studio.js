@@ -168,7 +168,7 @@ async function begin(event) {
       method: "POST",
       json: { company, count: Number($("count").value), seconds: Number($("seconds").value) },
     });
-    studio.mock.reopen = { company, seconds: studio.mock.seconds, questions: studio.mock.questions.map((q) => q.id) };
+    studio.mock.reopen = { company, seconds: studio.mock.seconds, questions: studio.mock.questions.map((q) => q.id), rated: [] };
     studio.mic = await openMicrophone();
     studio.index = 0;
     ask();
@@ -412,7 +412,7 @@ function showTake(a) {
       el("p", { class: "label" }, "Listen to yourself (not saved yet)"),
       player(a.localUrl, "Your answer, kept in this page only"),
       el("p", { class: "error", role: "alert", id: "r-unsaved" }, `The recording could not be saved: ${a.saveError.message} ` +
-        "It stays in this page until you rate the answer: try again, or download it to keep it."),
+        "Your answer is kept in this page until you rate it: once the studio runs again, press “Try saving again”, or download the recording to keep it."),
       el("div", { class: "actions" }, retry,
         el("a", { class: "button", id: "r-download", href: a.localUrl, download: `${a.question.id}-answer.${ext}` },
           "Download the recording")));
@@ -432,6 +432,7 @@ async function rate(rating) {
       method: "POST",
       json: { rating, seconds: Math.round(a.took * 10) / 10, recording: a.recording ? a.recording.name : null },
     }));
+    studio.mock.reopen.rated.push(a.question.id);
   } catch (e) {
     a.phase = "review";
     for (const b of document.querySelectorAll("[data-rating]")) b.disabled = false;
