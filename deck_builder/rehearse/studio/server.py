@@ -8,8 +8,8 @@ element fetches, a signature of that one recording's path (?sig=). Everything el
 
 The secret travels in the address's fragment (#key=), which browsers never send, and the
 page keeps it in sessionStorage, which is per origin (port included). There is no cookie:
-browsers send cookies to every port of a host, so a cookie would reach any other server on
-127.0.0.1 (measured with Chromium: a cookie set by 127.0.0.1:A is sent to 127.0.0.1:B).
+browsers send cookies to every port of a host (RFC 6265, 8.5: "cookies do not provide
+isolation by port"), so a cookie would reach any other server on 127.0.0.1.
 
 Routes are fixed; a recording is found only by a name the server gave it (recordings.py),
 static files only from a fixed list of package files. One studio per workspace: the running
@@ -99,8 +99,10 @@ class StudioServer(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = BACKLOG
     # The remembered port must be free again at once after a stop (its old connections linger
-    # in TIME_WAIT). On Windows SO_REUSEADDR would let another program share the port.
-    allow_reuse_address = os.name != "nt"
+    # in TIME_WAIT). Only on Linux: elsewhere SO_REUSEADDR lets a socket share a port that
+    # another program listens on (all of it on Windows, its wildcard address on macOS); there
+    # a port still in TIME_WAIT means a new address instead.
+    allow_reuse_address = sys.platform.startswith("linux")
 
     def __init__(self, studio: Studio, port: int = 0, secret: str | None = None):
         self.studio = studio
@@ -222,8 +224,8 @@ class Handler(BaseHTTPRequestHandler):
                 self.send_header(name, one)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
-        if not self._body_read and (self._length() or self.headers.get("Transfer-Encoding")
-                                    or self.headers.get("Content-Length") not in (None, "0")):
+        if not self._body_read and (self.headers.get("Content-Length") not in (None, "0")
+                                    or self.headers.get("Transfer-Encoding")):
             # The request's body was not read: it must not be taken for the next request.
             self.send_header("Connection", "close")
             self.close_connection = True
