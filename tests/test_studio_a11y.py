@@ -100,15 +100,21 @@ def test_space_elsewhere_starts_and_stops_and_keys_1_to_4_rate_from_the_audio_pl
     finish_answering(page)
     assert page.evaluate("() => studio.answer.phase") == "review"
     page.wait_for_function(AUDIO_DURATION, timeout=15000)
-    assert focused(page) == "audio"  # the review opens on the recording
-    page.keyboard.press("ArrowRight")  # the player's own keys still work ...
-    page.keyboard.press("2")  # ... and the rating keys reach the page
+    assert focused(page) == "button.play"  # the review opens on the recording's Play
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => !document.querySelector('#r-player audio').paused")
+    assert page.get_attribute("#r-player .play", "aria-label") == "Pause your answer"
+    page.keyboard.press("Tab")
+    assert focused(page) == "input"  # the position slider: the arrows move it ...
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_function("() => document.querySelector('#r-player input').getAttribute('aria-valuetext').endsWith(' of 0:01')")
+    page.keyboard.press("2")  # ... and 1-4 still rate (the browser's own controls would keep the key)
     page.wait_for_function("() => studio.index === 1 && studio.answer.phase === 'ready'")
     assert [h["rating"] for h in history(studio.ws)] == [2]
     start_answering(page)
     finish_answering(page)
     page.wait_for_function(AUDIO_DURATION, timeout=15000)
-    page.focus("#r-player audio")
+    page.click("#r-player .play")  # with the mouse
     page.keyboard.press("4")
     page.wait_for_selector("#view-report:not([hidden])")
     assert [h["rating"] for h in history(studio.ws)] == [2, 4]
@@ -130,18 +136,18 @@ def test_focus_follows_view_changes_and_deletes(chromium, workspace, start_studi
     assert focused(page) == "button.tab"  # the tabs stay where they are: the focus stays with them
     card = page.locator("[data-question='q1']")
     # newest first: delete the middle one, then the (new) middle one, then the last one left
-    delete = card.locator(f"[data-recording='{names[1]}'] button")
+    delete = card.locator(f"[data-recording='{names[1]}'] button.danger")
     delete.focus()
     page.keyboard.press("Enter")
     assert delete.inner_text() == "Delete for good?"
     assert "for good" in delete.get_attribute("aria-label")
     page.keyboard.press("Enter")
     page.wait_for_function("() => document.querySelectorAll(\"[data-question='q1'] .recs li\").length === 2")
-    page.wait_for_function(f"() => document.activeElement.closest(\"[data-recording='{names[0]}']\") !== null")
+    page.wait_for_function(f"() => document.activeElement.matches(\"[data-recording='{names[0]}'] button.danger\")")
     page.keyboard.press("Enter")
     page.keyboard.press("Enter")
     page.wait_for_function("() => document.querySelectorAll(\"[data-question='q1'] .recs li\").length === 1")
-    page.wait_for_function(f"() => document.activeElement.closest(\"[data-recording='{names[2]}']\") !== null")
+    page.wait_for_function(f"() => document.activeElement.matches(\"[data-recording='{names[2]}'] button.danger\")")
     page.keyboard.press("Enter")
     page.keyboard.press("Enter")
     page.wait_for_function("() => document.querySelectorAll(\"[data-question='q1'] .recs li\").length === 0")
@@ -214,7 +220,7 @@ def test_axe_finds_nothing_on_any_view(chromium, tmp_path, start_studio, axe_sou
     finish_answering(page)
     page.wait_for_function(AUDIO_DURATION, timeout=15000)
     names = {c["name"] for c in check("review")["controls"]}
-    assert "Your answer" in names and "2 shaky" in names
+    assert {"Play your answer", "Position in your answer", "2 shaky"} <= names, names
     page.keyboard.press("4")
     start_answering(page)
     studio.stop()  # the studio stops before the answer is saved
@@ -237,7 +243,8 @@ def test_axe_finds_nothing_on_any_view(chromium, tmp_path, start_studio, axe_sou
     page.click("#to-progress")
     page.wait_for_selector("body[data-progress]")
     controls = check("progress")["controls"]
-    assert sum(c["name"].startswith("Recording of ") for c in controls) == 2
+    assert sum(c["name"].startswith("Play the recording of ") for c in controls) == 2
+    assert sum(c["name"].startswith("Position in the recording of ") for c in controls) == 2
     assert [h["rating"] for h in history(ws)] == [4, 2]
     assert len(recordings_in(ws)) == 2
     assert [e for e in errors if "Failed to load resource" not in e] == [], errors  # (the stopped studio)

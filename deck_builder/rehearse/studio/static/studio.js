@@ -349,8 +349,27 @@ function pointsList(items, start, label) {
   return box;
 }
 
-function player(src, name) {
-  const audio = el("audio", { controls: true, preload: "metadata", src, "aria-label": name });
+// The browser's own audio controls keep every key while one of their buttons has the focus
+// (Chromium gives the page none, not even to a capturing listener: measured), so 1-4 would
+// not rate from there. The page draws its own: a Play button, a position slider and the time.
+function player(src, name, seconds = 0, preload = "metadata") {
+  const audio = el("audio", { preload, src });
+  const play = el("button", { type: "button", class: "play", "aria-label": `Play ${name}` }, "▶ Play");
+  const seek = el("input", { type: "range", min: "0", max: "0", step: "0.1", value: "0", "aria-label": `Position in ${name}` });
+  const time = el("span", { class: "time", "aria-hidden": "true" }, `0:00 / ${clock(seconds)}`);
+  const update = () => {
+    const length = isFinite(audio.duration) && audio.duration > 0 ? audio.duration : seconds;
+    const at = Math.min(audio.currentTime, length);
+    seek.max = String(length);
+    seek.value = String(at);
+    seek.setAttribute("aria-valuetext", `${clock(at)} of ${clock(length)}`);
+    time.textContent = `${clock(at)} / ${clock(length)}`;
+    play.textContent = audio.paused ? "▶ Play" : "❚❚ Pause";
+    play.setAttribute("aria-label", `${audio.paused ? "Play" : "Pause"} ${name}`);
+  };
+  play.addEventListener("click", () => { if (audio.paused) audio.play().catch(() => {}); else audio.pause(); });
+  seek.addEventListener("input", () => { audio.currentTime = Number(seek.value); });
+  for (const type of ["timeupdate", "durationchange", "play", "pause", "ended", "seeked"]) audio.addEventListener(type, update);
   // MediaRecorder's WebM files carry no length: seeking to the end makes the browser find it.
   audio.addEventListener("loadedmetadata", () => {
     if (audio.duration === Infinity) {
@@ -360,7 +379,8 @@ function player(src, name) {
       });
     }
   });
-  return audio;
+  update();
+  return el("div", { class: "player", role: "group", "aria-label": name }, play, seek, time, audio);
 }
 
 function review() {
@@ -388,7 +408,7 @@ function review() {
   why.replaceChildren(q.why_html ? el("p", { html: q.why_html }) : el("p", { class: "muted" }, "Not given for this question."));
   $("r-error").hidden = true;
   for (const b of document.querySelectorAll("[data-rating]")) b.disabled = false;
-  show("review", document.querySelector("#r-player audio") || document.querySelector("[data-rating='3']"));
+  show("review", document.querySelector("#r-player .play") || document.querySelector("[data-rating='3']"));
 }
 
 function showTake(a) {
@@ -396,7 +416,7 @@ function showTake(a) {
   box.replaceChildren();
   box.classList.toggle("unsaved", unsaved());
   if (a.recording) {
-    box.append(el("p", { class: "label" }, "Listen to yourself"), player(a.recording.url, "Your answer"));
+    box.append(el("p", { class: "label" }, "Listen to yourself"), player(a.recording.url, "your answer", a.took));
   } else if (a.blob && a.saveError && a.saveError.status !== 409) {
     if (!a.localUrl) a.localUrl = URL.createObjectURL(a.blob);
     const ext = { "audio/ogg": "ogg", "audio/mp4": "m4a" }[a.blob.type.split(";")[0]] || "webm";
@@ -406,11 +426,11 @@ function showTake(a) {
       retry.textContent = "Saving…";
       await saveTake(a);
       showTake(a);
-      (a.recording ? $("r-player").querySelector("audio") : $("r-retry")).focus();
+      (a.recording ? $("r-player").querySelector(".play") : $("r-retry")).focus();
     });
     box.append(
       el("p", { class: "label" }, "Listen to yourself (not saved yet)"),
-      player(a.localUrl, "Your answer, kept in this page only"),
+      player(a.localUrl, "your answer (kept in this page only)", a.took),
       el("p", { class: "error", role: "alert", id: "r-unsaved" }, `The recording could not be saved: ${a.saveError.message} ` +
         "Your answer is kept in this page until you rate it: once the studio runs again, press “Try saving again”, or download the recording to keep it."),
       el("div", { class: "actions" }, retry,
@@ -539,11 +559,11 @@ function recordingItem(rec) {
     // The focus goes to the recording now in its place (or the one before), else to the count.
     const card = document.querySelector(`[data-question="${rec.question}"]`);
     if (!card) return;
-    const left = card.querySelectorAll(".recs li button");
+    const left = card.querySelectorAll(".recs li button.danger");
     (left[Math.min(at, left.length - 1)] || card.querySelector(".rec-count")).focus();
   });
-  const audio = el("audio", { controls: true, preload: "none", src: rec.url, "aria-label": `Recording of ${when}, ${clock(rec.seconds)}` });
-  return el("li", { "data-recording": rec.name }, el("span", {}, `${when} · ${clock(rec.seconds)}`), remove, audio);
+  return el("li", { "data-recording": rec.name }, el("span", {}, `${when} · ${clock(rec.seconds)}`), remove,
+    player(rec.url, `the recording of ${when}`, rec.seconds, "none"));
 }
 
 async function loadProgress() {
@@ -592,12 +612,13 @@ async function loadProgress() {
 // -- keys and wiring -------------------------------------------------------------------------
 
 function typing(target) {
-  return target && (target.tagName === "INPUT" || target.tagName === "SELECT" || target.tagName === "TEXTAREA");
+  if (!target) return false;
+  if (target.tagName === "INPUT") return !["range", "checkbox", "button"].includes(target.type);
+  return target.tagName === "SELECT" || target.tagName === "TEXTAREA";
 }
 
 // Space starts and stops, unless the focus is on another control (Space presses "End the mock
-// here" as any button). The keys are caught on the way down (capture), before an audio
-// player's own controls, which keep them from the page.
+// here" as any button). The keys are caught on the way down (capture), before any control.
 function spaceIsOurs(event) {
   if (studio.view !== "question" || !(event.key === " " || event.code === "Space")) return false;
   const control = event.target.closest && event.target.closest("button, a[href], audio, select, input, textarea, summary");
