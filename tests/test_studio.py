@@ -44,7 +44,8 @@ class Studio:
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.lines: queue.Queue[str] = queue.Queue()
         self.output = ""
-        threading.Thread(target=self._read, daemon=True).start()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
         match = self.wait_for(URL_RE)
         self.url, self.port, self.key = match.group(0), int(match.group(1)), match.group(2)
         self.host = f"127.0.0.1:{self.port}"
@@ -95,7 +96,7 @@ class Studio:
         finally:
             if self.proc.poll() is None:
                 self.proc.kill()
-        time.sleep(0.1)
+        self.reader.join(timeout=10)  # all it printed, up to the end of its output
         while not self.lines.empty():
             self.output += self.lines.get()
         return code
@@ -163,11 +164,13 @@ def open_page(browser, studio: Studio, width: int = 1280, scheme: str = "light")
 
 
 def answer_aloud(page, seconds: float) -> None:
-    """Space starts, speak (the fake microphone beeps), Space stops."""
+    """Space starts, speak (the fake microphone beeps) for about SECONDS, Space stops."""
     page.wait_for_function("() => studio.answer && studio.answer.phase === 'ready'")
     page.keyboard.press("Space")
     page.wait_for_function("() => studio.answer && studio.answer.phase === 'answering'")
-    time.sleep(seconds)
+    # the recorder hands over a chunk each second: wait for the audio itself, not the clock
+    page.wait_for_function("(n) => !studio.answer.recorder || studio.answer.chunks.length >= n",
+                           arg=max(1, round(seconds)), timeout=30000)
     page.keyboard.press("Space")
     page.wait_for_selector("#view-review:not([hidden])")
 
@@ -363,7 +366,7 @@ def test_pages_fit_the_screen_in_light_and_dark(chromium, tmp_path, start_studio
     page.click("#begin")
     page.wait_for_selector("#view-question:not([hidden])")
     page.keyboard.press("Space")
-    time.sleep(1.2)
+    page.wait_for_function("() => studio.answer.chunks.length > 0", timeout=30000)
     shot("mock")
     page.keyboard.press("Space")
     page.wait_for_selector("#view-review:not([hidden])")
@@ -536,10 +539,12 @@ def test_a_broken_upload_leaves_no_half_file(small):
     sock.sendall((f"POST /api/mock/{mock['id']}/answers/0/recording?seconds=3 HTTP/1.1\r\nHost: {small.host}\r\n"
                   f"X-Studio-Key: {small.key}\r\nContent-Type: audio/webm\r\nContent-Length: 200000\r\n\r\n").encode()
                  + b"\x1a\x45\xdf\xa3" + b"\0" * 50000)
-    time.sleep(0.3)
+    folder = small.ws / ".deck-builder" / "recordings"
+    deadline = time.monotonic() + 20
+    while not any(folder.rglob("*.part")) and time.monotonic() < deadline:
+        threading.Event().wait(0.02)  # the studio is writing it
     sock.close()  # the browser tab was closed mid-upload
     deadline = time.monotonic() + 10
-    folder = small.ws / ".deck-builder" / "recordings"
     while any(folder.rglob("*.part")) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert [p for p in folder.rglob("*") if p.is_file() and p.name != ".gitignore"] == []
