@@ -304,7 +304,11 @@ def _colon_in_text(s: _Slip):
     above = next((s.lines[n] for n in range(s.pm.line - 1, -1, -1) if s.lines[n].strip()), "")
     above_indent = len(above) - len(above.lstrip())
     m_here, m_above = _KEY_PREFIX.match(line), _KEY_PREFIX.match(above)
-    if (m_here.group(2) in KNOWN_KEYS and m_above.group(2) and indent > above_indent
+    if line.rstrip().endswith(":") and s.pm.column == len(line.rstrip()) - 1 and m_here.end() < s.pm.column:
+        return _colon_at_end(s, line, m_here)
+    # where each key starts ('- q:' and 'a:' under it start at the same column)
+    key_col, above_key_col = len(m_here.group(1)), len(m_above.group(1))
+    if (m_here.group(2) in KNOWN_KEYS and m_above.group(2) and key_col > above_key_col
             and not line.lstrip().startswith("- ")):
         return s.error(Location(s.path, s.pm.line + 1, indent + 1),
                        f"this line is indented further than '{m_above.group(2)}:' above, so YAML reads it as more of "
@@ -316,6 +320,34 @@ def _colon_in_text(s: _Slip):
     before = line[:s.pm.column].split(": ")[-1].split()[-1:] or [""]
     return s.error(s.at(s.pm), f"a ': ' inside text makes YAML read '{before[0]}:' as a key: put the whole text in "
                    f"quotes, like {dash}{key}{quoted(rest)}{curly_hint(rest)}")
+
+
+def _colon_at_end(s: _Slip, line: str, prefix: re.Match) -> Problem:
+    """'a: Their mission, from the website:' and an indented line under it: the ':' ending the
+    text makes a key of it. The fix quotes the whole text, its indented lines too."""
+    n = s.pm.line
+    key_col = len(prefix.group(1))
+    parts = [line[prefix.end():].strip()]
+    last = n
+    for k in range(n + 1, len(s.lines)):
+        nxt = s.lines[k]
+        if not nxt.strip() or nxt.lstrip().startswith("#") or len(nxt) - len(nxt.lstrip(" ")) <= key_col:
+            break
+        parts.append(nxt.strip())
+        last = k
+    before = line[:s.pm.column].split()[-1:] or [""]
+    start = f"a ':' at the end of a text makes YAML read '{before[0]}:' as a key"
+    dash = "- " if "-" in prefix.group(1) else ""
+    key = f"{prefix.group(2)}: " if prefix.group(2) else ""
+    whole = " ".join(parts)
+    if last == n:
+        return s.error(s.at(s.pm), f"{start}: put the whole text in quotes, like {dash}{key}{quoted(whole)}")
+    lines = f"lines {n + 1}-{last + 1}"
+    if len(whole) > 120:  # too long to retype on one line: a block keeps its lines
+        return s.error(s.at(s.pm), f"{start} and the indented lines under it as its value: write the text as a block, "
+                       f"'{key or dash}|' on line {n + 1} with every line of the text ({lines}) indented under it")
+    return s.error(s.at(s.pm), f"{start} and the indented line{'s' if last > n + 1 else ''} under it as its value: "
+                   f"put the whole text in quotes; write {lines} as: {dash}{key}{quoted(whole)}")
 
 
 def _list_on_the_key_line(s: _Slip):
