@@ -117,7 +117,7 @@ def anchor_message(name: str) -> str:
 MERGE_MESSAGE = "'<<' is YAML's merge key (it copies another mapping), which deck-builder does not use: write the keys out"
 
 
-def _indent_slip(line: str) -> tuple[int, str] | None:
+def indent_slip(line: str) -> tuple[int, str] | None:
     """The first odd character in a line's indentation (before its first visible character)."""
     for i, c in enumerate(line):
         if c == " ":
@@ -128,9 +128,36 @@ def _indent_slip(line: str) -> tuple[int, str] | None:
     return None
 
 
-def indent_message(c: str) -> str:
+def wanted_indent(lines: list[str], n: int) -> int:
+    """How many spaces line N (indented with a tab) needs: two more than a key above that opens
+    a block, as much as the item or key above otherwise (lines above with a tab count as fixed)."""
+    chain = [n]  # the line, and the tab-indented lines above it whose indentation it rests on
+    k = n - 1
+    while k >= 0:
+        prev = lines[k]
+        if prev.strip() and not prev.lstrip().startswith("#"):
+            if indent_slip(prev) is None:
+                break
+            chain.append(k)
+        k -= 1
+    width = len(lines[k]) - len(lines[k].lstrip(" ")) if k >= 0 else 0
+    above = lines[k].strip() if k >= 0 else ""
+    for line_no in reversed(chain):
+        body = lines[line_no].strip(" \t" + ODD_SPACES)
+        if above:
+            opens = above.endswith(":") or re.search(r":[ ]+[|>][-+0-9]*$", above) is not None
+            if opens or (above.startswith("- ") and ":" in above and not body.startswith("- ")):
+                width += 2 if not (opens and above.startswith("- ")) else 4
+        if line_no == n:
+            return width
+        above = body
+    return width
+
+
+def indent_message(c: str, width: int | None = None) -> str:
     if c == "\t":
-        return "this line is indented with a tab, and YAML needs spaces: replace the tab with spaces"
+        spaces = f" ({width} spaces in all)" if width else ""
+        return f"this line is indented with a tab, and YAML needs spaces: replace the tab with spaces{spaces}"
     return (f"this line is indented with {char_name(c)}, which YAML does not count as a space "
             "(it comes with text pasted from Word or web pages): retype the indentation with ordinary spaces")
 
@@ -203,9 +230,9 @@ def _odd_indentation(s: _Slip):
     first = min(m.line for m in marks) if marks else 0
     last = s.pm.line if s.pm is not None else first
     for n in range(first, min(last, len(s.lines) - 1) + 1):
-        slip = _indent_slip(s.lines[n])
+        slip = indent_slip(s.lines[n])
         if slip:
-            return s.error(Location(s.path, n + 1, slip[0] + 1), indent_message(slip[1]))
+            return s.error(Location(s.path, n + 1, slip[0] + 1), indent_message(slip[1], wanted_indent(s.lines, n)))
     return None
 
 
@@ -255,7 +282,7 @@ def _reserved_character(s: _Slip):
         return None
     c = s.line_of(s.pm)[s.pm.column : s.pm.column + 1]
     if c == "\t":
-        return s.error(s.at(s.pm), indent_message("\t"))
+        return s.error(s.at(s.pm), indent_message("\t", wanted_indent(s.lines, s.pm.line)))
     if c in ("@", "`", "%"):
         return s.error(s.at(s.pm), f"text that starts with '{c}' must be in quotes (YAML keeps '{c}' for itself "
                        f"there): write {quoted(s.after(s.pm))}")

@@ -104,30 +104,115 @@ def decode(data: bytes, path: str) -> tuple[str | None, list[Problem]]:
         return None, [Problem(Location(path, line, col), "error", msg)]
 
 
+MAX_SLIPS = 50  # syntax slips reported per file; a file with more is not YAML at all
+
+
 def parse(text: str, path: str) -> tuple[Node | None, list[Problem]]:
-    """YAML text -> located tree (an empty file is an empty mapping) and the problems found."""
+    """YAML text -> located tree (an empty file is an empty mapping) and the problems found.
+
+    After a syntax slip the rest of the file is read on, so that every slip is reported in one
+    run: the slip's line and the lines under it (to the next key or item at the same or a lower
+    indent) are blanked out, keeping every line number, and the file is read again. A file with a
+    slip has no tree, so nothing that follows from a slip is reported as a problem of its own."""
     if "\r" in text:  # Windows (CRLF) and old Mac (CR) line ends: lines as the parser and editors count them
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    builder = _Builder(text, path)
-    try:
-        root = builder.build()
-    except yaml.MarkedYAMLError as exc:
-        slips = yamlhints.line_slips(text, path)  # look-alike colons: the likely cause
-        if slips:
-            return None, slips  # the parser's complaint would only confuse
-        return None, [yamlhints.syntax_problem(exc, text, path)]
-    except yaml.reader.ReaderError as exc:  # a control character: no mark, only a position
-        before = text[: exc.position]
-        line = before.count("\n") + 1
-        col = exc.position - (before.rfind("\n") + 1) + 1
-        msg = f"control character U+{exc.character:04X} is not allowed in YAML text; delete it"
-        return None, [Problem(Location(path, line, col), "error", msg)]
-    except yaml.YAMLError as exc:
-        return None, [Problem(Location(path), "error", "invalid YAML: " + " ".join(str(exc).split()))]
-    problems = builder.problems + builder.syntax_problems()
-    if root is None:
-        return Map({}, Location(path, 1, 1)), problems  # empty, only comments, or a bare "---"
-    return root, problems
+    slips: list[Problem] = []
+    lookalikes_done = False
+    while True:
+        builder = _Builder(text, path)
+        try:
+            root = builder.build()
+        except yaml.MarkedYAMLError as exc:
+            if not lookalikes_done:
+                lookalikes_done = True
+                found = yamlhints.line_slips(text, path)  # look-alike colons: the likely cause
+                if found:  # the parser's complaint would only confuse; read on as if each were a ':'
+                    slips += found
+                    text = _retyped(text, found)
+                    continue
+            if len(slips) >= MAX_SLIPS:  # enough to go on with
+                slips.append(Problem(Location(path), "error", f"more lines of this file could not be read than the "
+                                     f"{MAX_SLIPS} shown: fix those and run check again"))
+                return None, slips
+            slip = yamlhints.syntax_problem(exc, text, path)
+            after, blanked = _blank_slip(text, slip.location.line)
+            slips += _indent_slips(text, blanked, slip, path)
+        except yaml.reader.ReaderError as exc:  # a control character: no mark, only a position
+            before = text[: exc.position]
+            line = before.count("\n") + 1
+            col = exc.position - (before.rfind("\n") + 1) + 1
+            msg = f"control character U+{exc.character:04X} is not allowed in YAML text; delete it"
+            slip = Problem(Location(path, line, col), "error", msg)
+            after = text[: exc.position] + " " + text[exc.position + 1:]
+            blanked = range(0)
+        except yaml.YAMLError as exc:
+            slips.append(Problem(Location(path), "error", "invalid YAML: " + " ".join(str(exc).split())))
+            return None, slips
+        else:
+            if slips:
+                return None, slips + builder.problems + builder.syntax_problems()
+            problems = builder.problems + builder.syntax_problems()
+            if root is None:
+                return Map({}, Location(path, 1, 1)), problems  # empty, only comments, or a bare "---"
+            return root, problems
+        slips.append(slip)
+        if after == text:  # nothing left to blank out
+            return None, slips
+        text = after
+
+
+def _retyped(text: str, found: list[Problem]) -> str:
+    """TEXT with the look-alike colons FOUND typed as ':'."""
+    lines = text.split("\n")
+    for p in found:
+        line = lines[p.location.line - 1]
+        lines[p.location.line - 1] = line[: p.location.col - 1] + ":" + line[p.location.col:]
+    return "\n".join(lines)
+
+
+def _indent(line: str) -> int:
+    """How far LINE is indented as an editor shows it (a tab as 4 columns)."""
+    body = line.lstrip()
+    return len(line[: len(line) - len(body)].expandtabs(4))
+
+
+def _indent_slips(text: str, blanked: range, slip: Problem, path: str) -> list[Problem]:
+    """A tab or odd space in the indentation is a slip of its own on every line: the others on
+    the lines BLANKED out after SLIP, which the next reading will not see."""
+    out = []
+    lines = text.split("\n")
+    for n in blanked:
+        if n + 1 == slip.location.line:
+            continue
+        odd = yamlhints.indent_slip(lines[n])
+        if odd is not None:
+            out.append(Problem(Location(path, n + 1, odd[0] + 1), "error", yamlhints.indent_message(odd[1], yamlhints.wanted_indent(lines, n))))
+    return out
+
+
+def _starts_entry(line: str) -> bool:
+    """Whether LINE starts a key ('key:') or a list item ('- ')."""
+    body = line.strip()
+    return body[:1] not in ("", "#") and (body == "-" or body.startswith("- ") or ":" in body)
+
+
+def _blank_slip(text: str, line: int) -> tuple[str, range]:
+    """TEXT with the slip on LINE and the lines under it blanked out, up to the next line that
+    starts a key or an item at the same or a lower indent (each keeps its line break), and the
+    line indexes blanked out."""
+    lines = text.split("\n")
+    first = max(line, 1) - 1
+    if first >= len(lines):
+        return text, range(0)
+    if lines[first].strip() in ("---", "..."):  # a second document: the rest is not this file's
+        end = len(lines)
+    else:
+        indent = _indent(lines[first])
+        end = next((n for n in range(first + 1, len(lines))
+                    if _starts_entry(lines[n]) and _indent(lines[n]) <= indent), len(lines))
+    if not any(lines[n].strip() for n in range(first, end)):
+        return text, range(0)
+    return "\n".join(lines[:first] + [""] * (end - first) + lines[end:]), range(first, end)
 
 
 class _Builder:
