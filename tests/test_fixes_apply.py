@@ -27,7 +27,9 @@ _MEANT = re.compile(r"'([^']+)' \(did you mean '([^']+)'\?\)")
 _MEANT_BRACES = re.compile(r"(\{[^}]+\}) \(did you mean (\{[^}]+\})\?")
 _SPACE_AFTER_COLON = re.compile(r"put a space after the ':' in '([^']+)'")
 _INDENT = ("replace the tab with spaces", "retype the indentation with ordinary spaces")
-_RETYPE_CHAR = re.compile(r"is (?:.+?) \(U\+([0-9A-F]{4,6})[^)]*\), not the '(.)' YAML needs.*retype it as '(.)'")
+_RETYPE_CHAR = re.compile(r"is (?:.+?) \(U\+([0-9A-F]{4,6})[^)]*\), (?:not the '.' YAML needs|which YAML does not count as a space, so).*"
+                          r"retype it as (?:'(.)'|an ordinary (space))")
+_REPLACE_CHAR = re.compile(r"\(U\+([0-9A-F]{4,6})[^)]*\).*: replace it with a (space)$")
 _LINE = re.compile(r"^\{ws\}/(?P<file>[^:]+):(?P<line>\d+):(?P<col>\d+): (?P<severity>error|warning): (?P<message>.*)$")
 
 
@@ -74,9 +76,10 @@ def apply_fix(lines: list[str], line: int, col: int, message: str) -> tuple[list
     if m := _SPACE_AFTER_COLON.search(message):
         wrong = m.group(1)
         return lines[:n] + [here.replace(wrong, wrong.replace(":", ": ", 1), 1)] + lines[n + 1:], line
-    if m := _RETYPE_CHAR.search(message):
-        assert here[col - 1] == chr(int(m.group(1), 16))
-        return lines[:n] + [here[:col - 1] + m.group(3) + here[col:]] + lines[n + 1:], line
+    if m := _RETYPE_CHAR.search(message) or _REPLACE_CHAR.search(message):
+        assert here[col - 1] == chr(int(m.group(1), 16)), (here, col)
+        right = " " if m.group(m.lastindex) == "space" else m.group(2)
+        return lines[:n] + [here[:col - 1] + right + here[col:]] + lines[n + 1:], line
     if any(words in message for words in _INDENT):
         body = here.lstrip(" \t\u00a0\u202f\u3000\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a")
         indent = here[: len(here) - len(body)]
@@ -88,7 +91,7 @@ def apply_fix(lines: list[str], line: int, col: int, message: str) -> tuple[list
 
 def proposes(message: str) -> bool:
     """Whether MESSAGE proposes replacement text that apply_fix can apply."""
-    patterns = (_LINES, _VALUE, _RETYPE, _MEANT, _MEANT_BRACES, _SPACE_AFTER_COLON, _RETYPE_CHAR)
+    patterns = (_LINES, _VALUE, _RETYPE, _MEANT, _MEANT_BRACES, _SPACE_AFTER_COLON, _RETYPE_CHAR, _REPLACE_CHAR)
     return any(p.search(message) for p in patterns) or any(words in message for words in _INDENT)
 
 
