@@ -140,7 +140,11 @@ LOOKALIKES: dict[str, tuple[str, str]] = {
     "\u00ab": ("a guillemet", '"'), "\u00bb": ("a guillemet", '"'), "\u2039": ("a guillemet", "'"),
     "\u203a": ("a guillemet", "'"), "\u300c": ("a corner bracket", '"'), "\u300d": ("a corner bracket", '"'),
     "\u2022": ("a bullet", "-"),
+    # line ends that editors and YAML count as such, which text pasted from LinkedIn or Word brings
+    "\u2028": ("a line separator", "\n"), "\u2029": ("a paragraph separator", "\n"),
+    "\x85": ("a next-line character", "\n"),
 }
+LINE_SEPARATORS = "\u2028\u2029\x85"
 
 
 def lookalikes_of(plain: str) -> str:

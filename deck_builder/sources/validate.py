@@ -119,8 +119,12 @@ class Reader:
         guessed = set()
         for key, (key_loc, value) in node.entries.items():
             if key not in valid:
-                guess = nearest(key, valid)
-                hint = f"did you mean '{guess}'?" if guess else "valid keys: " + ", ".join(valid)
+                twin = ascii_twin(key)
+                if twin != key and twin in valid:  # prints the same: a pasted character is hiding in it
+                    guess, hint = twin, f"it holds {_odd_list(key)}: retype it as '{twin}'"
+                else:
+                    guess = nearest(key, valid)
+                    hint = f"did you mean '{guess}'?" if guess else "valid keys: " + ", ".join(valid)
                 self.error(key_loc, f"{what}: unknown key '{key}' ({hint})")
                 guessed.add(guess)
                 continue

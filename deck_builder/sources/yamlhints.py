@@ -14,7 +14,7 @@ import re
 
 from .keys import ALL_KEYS as KNOWN_KEYS
 from .problems import Location, Problem
-from .textrules import char_name, lookalikes_of
+from .textrules import LINE_SEPARATORS, char_name, lookalikes_of
 
 # Characters that look like a space, a colon or a quote but are not one to YAML.
 ODD_SPACES = lookalikes_of(" ") + lookalikes_of("")
@@ -162,6 +162,36 @@ def indent_message(c: str, width: int | None = None) -> str:
             "(it comes with text pasted from Word or web pages): retype the indentation with ordinary spaces")
 
 
+def separator_message(c: str) -> str:
+    return (f"this line ends in {char_name(c)}, which comes with text pasted from LinkedIn or Word, and YAML reads "
+            "it as the end of the line, so the rest starts a line of its own: replace it with a space")
+
+
+def separated_lines(text: str, path: str) -> tuple[str, list[Problem]]:
+    """Every line separator (U+2028, U+2029, U+0085) as a problem on the line it ends (editors and
+    YAML count it as a line end), and TEXT with each one an ordinary line break, the rest of the
+    line indented as more of its text, so that the lines after it are read and counted as before."""
+    out: list[str] = []
+    problems = []
+    lineno, start = 1, 0
+    for m in _LINE_ENDS.finditer(text):
+        c = m.group()
+        if c == "\n":
+            out.append(text[start:m.end()])
+        else:
+            line = text[start:m.start()]
+            problems.append(Problem(Location(path, lineno, len(line) + 1), "error", separator_message(c)))
+            prefix = _KEY_PREFIX.match(line)
+            indent = len(line) - len(line.lstrip(" "))
+            out.append(line + "\n" + " " * max(prefix.end(), indent + 2))
+        lineno, start = lineno + 1, m.end()
+    out.append(text[start:])
+    return "".join(out), problems
+
+
+_LINE_ENDS = re.compile("[\n" + LINE_SEPARATORS + "]")
+
+
 def line_slips(text: str, path: str) -> list[Problem]:
     """Look-alike colons where a key stands, in a file YAML could not read: the likely cause."""
     if not any(c in text for c in LOOKALIKE_COLONS):
@@ -233,6 +263,26 @@ def _odd_indentation(s: _Slip):
         slip = indent_slip(s.lines[n])
         if slip:
             return s.error(Location(s.path, n + 1, slip[0] + 1), indent_message(slip[1], wanted_indent(s.lines, n)))
+    return None
+
+
+_DASH_ODD = re.compile(r"^[ ]*-([" + ODD_SPACES.replace("\t", "") + "])")
+
+
+def dash_message(c: str) -> str:
+    return (f"after '-' is {char_name(c)}, which YAML does not count as a space, so this line is not a list item: "
+            "retype it as an ordinary space")
+
+
+def _odd_space_after_dash(s: _Slip):
+    """'-' and a non-breaking space: the line is no list item to YAML."""
+    marks = [m for m in (s.pm, s.cm) if m is not None]
+    if not marks:
+        return None
+    for n in range(min(m.line for m in marks), min(max(m.line for m in marks), len(s.lines) - 1) + 1):
+        m = _DASH_ODD.match(s.lines[n])
+        if m:
+            return s.error(Location(s.path, n + 1, m.start(1) + 1), dash_message(m.group(1)))
     return None
 
 
@@ -444,7 +494,7 @@ def _document_markers(s: _Slip):
     return None
 
 
-_RULES = (_odd_indentation, _unclosed_quote, _backslash_in_quotes, _yaml_sigil, _reserved_character,
+_RULES = (_odd_indentation, _odd_space_after_dash, _unclosed_quote, _backslash_in_quotes, _yaml_sigil, _reserved_character,
           _bracket_at_start, _quote_inside_quotes, _colon_in_text, _list_on_the_key_line, _not_key_value_line,
           _block_marker, _unclosed_bracket_rule, _document_markers, _misplaced_line)
 
@@ -539,6 +589,8 @@ def bullet_hint(text: str) -> str:
         mark = m.group(1)
         shown = char_name(mark) if len(mark) == 1 and not mark.isascii() else f"'{mark}'"
         return f"; its lines start with {shown}: start each item with '- ' on a line of its own instead"
+    if text[:1] == "-" and text[1:2] and text[1] in ODD_SPACES and text[1] != "\t":
+        return f"; {dash_message(text[1])}"
     if text.startswith("-") and not text.startswith("- "):
         return "; a list item needs a space after '-': write '- ' at the start of each item"
     return ""

@@ -20,6 +20,7 @@ import yaml
 
 from . import yamlhints
 from .problems import Location, Problem
+from .textrules import LINE_SEPARATORS
 
 try:  # the C parser is several times faster; fall back to pure Python where libyaml is absent
     from yaml import CBaseLoader as _Loader
@@ -117,6 +118,8 @@ def parse(text: str, path: str) -> tuple[Node | None, list[Problem]]:
     if "\r" in text:  # Windows (CRLF) and old Mac (CR) line ends: lines as the parser and editors count them
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     slips: list[Problem] = []
+    if any(c in text for c in LINE_SEPARATORS):
+        text, slips = yamlhints.separated_lines(text, path)
     lookalikes_done = False
     while True:
         builder = _Builder(text, path)
