@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import difflib
+import os
 import re
+import unicodedata
 from pathlib import Path
 
 from . import keys
@@ -23,6 +25,7 @@ from .model import (
 from .problems import Location, Problem
 from .textrules import (
     ID_RE,
+    LOOKALIKES,
     PLACEHOLDERS,
     ascii_twin,
     char_name,
@@ -621,6 +624,29 @@ def _visible(segments) -> str:
     return " ".join(s for s in segments if isinstance(s, str))
 
 
+def _same_names(path: Path) -> list[str]:
+    """The names in PATH's folder that are PATH's name once normalised (NFC): a name typed on one
+    system and the file another system wrote (macOS stores an accent as a character of its own)."""
+    want = unicodedata.normalize("NFC", path.name)
+    try:
+        return sorted(e for e in os.listdir(path.parent) if unicodedata.normalize("NFC", e) == want)
+    except OSError:
+        return []
+
+
+def _retype_path(photo: str, root: Path) -> str:
+    """For a photo path that names no file: the invisible or look-alike characters in it, and the
+    path to write when it names a file without them."""
+    odd = [c for c in odd_characters(photo) if c in LOOKALIKES]
+    if not odd:
+        return ""
+    held = " and ".join(char_name(c) for c in odd)
+    twin = ascii_twin(photo)
+    if twin != photo and (root / twin).is_file():
+        return f" (it holds {held}: retype it as '{twin}')"
+    return f" (it holds {held}, which a file name rarely has)"
+
+
 def _read_photo(r: Reader, node, root: Path) -> Path | None:
     photo = r.text(node, "photo", shown=False)
     if photo is None:
@@ -653,8 +679,24 @@ def _photo_path(r: Reader, photo: Text, raw: Path, root: Path) -> Path | None:
     if path.suffix.lower() not in PHOTO_TYPES:
         r.error(photo.loc, f"photo: '{photo}' is not a picture Anki shows; use one of {', '.join(PHOTO_TYPES)}")
         return None
+    same = _same_names(path)
+    if len(same) > 1:  # Linux keeps both; macOS and Windows would find either one
+        a = next((n for n in same if unicodedata.is_normalized("NFC", n)), same[0])
+        b = next(n for n in same if n != a)
+        msg = (f"photo: '{photo}' could be either of two files in {path.parent.relative_to(real_root).as_posix() or '.'}/ "
+               f"whose names differ only in how an accent is stored ('{a}' with it as part of the letter, '{b}' "
+               "with it as a separate character, as macOS writes names): delete or rename one of them")
+        (r.warn if path.is_file() else r.error)(photo.loc, msg)
+        if not path.is_file():
+            return None
+    elif not path.is_file() and same:  # the same name, its accents stored as another system stores them
+        path = (path.parent / same[0]).resolve()
+        if not path.is_relative_to(real_root):
+            r.error(photo.loc, f"photo: '{photo}' is a link to a file outside the workspace; "
+                    "copy the picture itself into the workspace instead of linking to it")
+            return None
     if not path.is_file():
-        r.error(photo.loc, f"photo: no file '{photo}' in the workspace")
+        r.error(photo.loc, f"photo: no file '{photo}' in the workspace{_retype_path(photo, root)}")
         return None
     with open(path, "rb") as fh:
         head = fh.read(4096)
