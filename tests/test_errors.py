@@ -264,14 +264,17 @@ def test_question_id_clash_with_builtin_bank_names_no_pseudo_file(workspace, cli
 def test_non_utf8_column_counts_characters(workspace, cli):
     ws = workspace({"answers.yaml": "career-goals:\n  points:\n    - café ".encode() + b"\xff\n"})
     assert failing_check(cli, ws) == [
-        f"{ws}/answers.yaml:3:12: error: this file is not UTF-8 text (byte 0xff); save it with UTF-8 encoding"
+        f"{ws}/answers.yaml:3:12: error: byte 0xff here is not UTF-8 text, though the file is UTF-8 up to here "
+        "(a character pasted from a file in another encoding?): retype the character here and save the file as UTF-8"
     ]
 
 
 def test_non_utf8_after_byte_order_mark(workspace, cli):
     ws = workspace({"answers.yaml": b"\xef\xbb\xbfcareer-goals:\n  points: [x\xff]\n"})
     assert failing_check(cli, ws) == [
-        f"{ws}/answers.yaml:2:13: error: this file is not UTF-8 text (byte 0xff); save it with UTF-8 encoding"
+        f"{ws}/answers.yaml:2:13: error: this file is not UTF-8 text but another encoding, probably Windows-1252 "
+        "(byte 0xff is 'ÿ' there), as older Windows programs save text: save it as UTF-8 (in Notepad: File, Save as, "
+        "Encoding: UTF-8)"
     ]
 
 

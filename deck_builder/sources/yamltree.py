@@ -89,10 +89,18 @@ def describe(node: Node) -> str:
 _new_location = tuple.__new__  # Location(...) without NamedTuple's Python-level __new__ (once per value)
 
 
+_SAVE_AS_UTF8 = "save it as UTF-8 (in Notepad: File, Save as, Encoding: UTF-8)"
+_UTF16 = (f'this file is saved as UTF-16 (what Notepad and Word call "Unicode"), and deck-builder reads UTF-8 text: '
+          f"{_SAVE_AS_UTF8}")
+
+
 def decode(data: bytes, path: str) -> tuple[str | None, list[Problem]]:
-    """Bytes -> text, or a located problem where the first byte that is not UTF-8 sits."""
+    """Bytes -> text, or a problem naming the encoding the file is in instead of UTF-8 (where
+    the first byte that is not UTF-8 sits, when the encoding is one byte per character)."""
     if data.startswith(b"\xef\xbb\xbf"):  # a byte order mark, as Windows Notepad writes
         data = data[3:]
+    if _utf16(data):
+        return None, [Problem(Location(path), "error", _UTF16)]
     try:
         return data.decode("utf-8"), []
     except UnicodeDecodeError as exc:
@@ -100,9 +108,32 @@ def decode(data: bytes, path: str) -> tuple[str | None, list[Problem]]:
         line = before.count(b"\n") + 1
         line_start = before.rfind(b"\n") + 1
         col = len(data[line_start : exc.start].decode("utf-8", "replace")) + 1  # characters, as editors count
-        bad = data[exc.start : exc.start + 1].hex()
-        msg = f"this file is not UTF-8 text (byte 0x{bad}); save it with UTF-8 encoding"
+        byte = data[exc.start : exc.start + 1]
+        if not before.isascii():  # UTF-8 letters before it: one stray character, not a whole file
+            msg = (f"byte 0x{byte.hex()} here is not UTF-8 text, though the file is UTF-8 up to here (a character "
+                   "pasted from a file in another encoding?): retype the character here and save the file as UTF-8")
+            return None, [Problem(Location(path, line, col), "error", msg)]
+        try:
+            data.decode("cp1252")
+            shown = byte.decode("cp1252")
+        except UnicodeDecodeError:  # not Windows-1252 either
+            msg = f"this file is not UTF-8 text but another encoding (byte 0x{byte.hex()}): {_SAVE_AS_UTF8}"
+        else:
+            msg = (f"this file is not UTF-8 text but another encoding, probably Windows-1252 (byte 0x{byte.hex()} "
+                   f"is '{shown}' there), as older Windows programs save text: {_SAVE_AS_UTF8}")
         return None, [Problem(Location(path, line, col), "error", msg)]
+
+
+def _utf16(data: bytes) -> bool:
+    """Whether DATA is UTF-16 text: a byte order mark, or (without one) a zero byte beside most
+    characters, as Latin letters, digits and line ends are in UTF-16."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    if len(data) < 2 or b"\x00" not in data[:4096]:
+        return False
+    head = data[:4096]
+    zeros = max(head[0::2].count(0), head[1::2].count(0))  # big or little endian
+    return zeros * 2 >= len(head) // 2 * 0.6
 
 
 MAX_SLIPS = 50  # syntax slips reported per file; a file with more is not YAML at all
@@ -145,8 +176,12 @@ def parse(text: str, path: str) -> tuple[Node | None, list[Problem]]:
             line = before.count("\n") + 1
             col = exc.position - (before.rfind("\n") + 1) + 1
             msg = f"control character U+{exc.character:04X} is not allowed in YAML text; delete it"
+            c = chr(exc.character) if isinstance(exc.character, int) else exc.character
+            count = text.count(c)
+            if count > 1:  # they come in crowds: one problem, then read on as if each were a space
+                msg += f" (this file has {count} of them; the first is shown)"
             slip = Problem(Location(path, line, col), "error", msg)
-            after = text[: exc.position] + " " + text[exc.position + 1:]
+            after = text.replace(c, " ")
             blanked = range(0)
         except yaml.YAMLError as exc:
             slips.append(Problem(Location(path), "error", "invalid YAML: " + " ".join(str(exc).split())))
