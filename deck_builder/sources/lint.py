@@ -76,6 +76,7 @@ def content_warnings(ws: Workspace) -> list[Problem]:
                              "add 'source:' saying where and when you found it")
                 for f in company.facts if f.source is None or not f.source.strip()]
         out += _duplicate_fact_warnings(company)
+    out += _duplicate_company_warnings(list(ws.companies.values()))
     return out
 
 
@@ -167,6 +168,34 @@ def _duplicate_fact_warnings(company: Company) -> list[Problem]:
     for later, earlier in near_duplicates([_fact_text(f) for f in facts]).items():
         out.append(_warn(facts[later].loc, f"fact: nearly the same as the fact at line {facts[earlier].loc.line}; "
                                            "similar cards get mixed up in review; merge them or make the difference clear"))
+    return out
+
+
+def _duplicate_company_warnings(companies: list[Company]) -> list[Problem]:
+    """Two files for one company (acme.yaml and acme-v2.yaml): the same name, so one subdeck with
+    every shared fact twice; or another name with most facts the same."""
+    out = []
+    by_name: dict[str, Company] = {}
+    seen_facts: dict[str, Company] = {}  # a fact's text -> the first company that has it
+    for company in companies:
+        key = " ".join(company.name.split()).casefold()
+        first = by_name.setdefault(key, company)
+        if first is not company:
+            out.append(_warn(company.name.loc, f"company: '{company.name}' is also the name of {first.name.loc.file}, and "
+                             f"both files go into the subdeck '{company.name.strip()}', so each fact they share is on "
+                             "two cards: keep one file (merge what the other adds, then delete it)"))
+            continue
+        texts = {t for t in (_fact_text(f) for f in company.facts) if t}
+        shared = Counter(seen_facts[t].id for t in texts if t in seen_facts)
+        if shared:
+            other_id, count = shared.most_common(1)[0]
+            other = next(c for c in companies if c.id == other_id)
+            if count >= 2 and count * 2 >= min(len(texts), len({_fact_text(f) for f in other.facts})):
+                out.append(_warn(company.name.loc, f"company: {count} of its facts are also in {other.name.loc.file} "
+                                 f"('{other.name}'), so each is on two cards: if both files are one company, keep one "
+                                 "file (merge what the other adds, then delete it)"))
+        for t in texts:
+            seen_facts.setdefault(t, company)
     return out
 
 
