@@ -14,7 +14,7 @@ from itertools import accumulate
 
 from .model import Answer, Company, Fact, Story, Text, Workspace
 from .problems import Location, Problem
-from .textrules import strip_cloze
+from .textrules import MAX_TEXT_CHARS, strip_cloze
 
 # card-design.md, "Flashcard rules": sets over 3-5 items are nearly impossible to memorise as one
 # card. More points than this on an answer (or a company's tailoring of it) is a warning.
@@ -97,6 +97,8 @@ def _points_warnings(points: tuple[Text, ...], what: str, loc: Location, fix: st
     if len(points) > MAX_POINTS:
         out.append(_warn(loc, f"{what}: {len(points)} points are hard to recall as one answer; {fix}"))
     for point in points:
+        if len(point) > MAX_TEXT_CHARS:  # the size warning says more (and counting costs seconds per MB)
+            continue
         words = word_count(strip_cloze(point))
         if words > MAX_POINT_WORDS:
             out.append(_warn(point.loc, f"{what}: a point of {words} words is hard to recall; "
@@ -143,13 +145,19 @@ def normalise(text: str) -> str:
 
 
 def _answer_text(answer: Answer) -> str:
-    return normalise(" ".join(answer.points))
+    return _normalised(" ".join(answer.points))
 
 
 def _fact_text(fact: Fact) -> str:
     if fact.cloze is not None:
-        return normalise(strip_cloze(fact.cloze))
-    return normalise(f"{fact.q or ''} {fact.a or ''}")
+        return _normalised(strip_cloze(fact.cloze) if len(fact.cloze) <= MAX_TEXT_CHARS else fact.cloze)
+    return _normalised(f"{fact.q or ''} {fact.a or ''}")
+
+
+def _normalised(text: str) -> str:
+    """TEXT normalised for comparing; a text over the size limit stays out of the comparisons
+    ("", as an empty one): it has a warning of its own."""
+    return normalise(text) if len(text) <= MAX_TEXT_CHARS * 2 else ""
 
 
 def _duplicate_answer_warnings(answers: list[Answer]) -> list[Problem]:
@@ -219,7 +227,8 @@ def near_duplicates(texts: list[str], threshold: float = NEAR_DUPLICATE_RATIO) -
     comparing the words of every pair, in a fraction of the time (benchmarks/check.py).
     """
     t = CANDIDATE_WORD_OVERLAP
-    words = [_tagged_words(text) for text in texts]
+    # a text over the size limit has a warning of its own, and comparing it costs seconds per MB
+    words = [_tagged_words(text) if len(text) <= MAX_TEXT_CHARS else frozenset() for text in texts]
     frequency = Counter(w for ws in words for w in ws)
     weight = {w: math.log(1 + len(texts) / df) for w, df in frequency.items()}
     total = [sum(weight[w] for w in ws) for ws in words]

@@ -16,6 +16,8 @@ _TOKEN = re.compile(
 )
 _SLUG_DROP = re.compile(r"[^a-z0-9]+")
 MAX_CLOZE = 500  # Anki stores the number in a 32-bit card ordinal; no real fact needs more
+# A text longer than this (about a page) is a warning: a card shows it whole, on a phone too.
+MAX_TEXT_CHARS = 3_000
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 

@@ -26,6 +26,7 @@ from .problems import Location, Problem
 from .textrules import (
     ID_RE,
     LOOKALIKES,
+    MAX_TEXT_CHARS,
     PLACEHOLDERS,
     ascii_twin,
     char_name,
@@ -163,7 +164,8 @@ class Reader:
         is shown on a card, so words YAML dropped as a trailing comment are reported."""
         # Most text is plain: no comment, no control character, no placeholder (one test each).
         if (type(node) is Scalar and not node.null and not node.broken and node.comment is None
-                and "{" not in (value := node.value) and not _CONTROL.search(value) and (not required or value.strip())):
+                and "{" not in (value := node.value) and len(value) <= MAX_TEXT_CHARS and not _CONTROL.search(value)
+                and (not required or value.strip())):
             return Text(value, node.loc)
         if node is None or _broken(node):
             return None
@@ -192,6 +194,11 @@ class Reader:
         if required and not value.strip():
             self.error(node.loc, f"{what}: expected text, got an empty text")
             return None
+        if shown and len(value) > MAX_TEXT_CHARS:
+            pages = max(2, round(len(value) / MAX_TEXT_CHARS))
+            self.warn(node.loc, f"{what}: this text is {len(value):,} characters long (about {pages:,} pages), and a card "
+                      f"shows all of it, on a phone too: keep what you need to recall, under {MAX_TEXT_CHARS:,} "
+                      "characters, and the rest outside the deck")
         for name, offset in (placeholder_names(value) if "{" in value else ()):
             if name in PLACEHOLDERS and not placeholders:
                 self.error(_offset_loc(node, offset), f"{what}: placeholders like {{{name}}} cannot be used here; write it out")
