@@ -123,7 +123,7 @@ class Reader:
         guessed = set()
         for key, (key_loc, value) in node.entries.items():
             if key not in valid:
-                twin = ascii_twin(key)
+                twin = ascii_twin(key).strip()
                 if twin != key and twin in valid:  # prints the same: a pasted character is hiding in it
                     guess, hint = twin, f"it holds {_odd_list(key)}: retype it as '{twin}'"
                 else:

@@ -192,15 +192,26 @@ def separated_lines(text: str, path: str) -> tuple[str, list[Problem]]:
 _LINE_ENDS = re.compile("[\n" + LINE_SEPARATORS + "]")
 
 
+_ODD_AFTER_KEY = re.compile(r"^[ ]*(?:- +)?([A-Za-z0-9_-]+):([" + ODD_SPACES.replace("\t", "") + r"])")
+
+
 def line_slips(text: str, path: str) -> list[Problem]:
-    """Look-alike colons where a key stands, in a file YAML could not read: the likely cause."""
-    if not any(c in text for c in LOOKALIKE_COLONS):
+    """Look-alike colons where a key stands, and a look-alike space after a key's ':', in a file
+    YAML could not read: the likely cause."""
+    colons = any(c in text for c in LOOKALIKE_COLONS)
+    spaces = any(c in text for c in ODD_SPACES if c != "\t")
+    if not colons and not spaces:
         return []
     out = []
     for i, line in enumerate(text.split("\n")):
-        m = _LOOKALIKE_KEY.match(line)
+        m = _LOOKALIKE_KEY.match(line) if colons else None
         if m:
             out.append(Problem(Location(path, i + 1, m.start(2) + 1), "error", lookalike_message(m)))
+        m = _ODD_AFTER_KEY.match(line) if spaces else None
+        if m:
+            out.append(Problem(Location(path, i + 1, m.start(2) + 1), "error",
+                               f"after '{m.group(1)}:' is {char_name(m.group(2))}, which YAML does not count as a "
+                               "space, so this is no 'key: value': retype it as an ordinary space"))
     return out
 
 
@@ -381,7 +392,8 @@ def _colon_in_text(s: _Slip):
     above = next((s.lines[n] for n in range(s.pm.line - 1, -1, -1) if s.lines[n].strip()), "")
     above_indent = len(above) - len(above.lstrip())
     m_here, m_above = _KEY_PREFIX.match(line), _KEY_PREFIX.match(above)
-    if line.rstrip().endswith(":") and s.pm.column == len(line.rstrip()) - 1 and m_here.end() < s.pm.column:
+    if (line.rstrip().endswith(":") and s.pm.column == len(line.rstrip()) - 1 and m_here.end() < s.pm.column
+            and (m_here.group(2) or "-" in m_here.group(1))):  # after 'key: ' or '- ': a text
         return _colon_at_end(s, line, m_here)
     # where each key starts ('- q:' and 'a:' under it start at the same column)
     key_col, above_key_col = len(m_here.group(1)), len(m_above.group(1))

@@ -200,11 +200,12 @@ def parse(text: str, path: str) -> tuple[Node | None, list[Problem]]:
 
 
 def _retyped(text: str, found: list[Problem]) -> str:
-    """TEXT with the look-alike colons FOUND typed as ':'."""
+    """TEXT with the look-alike colons and spaces FOUND typed as ':' and ' '."""
     lines = text.split("\n")
     for p in found:
         line = lines[p.location.line - 1]
-        lines[p.location.line - 1] = line[: p.location.col - 1] + ":" + line[p.location.col:]
+        typed = " " if line[p.location.col - 1] in yamlhints.ODD_SPACES else ":"
+        lines[p.location.line - 1] = line[: p.location.col - 1] + typed + line[p.location.col:]
     return "\n".join(lines)
 
 
