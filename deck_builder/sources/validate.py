@@ -26,10 +26,13 @@ from .problems import Location, Problem
 from .textrules import (
     ID_RE,
     LOOKALIKES,
+    MARKDOWN_NESTING,
     MAX_TEXT_CHARS,
+    MAYBE_DEEP,
     PLACEHOLDERS,
     ascii_twin,
     char_name,
+    markdown_too_deep,
     odd_characters,
     parse_cloze,
     placeholder_names,
@@ -165,7 +168,7 @@ class Reader:
         # Most text is plain: no comment, no control character, no placeholder (one test each).
         if (type(node) is Scalar and not node.null and not node.broken and node.comment is None
                 and "{" not in (value := node.value) and len(value) <= MAX_TEXT_CHARS and not _CONTROL.search(value)
-                and (not required or value.strip())):
+                and (not required or value.strip()) and not MAYBE_DEEP.search(value)):
             return Text(value, node.loc)
         if node is None or _broken(node):
             return None
@@ -193,6 +196,10 @@ class Reader:
             return None
         if required and not value.strip():
             self.error(node.loc, f"{what}: expected text, got an empty text")
+            return None
+        if shown and markdown_too_deep(value):
+            self.error(node.loc, f"{what}: this text nests lists or quotes {MARKDOWN_NESTING // 2 - 1} levels deep or "
+                       "more, and a card shows nothing past that depth, nor what follows it: flatten it to a few levels")
             return None
         if shown and len(value) > MAX_TEXT_CHARS:
             pages = max(2, round(len(value) / MAX_TEXT_CHARS))
