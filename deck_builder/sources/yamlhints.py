@@ -591,6 +591,8 @@ def _starts_with_bracket(lines: list[str], line: int) -> bool:
     return 0 < end < len(value.rstrip()) - 1
 
 
+# A line that starts a Markdown list item (or a pasted bullet)
+LIST_ITEM = re.compile(r"^(?:[-*+\u2022]|\d{1,2}[.)])[ \t]+\S")
 _BULLET = re.compile(r"^([\u2022\u2023\u25e6\u2043\u2219\u25aa\u25cf\u00b7\u2013\u2014*+]|\d{1,2}[.)])\s")
 
 

@@ -270,6 +270,7 @@ class _Builder:
         self.comment_lines = yamlhints.comment_lines(text) if "#" in text else None
         self.flow_depth = 0  # inside how many [ ] and { } (where comments are looked for between values)
         self.flow_end = None  # the end of the last list or mapping in brackets read
+        self.key = None  # the key whose value is being read, for the messages about it
 
     def error(self, loc: Location, message: str) -> None:
         self.problems.append(Problem(loc, "error", message))
@@ -325,6 +326,8 @@ class _Builder:
             lines = self.comment_lines
             if lines is not None and (end.line in lines or mark.line in lines):  # a line with a '#'
                 comment = self.dropped(style, mark, end)
+            if end.line != mark.line:  # lines YAML joins, or a block
+                self.joined_lines(style or None, mark, end)
             return Scalar(value, loc, null, style or None, end.line != mark.line, False, comment)
         if cls is yaml.SequenceStartEvent:
             if event.tag not in _SEQ_TAGS:
@@ -387,7 +390,9 @@ class _Builder:
                 self.skip(value_event)
                 event = self.next()
                 continue
+            self.key = key
             value = self.node(value_event, depth + 1)
+            self.key = None
             if scan:
                 last = self.ended(value_event)
             last_value = value
@@ -410,6 +415,38 @@ class _Builder:
         oneline = (not flow and len(entries) == 1 and isinstance(last_value, Scalar)
                    and last_value.loc.line == loc.line and not last_value.multiline)
         return Map(entries, loc, flow, oneline)
+
+    def joined_lines(self, style: str | None, start, end) -> None:
+        """Warn where a text's lines will not read on the card as the user laid them out: a list
+        item or table row on a line YAML joins to the one above (text that is not a block), or a
+        table (cards show none)."""
+        if start.line == end.line:
+            return
+        what = f"{self.key}: " if self.key else ""
+        lines = self.text[start.index:end.index].split("\n")
+        if style in (None, '"', "'", ">") and not yamlhints.LIST_ITEM.match(lines[0]):  # (a pasted list
+            # where a list belongs is an error of its own, which says how to write the list)
+            for n, line in enumerate(lines[1:], start.line + 2):
+                body = line.lstrip(" ")
+                m = yamlhints.LIST_ITEM.match(body)
+                if m and (style != ">" or len(line) - len(body) <= start.column):
+                    block = f"'{self.key}: |'" if self.key else "a block ('|')"
+                    self.problems.append(Problem(Location(self.path, n, len(line) - len(body) + 1), "warning",
+                                                 f"{what}this line starts a list item, but it continues the text above, "
+                                                 "whose lines YAML joins into one, so the card shows them run together: "
+                                                 f"write the text as a block, {block} with every line indented under it"))
+                    return
+        rows = [(n, line.strip()) for n, line in enumerate(lines, start.line + 1)
+                if line.strip().startswith("|") and line.strip().count("|") >= 2 or "\t" in line.strip()]
+        if len(rows) >= 2 and rows[1][0] == rows[0][0] + 1:
+            n, first = rows[0]
+            data = next((r for _, r in rows[1:] if not set(r) <= set("|-: \t")), first)
+            cells = [c.strip() for c in re.split(r"[|\t]", data) if c.strip()]
+            line = lines[n - start.line - 1]
+            self.problems.append(Problem(Location(self.path, n, len(line) - len(line.lstrip()) + 1), "warning",
+                                         f"{what}these lines are a table, and cards show no tables, so its rows run "
+                                         "together on one line: write each row as a list item instead, such as "
+                                         f"- {', '.join(cells)}"))
 
     def dropped(self, style: str, start, end) -> tuple[Location, str, str | None] | None:
         """What YAML dropped as a comment right after a text (plain or quoted) ending at END, or
