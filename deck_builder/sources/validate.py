@@ -524,6 +524,10 @@ def read_company(r: Reader, node: Node, cid: str, root: Path, questions: dict[st
         r.error(node.loc, "this looks like a question bank (it has 'bank' and 'questions'), but companies/ holds "
                 "company files: move it to questions/")
         return None
+    if isinstance(node, Map) and not node.entries and not node.flow:
+        r.error(node.loc, "company: this file is empty (or holds only comments), and a company file needs at least a "
+                f"name: start it with its name, like name: {quoted(cid.replace('-', ' ').title())}")
+        return None
     f = r.record(node, "company", keys.COMPANY.required, keys.COMPANY.optional)
     if f is None:
         return None
