@@ -465,3 +465,13 @@ def test_warnings_are_listed_with_the_errors(workspace, cli):
         f"{ws}/questions/extra.yml: warning: ignored: deck-builder reads only .yaml files; rename it to extra.yaml",
         summary(1, 1) + ".",
     ]
+
+
+def test_dangling_photo_link_says_it_is_a_link(workspace, cli, tmp_path):
+    ws = workspace(person_with_photo("media/jo-doe.png"))
+    (ws / "media").mkdir()
+    os.symlink(ws / "media" / "gone.png", ws / "media" / "jo-doe.png")
+    assert failing_check(cli, ws) == [
+        f"{ws}/companies/acme.yaml:5:12: error: photo: 'media/jo-doe.png' is a link to a file that is not there "
+        "(moved or deleted): copy the picture itself to media/jo-doe.png"
+    ]
