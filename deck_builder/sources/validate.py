@@ -9,7 +9,7 @@ import unicodedata
 from pathlib import Path
 
 from . import keys
-from .media import PHOTO_WARN_BYTES, photo_problem
+from .media import HEIC, PHOTO_WARN_BYTES, photo_problem
 from .model import (
     Answer,
     Bank,
@@ -685,6 +685,10 @@ def _read_photo(r: Reader, node, root: Path) -> Path | None:
 
 def _photo_path(r: Reader, photo: Text, raw: Path, root: Path) -> Path | None:
     real_root = root.resolve()
+    if (root / raw).is_symlink() and not (root / raw).exists():
+        r.error(photo.loc, f"photo: '{photo}' is a link to a file that is not there (moved or deleted): "
+                f"copy the picture itself to {photo}")
+        return None
     path = (root / raw).resolve()
     if not path.is_relative_to(real_root):
         if ".." not in raw.parts:
@@ -693,6 +697,10 @@ def _photo_path(r: Reader, photo: Text, raw: Path, root: Path) -> Path | None:
         else:
             r.error(photo.loc, f"photo: '{photo}' is outside the workspace; copy the picture into media/ "
                     f"and refer to it as media/{raw.name}")
+        return None
+    if path.suffix.lower() in (".heic", ".heif"):  # the iPhone's own format, by its name
+        r.error(photo.loc, f"photo: '{photo}' is not a picture Anki shows: it is {HEIC}; save or export it as a JPEG "
+                "or PNG picture")
         return None
     if path.suffix.lower() not in PHOTO_TYPES:
         r.error(photo.loc, f"photo: '{photo}' is not a picture Anki shows; use one of {', '.join(PHOTO_TYPES)}")
