@@ -21,3 +21,28 @@ def test_the_starter_workspace_reads_right_with_the_generic_fillings():
             for m in re.finditer(r"\b(the|a|an|our|this)\s+\{(company|role)\}", line, re.I):
                 bad.append(f"{path.relative_to(SKELETON)}:{n}: '{m.group()}' reads '{m.group(1)} {GENERIC[m.group(2)]}'")
     assert not bad, "\n".join(bad)
+
+
+def test_coverage_stays_readable_with_long_company_ids_and_a_big_bank(workspace, cli):
+    questions = "".join(f"  - id: q{i}\n    ask: Question {i}?\n" for i in range(3000))
+    ws = workspace({
+        "deck.yaml": "banks: []\n",
+        "questions/big.yaml": "bank: Big\nquestions:\n" + questions,
+        "answers.yaml": "q0:\n  points:\n    - Lead a small team within 3 years.\n",
+        "companies/northwind-traders-international.yaml": "name: Northwind\n",
+        "companies/acme.yaml": "name: Acme\n",
+    })
+    result = cli("check", ws)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[:6] == [
+        "Coverage",
+        "  questions  1 of 3000 have talking points",
+        "             no talking points yet (no card until you add some): "
+        + ", ".join(f"q{i}" for i in range(1, 13)) + " and 2987 more",
+        "  stories    0",
+        "  acme       0 facts, 0 products, 0 people, 0 tailored answers, 0 questions to ask",
+        "  northwind-traders-international",
+    ]
+    assert lines[6] == "             0 facts, 0 products, 0 people, 0 tailored answers, 0 questions to ask"
+    assert max(len(line) for line in lines) < 200
