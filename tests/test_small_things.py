@@ -46,3 +46,26 @@ def test_coverage_stays_readable_with_long_company_ids_and_a_big_bank(workspace,
     ]
     assert lines[6] == "             0 facts, 0 products, 0 people, 0 tailored answers, 0 questions to ask"
     assert max(len(line) for line in lines) < 200
+
+
+def test_ctrl_c_in_mock_stops_with_the_report_not_aborted(example, monkeypatch):
+    from click.testing import CliRunner
+
+    from deck_builder.cli import main
+    from deck_builder.rehearse import mock
+
+    calls = []
+
+    def rating(stdin, echo):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return 3
+
+    monkeypatch.setattr(mock, "ask_rating", rating)
+    result = CliRunner().invoke(main, ["mock", str(example), "--count", "3", "--seed", "5"], input="\n\n\n\n\n\n")
+    assert result.exit_code == 130, result.output
+    assert "Aborted!" not in result.output
+    assert "Report" in result.stdout
+    assert result.stderr.splitlines()[-1] == ("Stopped (Ctrl-C): the 1 answer you rated is saved in "
+                                              ".deck-builder/mock-history.jsonl.")
