@@ -154,8 +154,9 @@ def rename_lines(renames, package: str = "this package", limit: int | None = LIS
         more = renames[limit:]
         lines.append(f"  ... and {len(more)} more ({plural(sum(r.cards for r in more), 'card')}): "
                      "deck-builder diff lists them all")
-    lines.append("Do that and build again, and they keep their history (if you have imported since the rename, "
-                 "the notes with the old ids come back with it, and the new ones are flagged for deletion).")
+    lines.append("Do that and build again, and they keep their history: import that package rather than this one, "
+                 "whose new notes it leaves out (if you have imported since the rename, the notes with the old ids "
+                 "come back with it; delete the new copies there).")
     return lines
 
 

@@ -92,8 +92,9 @@ def test_a_rename_without_renamed_from_says_how_many_cards_would_start_over(exam
             f"  fact 'what-risk-does-the-annual-report-stress-most' looks renamed to 'which-risk-does-the-annual-report-stress-most' "
             f"(1 note, 1 card): give it  id: what-risk-does-the-annual-report-stress-most  "
             f"({example}/companies/northwind-parcel.yaml:50:5)",
-            "Do that and build again, and they keep their history (if you have imported since the rename, "
-            "the notes with the old ids come back with it, and the new ones are flagged for deletion).",
+            "Do that and build again, and they keep their history: import that package rather than this one, "
+            "whose new notes it leaves out (if you have imported since the rename, the notes with the old ids "
+            "come back with it; delete the new copies there).",
         ]
     assert "your review history is kept" not in result.stdout
     assert ("Import it once the renames above are kept, or those 36 cards start over "
