@@ -22,7 +22,12 @@ _LINES = re.compile(r"write lines (\d+)-(\d+) as: ((?:- )?(?:[A-Za-z0-9_-]+: )?"
 # "like notes: "...", "write it as: - "...", "put the whole text in quotes: "..."", "write "..."
 _VALUE = re.compile(r"(?:, like |write it as: |write |in quotes: |inside the quotes: )"
                     r"((?:- )?(?:[A-Za-z0-9_-]+: )?" + _QUOTED + ")(?! at the start)")
-_RETYPE = re.compile(r"'([^']+)' (?:\(it )?holds .*?retype it as '([^']+)'")
+_RETYPE = re.compile(r"'([^']+)'(?: in the workspace)? (?:\(it )?holds .*?retype it as '([^']+)'")
+_WRITE_AS = re.compile(r"'([^']+)' is not a locale; write it as (\S+)$")
+_DELETE_CHAR = re.compile(r"^control character U\+([0-9A-F]{4}) is not allowed in YAML text; delete it")
+_DELETE_LINE = "a second YAML document starts here ('---'); deck-builder reads one per file: delete the line"
+_DOUBLE_BACKSLASH = "between double quotes a backslash starts a code such as \\n: write \\\\ for a backslash"
+_DASH_SPACE = "a list item needs a space after '-': write '- ' at the start of each item"
 _MEANT = re.compile(r"'([^']+)' \(did you mean '([^']+)'\?\)")
 _MEANT_BRACES = re.compile(r"(\{[^}]+\}) \(did you mean (\{[^}]+\})\?")
 _SPACE_AFTER_COLON = re.compile(r"put a space after the ':' in '([^']+)'")
@@ -73,6 +78,24 @@ def apply_fix(lines: list[str], line: int, col: int, message: str) -> tuple[list
             wrong, right = m.group(1), m.group(2)
             assert wrong in here, f"'{wrong}' is not on line {line}: {here!r}"
             return lines[:n] + [here.replace(wrong, right, 1)] + lines[n + 1:], line
+    if m := _WRITE_AS.search(message):
+        return lines[:n] + [here.replace(m.group(1), m.group(2), 1)] + lines[n + 1:], line
+    if m := _DELETE_CHAR.search(message):
+        assert here[col - 1] == chr(int(m.group(1), 16))
+        return lines[:n] + [here[:col - 1] + here[col:]] + lines[n + 1:], line
+    if message.startswith(_DELETE_LINE):
+        return lines[:n] + lines[n + 1:], line - 1
+    if message.startswith(_DOUBLE_BACKSLASH):
+        assert here[col - 1] == "\\"
+        return lines[:n] + [here[:col - 1] + "\\" + here[col - 1:]] + lines[n + 1:], line
+    if _DASH_SPACE in message:  # every item of the text, from its first line on
+        out = list(lines)
+        for k in range(n, len(lines)):
+            body = lines[k].lstrip(" ")
+            if not body.startswith("-") or body.startswith("- "):
+                break
+            out[k] = lines[k][: len(lines[k]) - len(body)] + "- " + body[1:]
+        return out, line
     if m := _SPACE_AFTER_COLON.search(message):
         wrong = m.group(1)
         return lines[:n] + [here.replace(wrong, wrong.replace(":", ": ", 1), 1)] + lines[n + 1:], line
@@ -91,8 +114,11 @@ def apply_fix(lines: list[str], line: int, col: int, message: str) -> tuple[list
 
 def proposes(message: str) -> bool:
     """Whether MESSAGE proposes replacement text that apply_fix can apply."""
-    patterns = (_LINES, _VALUE, _RETYPE, _MEANT, _MEANT_BRACES, _SPACE_AFTER_COLON, _RETYPE_CHAR, _REPLACE_CHAR)
-    return any(p.search(message) for p in patterns) or any(words in message for words in _INDENT)
+    # (not "'!!python/...' ...: delete it": what follows such a tag is not the user's text)
+    patterns = (_LINES, _VALUE, _RETYPE, _MEANT, _MEANT_BRACES, _SPACE_AFTER_COLON, _RETYPE_CHAR, _REPLACE_CHAR,
+                _WRITE_AS, _DELETE_CHAR)
+    return (any(p.search(message) for p in patterns) or any(words in message for words in _INDENT)
+            or message.startswith((_DELETE_LINE, _DOUBLE_BACKSLASH)) or _DASH_SPACE in message)
 
 
 def _fixes(case: str) -> list[tuple[int, dict]]:
@@ -131,8 +157,10 @@ def test_a_proposed_fix_applied_literally_works(tmp_path, cli, case, index):
     for problem in problem_lines(result.stderr):
         if not problem.startswith(shown) or problem in others:  # another slip of the case, still there
             continue
-        at = int(problem[len(shown):].split(":")[0] or 0)
-        assert problem.split(": ", 2)[-1] != found["message"], f"the same problem again:\n{problem}"
+        where = problem[len(shown):].split(":")
+        located = where[0].isdigit()  # "FILE: error: ..." is about the whole file: before any line
+        at, at_col = (int(where[0]), int(where[1])) if located else (0, 0)
+        later = at > last or (at == last == int(found["line"]) and at_col > int(found["col"]))
         if ": error: " in problem or at == int(found["line"]):
-            assert at > last, (f"after applying the fix of {case} ({found['message']!r}), "
+            assert later, (f"after applying the fix of {case} ({found['message']!r}), "
                                f"a problem at or before the fixed line:\n{problem}\n--- file:\n" + "\n".join(new_lines))

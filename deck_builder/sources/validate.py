@@ -418,7 +418,11 @@ def read_settings(r: Reader, node: Node | None, available_banks) -> Settings:
         tts = r.text(f["tts"], "tts", shown=False)
         if tts is not None:
             if not _LOCALE.match(tts):
-                r.error(tts.loc, f"tts: '{tts}' is not a locale; write it like en_US or de_DE")
+                twin = str(tts).strip().replace("-", "_")
+                if _LOCALE.match(twin):  # en-US, as browsers and Windows write it
+                    r.error(tts.loc, f"tts: '{tts}' is not a locale; write it as {twin}")
+                else:
+                    r.error(tts.loc, f"tts: '{tts}' is not a locale; write it like en_US or de_DE")
             else:
                 kwargs["tts"] = str(tts)
     if "voices" in f:
