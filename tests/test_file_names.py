@@ -4,7 +4,6 @@ character of its own, NFD; a keyboard types it as part of the letter, NFC)."""
 
 from __future__ import annotations
 
-import shutil
 import unicodedata
 from pathlib import Path
 

@@ -9,12 +9,9 @@ fix is applied mechanically, as a user following the message word for word would
 from __future__ import annotations
 
 import re
-import shutil
-from pathlib import Path
 
 import pytest
-
-from test_errors import CORPUS, CASES, corpus_workspace, problem_lines
+from test_errors import CASES, CORPUS, corpus_workspace, problem_lines
 
 _QUOTED = r"(?:\"(?:[^\"\\]|\\.)*\"|'(?:[^']|'')*')"
 # "write lines 4-5 as: notes: "...", the text of several lines on one

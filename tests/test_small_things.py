@@ -18,7 +18,7 @@ def test_the_starter_workspace_reads_right_with_the_generic_fillings():
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if line.lstrip().startswith("#"):
                 continue
-            for m in re.finditer(r"\b(the|a|an|our|this)\s+\{(company|role)\}", line, re.I):
+            for m in re.finditer(r"\b(the|a|an|our|this)\s+\{(company|role)\}", line, re.IGNORECASE):
                 bad.append(f"{path.relative_to(SKELETON)}:{n}: '{m.group()}' reads '{m.group(1)} {GENERIC[m.group(2)]}'")
     assert not bad, "\n".join(bad)
 

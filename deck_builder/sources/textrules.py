@@ -20,7 +20,7 @@ MAX_CLOZE = 500  # Anki stores the number in a 32-bit card ordinal; no real fact
 # it, the parser drops the rest of the text without a word. Cards render with this limit, and a
 # text that reaches it is an error (markdown_too_deep), so nothing vanishes from a card.
 MARKDOWN_NESTING = 100
-MAYBE_DEEP = re.compile(r"^[ \t>*+\-.)0-9]{20,}", re.M)  # a line this deep could reach the limit
+MAYBE_DEEP = re.compile(r"^[ \t>*+\-.)0-9]{20,}", re.MULTILINE)  # a line this deep could reach the limit
 
 
 def markdown_too_deep(text: str) -> bool:

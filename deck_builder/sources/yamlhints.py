@@ -390,7 +390,6 @@ def _colon_in_text(s: _Slip):
     line = s.line_of(s.pm)
     indent = len(line) - len(line.lstrip())
     above = next((s.lines[n] for n in range(s.pm.line - 1, -1, -1) if s.lines[n].strip()), "")
-    above_indent = len(above) - len(above.lstrip())
     m_here, m_above = _KEY_PREFIX.match(line), _KEY_PREFIX.match(above)
     if (line.rstrip().endswith(":") and s.pm.column == len(line.rstrip()) - 1 and m_here.end() < s.pm.column
             and (m_here.group(2) or "-" in m_here.group(1))):  # after 'key: ' or '- ': a text
