@@ -65,7 +65,7 @@ def nearest(word: str, choices) -> str | None:
 def did_you_mean(word: str, choices) -> str:
     """ " (did you mean 'x'?)", or, when WORD is a known one with an invisible or look-alike
     character pasted in (they print the same), which character to retype."""
-    twin = ascii_twin(word)
+    twin = ascii_twin(word).strip()
     if twin != word and twin in choices:
         return f" (it holds {_odd_list(word)}: retype it as '{twin}')"
     guess = nearest(word, choices)
