@@ -183,6 +183,12 @@ class Reader:
             dropped = f" {value.comment[1]}" if value.comment is not None else ""  # the fix keeps every word
             self.error(node.loc, _colon_message(what, key, (value.value + dropped).strip()))
             return None
+        if isinstance(node, Map) and not node.flow and len(node.entries) == 1:
+            [(key, (_, value))] = node.entries.items()
+            if (isinstance(value, Scalar) and not value.null and not value.style and value.loc.line > node.loc.line
+                    and value.comment is None):  # "Next steps:" and its text on the line under it
+                self.error(node.loc, _colon_end_message(what, key, value, node.loc.line))
+                return None
         if not isinstance(node, Scalar):
             hint = " (text starting with '{' or '[' must be in quotes)" if node.flow else ""
             self.error(node.loc, f"{what}: expected text, got {describe(node)}{hint}")
@@ -268,6 +274,18 @@ def _colon_message(what: str, key: str, value: str) -> str:
                 f"write {quoted(whole[1:-1])}")
     return (f"{what}: YAML read this as 'key: value' because of the ': ' after '{key}'; "
             f"put the whole text in quotes: {quoted(whole)}")
+
+
+def _colon_end_message(what: str, key: str, value: Scalar, line: int) -> str:
+    """Text ending in ':' with more text on the indented line under it, which YAML read as a key
+    and its value."""
+    start = (f"{what}: YAML read this as a key with the indented line under it as its value, because of the ':' "
+             f"at the end of '{key}:'")
+    whole = f"{key}: {' '.join(value.value.split())}"
+    if value.multiline or len(whole) > 120:
+        return f"{start}; write the text as a block ('|') with every line of it indented under it"
+    dash = "- " if what.endswith("item") else ""
+    return f"{start}; put the whole text in quotes; write lines {line}-{value.loc.line} as: {dash}{quoted(whole)}"
 
 
 def _looks_like(node: Node, names: tuple[str, ...]) -> bool:
