@@ -23,7 +23,7 @@ _RETYPE = re.compile(r"'([^']+)'(?: in the workspace)? (?:\(it )?holds .*?retype
 _WRITE_AS = re.compile(r"'([^']+)' is not a locale; write it as (\S+)$")
 _DELETE_CHAR = re.compile(r"^control character U\+([0-9A-F]{4}) is not allowed in YAML text; delete it")
 _DELETE_LINE = "a second YAML document starts here ('---'); deck-builder reads one per file: delete the line"
-_DOUBLE_BACKSLASH = "between double quotes a backslash starts a code such as \\n: write \\\\ for a backslash"
+_DOUBLE_BACKSLASH = "between double quotes a backslash starts a code such as \\n: write \\\\ for "
 _DASH_SPACE = "a list item needs a space after '-': write '- ' at the start of each item"
 _MEANT = re.compile(r"'([^']+)' \(did you mean '([^']+)'\?\)")
 _MEANT_BRACES = re.compile(r"(\{[^}]+\}) \(did you mean (\{[^}]+\})\?")
@@ -84,6 +84,9 @@ def apply_fix(lines: list[str], line: int, col: int, message: str) -> tuple[list
         return lines[:n] + lines[n + 1:], line - 1
     if message.startswith(_DOUBLE_BACKSLASH):
         assert here[col - 1] == "\\"
+        if "for each backslash" in message:  # every one from here to the closing quote
+            end = here.index('"', col)
+            return lines[:n] + [here[:col - 1] + here[col - 1:end].replace("\\", "\\\\") + here[end:]] + lines[n + 1:], line
         return lines[:n] + [here[:col - 1] + "\\" + here[col - 1:]] + lines[n + 1:], line
     if _DASH_SPACE in message:  # every item of the text, from its first line on
         out = list(lines)

@@ -315,9 +315,31 @@ def _backslash_in_quotes(s: _Slip):
         line = s.line_of(s.pm)
         slash = line.rfind("\\", 0, s.pm.column + 1)
         where = Location(s.path, s.pm.line + 1, slash + 1) if slash >= 0 else s.at(s.pm)
-        return s.error(where, "between double quotes a backslash starts a code such as \\n: write \\\\ for a "
-                       "backslash, or put the text in single quotes instead")
+        rest = line[slash:] if slash >= 0 else ""
+        close = re.search(r'(?<!\\)"', rest)
+        lone = _lone_backslashes(rest[: close.start()] if close else rest)
+        each = f"each backslash (this text has {lone} that start no code)" if lone > 1 else "a backslash"
+        return s.error(where, f"between double quotes a backslash starts a code such as \\n: write \\\\ for {each}, "
+                       "or put the text in single quotes instead")
     return s.error(s.at(s.cm), f"this quoted text could not be read ({s.problem}): check that its quotes match")
+
+
+_ESCAPES = set('0abt\tnvfre "/\\N_LPxuU')  # what may follow a backslash between double quotes
+
+
+def _lone_backslashes(text: str) -> int:
+    """How many backslashes in TEXT (inside double quotes) start none of YAML's codes."""
+    count, i = 0, 0
+    while True:
+        i = text.find("\\", i)
+        if i < 0:
+            return count
+        code = text[i + 1:i + 2]
+        digits = {"x": 2, "u": 4, "U": 8}.get(code, 0)
+        hex_ok = all(c in "0123456789abcdefABCDEF" for c in text[i + 2:i + 2 + digits]) and len(text) >= i + 2 + digits
+        if code not in _ESCAPES or not hex_ok:
+            count += 1
+        i += 2
 
 
 _SIGILS = {"*": "a copy of another value (an alias)", "&": "a label (an anchor)", "!": "a type (a tag)"}
