@@ -65,3 +65,18 @@ def test_a_text_just_under_the_limit_is_no_warning(workspace, cli):
     result = cli("check", ws)
     assert result.exit_code == 0
     assert result.stderr == ""
+
+
+def test_a_huge_file_with_many_slips_is_read_again_within_a_budget(tmp_path, cli):
+    lines = ["career-goals:", "  points:"]
+    for i in range(100_000):
+        lines.append(f"    - Led the platform team through a merger and grew revenue {i}")
+        if i % 2000 == 0:
+            lines.append(f"\t- tab item {i}")
+    ws = _workspace(tmp_path, {"answers.yaml": "\n".join(lines) + "\n"})
+    cpu, result = _check_cpu(cli, ws)
+    assert result.exit_code == 1
+    problems = result.stderr.splitlines()
+    assert problems[0].startswith(f"{ws}/answers.yaml: error: more lines of this file could not be read than the ")
+    assert len(problems) > 5 and all("indented with a tab" in p for p in problems[1:-1])
+    assert cpu < 4.0, f"check took {cpu:.1f} s of CPU time"

@@ -137,6 +137,7 @@ def _utf16(data: bytes) -> bool:
 
 
 MAX_SLIPS = 50  # syntax slips reported per file; a file with more is not YAML at all
+READ_AGAIN_CHARS = 20_000_000  # a file is read again after each slip: at most this much, or 10 times its size
 
 
 def parse(text: str, path: str) -> tuple[Node | None, list[Problem]]:
@@ -152,7 +153,9 @@ def parse(text: str, path: str) -> tuple[Node | None, list[Problem]]:
     if any(c in text for c in LINE_SEPARATORS):
         text, slips = yamlhints.separated_lines(text, path)
     lookalikes_done = False
+    budget = max(10 * len(text), READ_AGAIN_CHARS)  # how much reading again a file's slips may cost
     while True:
+        budget -= len(text)
         builder = _Builder(text, path)
         try:
             root = builder.build()
@@ -164,9 +167,9 @@ def parse(text: str, path: str) -> tuple[Node | None, list[Problem]]:
                     slips += found
                     text = _retyped(text, found)
                     continue
-            if len(slips) >= MAX_SLIPS:  # enough to go on with
+            if len(slips) >= MAX_SLIPS or budget < 0:  # enough to go on with (check stays linear in the file)
                 slips.append(Problem(Location(path), "error", f"more lines of this file could not be read than the "
-                                     f"{MAX_SLIPS} shown: fix those and run check again"))
+                                     f"{len(slips)} shown: fix those and run check again"))
                 return None, slips
             slip = yamlhints.syntax_problem(exc, text, path)
             after, blanked = _blank_slip(text, slip.location.line)
