@@ -131,6 +131,10 @@ def test_prune_deletes_exactly_the_notes_this_workspace_removed(desktop):
             "  push --prune deletes them") in result.stdout
     flagged = d.notes("tag:deck-builder::removed")
     assert len(flagged) == 2  # ours, and the user's own note that carries the tag too
+    assert "  Their 1 card is suspended, so they leave your review queue.\n" in result.stdout
+    removed = d.anki.connect("findCards", query="tag:deck-builder::removed -tag:mine")
+    assert len(removed) == 1 and d.anki.connect("areSuspended", cards=removed) == [True]
+    assert d.anki.connect("areSuspended", cards=d.anki.connect("findCards", query="tag:mine")) == [False]
     count = len(d.notes(""))
 
     declined = d.push("--prune", input="n\n")
@@ -157,7 +161,8 @@ def test_sync_sends_the_push_to_the_sync_server(desktop, tmp_path):
     result = d.push("--sync")
     assert result.exit_code == 0, result.output
     assert (f"Anki synced with {d.server.url}: your phone gets the changes at its next sync.\n"
-            "  If the sync met a problem, Anki shows it in its own window.\n") in result.stdout
+            "  Anki syncs with its own setting (Preferences > Syncing). If the sync met a problem, Anki shows it in "
+            "its own window.\n") in result.stdout
     phone = d.server.download(tmp_path / "phone.anki2")  # another device syncing from the server
     try:
         texts = [" ".join(phone.get_note(n).fields) for n in phone.find_notes("")]
@@ -165,6 +170,10 @@ def test_sync_sends_the_push_to_the_sync_server(desktop, tmp_path):
         phone.close()
     assert any("Twelve years in parcels" in t for t in texts)
     assert sum(MINE in t for t in texts) == 1 and len(texts) == len(d.notes(""))
+    other = d.push("--sync", "--sync-url", "http://192.168.1.20:8080")
+    assert other.exit_code == 0, other.output
+    assert ("  Anki syncs with its own setting (Preferences > Syncing), so --sync-url http://192.168.1.20:8080/ does "
+            "not apply with Anki open.") in other.stdout
 
 
 def test_sync_without_network_fails_clearly_and_keeps_the_push(desktop):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..sources.model import Answer, Company, Question, Workspace
@@ -169,7 +169,40 @@ def derive_notes(ws: Workspace, point_numbers: dict[str, list[tuple[int, str]]] 
         notes.extend(own)
     if memory is not None:
         memory.kept = fresh
-    return notes
+    return unique_first_fields(notes)
+
+
+_INVISIBLE = ("\u200b", "\u2060")  # zero width space, word joiner: 0 and 1
+
+
+def invisible_mark(guid: str) -> str:
+    """A run of 16 invisible characters, the bits of a hash of GUID: the same for a note every build."""
+    bits = int.from_bytes(hashlib.sha256(guid.encode()).digest()[:2], "big")
+    return "".join(_INVISIBLE[(bits >> i) & 1] for i in range(15, -1, -1))
+
+
+def _shown_text(field_html: str) -> str:
+    """Roughly what Anki's duplicate check compares: the field without HTML."""
+    import html
+
+    return html.unescape(re.sub(r"<[^>]*>", "", field_html)).strip()
+
+
+def unique_first_fields(notes: list[NoteSpec]) -> list[NoteSpec]:
+    """NOTES with every first field unique: a note whose first field reads like an earlier one's
+    (a tailored answer and the general answer it tailors ask the same question) gets an
+    invisible mark made of its GUID, so Anki's duplicate check (Browse > Find Duplicates, the
+    Add window) sees no duplicates among them. The card reads the same; the GUID is unchanged."""
+    seen: set[str] = set()
+    out = []
+    for note in notes:
+        shown = _shown_text(note.fields[0]) if note.fields else ""
+        if shown in seen:
+            fields = (note.fields[0] + invisible_mark(note.guid),) + note.fields[1:]
+            note = replace(note, fields=fields)
+        seen.add(shown)
+        out.append(note)
+    return out
 
 
 def _story_note(story, root: str, md: Renderer) -> NoteSpec:
