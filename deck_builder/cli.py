@@ -249,13 +249,24 @@ def mock_command(folder: str, company_id: str | None, count: int, seconds: int, 
     import sys
 
     from .rehearse import mock
+    from .sources.problems import plural
     from .sources.workspace import find_company, load_workspace
 
     ws, _ = load_workspace(folder)
     company = find_company(ws, company_id) if company_id is not None else None
     session = mock.start_session(ws, company, count, seconds, seed)
     stdin = sys.stdin  # click.testing.CliRunner swaps it for its input
-    mock.run_in_terminal(session, stdin, click.echo, interactive=stdin.isatty() and sys.stdout.isatty())
+    try:
+        mock.run_in_terminal(session, stdin, click.echo, interactive=stdin.isatty() and sys.stdout.isatty())
+    except KeyboardInterrupt:  # Ctrl-C: the interview ends here, with what was rated (each is saved at once)
+        report = session.report()
+        click.echo("")
+        for line in report.lines():
+            click.echo(line)
+        rated = len(report.results)
+        click.echo(f"Stopped (Ctrl-C): the {plural(rated, 'answer')} you rated "
+                   f"{'is' if rated == 1 else 'are'} saved in .deck-builder/mock-history.jsonl.", err=True)
+        raise SystemExit(130) from None
 
 
 @main.command("studio")

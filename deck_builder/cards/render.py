@@ -10,7 +10,7 @@ import html
 import re
 from urllib.parse import quote
 
-from ..sources.textrules import Cloze, math_spans, parse_cloze
+from ..sources.textrules import MARKDOWN_NESTING, Cloze, math_spans, parse_cloze
 
 _PLACEHOLDER = re.compile(r"\{(company|role)\}")
 _URL_PLACEHOLDER = re.compile(r"%7B(company|role)%7D")
@@ -157,7 +157,8 @@ def _new_parser():
     # imported on first use: keeps `deck-builder --help` fast
     from markdown_it import MarkdownIt
 
-    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False,
+                                   "maxNesting": MARKDOWN_NESTING})  # deeper text is an error in check
     md.disable(["image", "html_inline", "html_block"])
     return md
 

@@ -16,7 +16,7 @@ from itertools import accumulate
 
 from .model import Answer, Company, Fact, Points, Story, Workspace
 from .problems import Location, Problem
-from .textrules import strip_cloze
+from .textrules import MAX_TEXT_CHARS, strip_cloze
 
 # card-design.md, "Flashcard rules": sets over 3-5 items are nearly impossible to memorise as one
 # card. More points than this on an answer (or a company's tailoring of it) is a warning.
@@ -78,6 +78,7 @@ def content_warnings(ws: Workspace) -> list[Problem]:
                              "add 'source:' saying where and when you found it")
                 for f in company.facts if f.source is None or not f.source.strip()]
         out += _duplicate_fact_warnings(company)
+    out += _duplicate_company_warnings(list(ws.companies.values()))
     return out
 
 
@@ -98,6 +99,8 @@ def _points_warnings(points: Points, what: str, loc: Location, fix: str) -> list
     if len(points) > MAX_POINTS:
         out.append(_warn(loc, f"{what}: {len(points)} points are hard to recall as one answer; {fix}"))
     for point, point_loc in zip(points, points.locs, strict=True):
+        if len(point) > MAX_TEXT_CHARS:  # the size warning says more (and counting costs seconds per MB)
+            continue
         words = word_count(strip_cloze(point))
         if words > MAX_POINT_WORDS:
             out.append(_warn(point_loc, f"{what}: a point of {words} words is hard to recall; "
@@ -144,13 +147,19 @@ def normalise(text: str) -> str:
 
 
 def _answer_text(answer: Answer) -> str:
-    return normalise(" ".join(answer.points))
+    return _normalised(" ".join(answer.points))
 
 
 def _fact_text(fact: Fact) -> str:
     if fact.cloze is not None:
-        return normalise(strip_cloze(fact.cloze))
-    return normalise(f"{fact.q or ''} {fact.a or ''}")
+        return _normalised(strip_cloze(fact.cloze) if len(fact.cloze) <= MAX_TEXT_CHARS else fact.cloze)
+    return _normalised(f"{fact.q or ''} {fact.a or ''}")
+
+
+def _normalised(text: str) -> str:
+    """TEXT normalised for comparing; a text over the size limit stays out of the comparisons
+    ("", as an empty one): it has a warning of its own."""
+    return normalise(text) if len(text) <= MAX_TEXT_CHARS * 2 else ""
 
 
 def _duplicate_answer_warnings(answers: list[Answer]) -> list[Problem]:
@@ -169,6 +178,34 @@ def _duplicate_fact_warnings(company: Company) -> list[Problem]:
     for later, earlier in near_duplicates([_fact_text(f) for f in facts]).items():
         out.append(_warn(facts[later].loc, f"fact: nearly the same as the fact at line {facts[earlier].loc.line}; "
                                            "similar cards get mixed up in review; merge them or make the difference clear"))
+    return out
+
+
+def _duplicate_company_warnings(companies: list[Company]) -> list[Problem]:
+    """Two files for one company (acme.yaml and acme-v2.yaml): the same name, so one subdeck with
+    every shared fact twice; or another name with most facts the same."""
+    out = []
+    by_name: dict[str, Company] = {}
+    seen_facts: dict[str, Company] = {}  # a fact's text -> the first company that has it
+    for company in companies:
+        key = " ".join(company.name.split()).casefold()
+        first = by_name.setdefault(key, company)
+        if first is not company:
+            out.append(_warn(company.name.loc, f"company: '{company.name}' is also the name of {first.name.loc.file}, and "
+                             f"both files go into the subdeck '{company.name.strip()}', so each fact they share is on "
+                             "two cards: keep one file (merge what the other adds, then delete it)"))
+            continue
+        texts = {t for t in (_fact_text(f) for f in company.facts) if t}
+        shared = Counter(seen_facts[t].id for t in texts if t in seen_facts)
+        if shared:
+            other_id, count = shared.most_common(1)[0]
+            other = next(c for c in companies if c.id == other_id)
+            if count >= 2 and count * 2 >= min(len(texts), len({_fact_text(f) for f in other.facts})):
+                out.append(_warn(company.name.loc, f"company: {count} of its facts are also in {other.name.loc.file} "
+                                 f"('{other.name}'), so each is on two cards: if both files are one company, keep one "
+                                 "file (merge what the other adds, then delete it)"))
+        for t in texts:
+            seen_facts.setdefault(t, company)
     return out
 
 
@@ -203,7 +240,8 @@ def near_duplicates(texts: list[str], threshold: float = NEAR_DUPLICATE_RATIO,
     if similar is None:
         similar = _similar_by_blocks()
     t = CANDIDATE_WORD_OVERLAP
-    words = [_tagged_words(text) for text in texts]
+    # a text over the size limit has a warning of its own, and comparing it costs seconds per MB
+    words = [_tagged_words(text) if len(text) <= MAX_TEXT_CHARS else frozenset() for text in texts]
     frequency = Counter(w for ws in words for w in ws)
     weight = {w: math.log(1 + len(texts) / df) for w, df in frequency.items()}
     total = [sum(weight[w] for w in ws) for ws in words]

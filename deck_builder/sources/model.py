@@ -136,7 +136,7 @@ class Company:
     """companies/ID.yaml: what you researched about one company."""
 
     id: str
-    name: str
+    name: Text  # located: a warning about two files of one company points at it
     role: str | None = None
     facts: tuple[Fact, ...] = ()
     products: tuple[Product, ...] = ()

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import difflib
+import os
 import re
+import unicodedata
 from pathlib import Path
 
 from . import keys
-from .media import PHOTO_WARN_BYTES, photo_problem
+from .media import HEIC, PHOTO_WARN_BYTES, photo_problem
 from .model import (
     Answer,
     Bank,
@@ -24,9 +26,14 @@ from .model import (
 from .problems import Location, Problem
 from .textrules import (
     ID_RE,
+    LOOKALIKES,
+    MARKDOWN_NESTING,
+    MAX_TEXT_CHARS,
+    MAYBE_DEEP,
     PLACEHOLDERS,
     ascii_twin,
     char_name,
+    markdown_too_deep,
     odd_characters,
     parse_cloze,
     placeholder_names,
@@ -59,7 +66,7 @@ def nearest(word: str, choices) -> str | None:
 def did_you_mean(word: str, choices) -> str:
     """ " (did you mean 'x'?)", or, when WORD is a known one with an invisible or look-alike
     character pasted in (they print the same), which character to retype."""
-    twin = ascii_twin(word)
+    twin = ascii_twin(word).strip()
     if twin != word and twin in choices:
         return f" (it holds {_odd_list(word)}: retype it as '{twin}')"
     guess = nearest(word, choices)
@@ -120,8 +127,12 @@ class Reader:
         guessed = set()
         for key, (key_loc, value) in node.entries.items():
             if key not in valid:
-                guess = nearest(key, valid)
-                hint = f"did you mean '{guess}'?" if guess else "valid keys: " + ", ".join(valid)
+                twin = ascii_twin(key).strip()
+                if twin != key and twin in valid:  # prints the same: a pasted character is hiding in it
+                    guess, hint = twin, f"it holds {_odd_list(key)}: retype it as '{twin}'"
+                else:
+                    guess = nearest(key, valid)
+                    hint = f"did you mean '{guess}'?" if guess else "valid keys: " + ", ".join(valid)
                 self.error(key_loc, f"{what}: unknown key '{key}' ({hint})")
                 guessed.add(guess)
                 continue
@@ -159,7 +170,8 @@ class Reader:
         parser's own string (no copy, no location: the node's is at hand while validating)."""
         # Most text is plain: no comment, no control character, no placeholder (one test each).
         if (type(node) is Scalar and not node.null and not node.broken and node.comment is None
-                and "{" not in (value := node.value) and not _CONTROL.search(value) and (not required or value.strip())):
+                and "{" not in (value := node.value) and len(value) <= MAX_TEXT_CHARS and not _CONTROL.search(value)
+                and (not required or value.strip()) and not MAYBE_DEEP.search(value)):
             return Text(value, node.loc) if located else value
         if node is None or _broken(node):
             return None
@@ -174,6 +186,12 @@ class Reader:
             dropped = f" {value.comment[1]}" if value.comment is not None else ""  # the fix keeps every word
             self.error(node.loc, _colon_message(what, key, (value.value + dropped).strip()))
             return None
+        if isinstance(node, Map) and not node.flow and len(node.entries) == 1:
+            [(key, (_, value))] = node.entries.items()
+            if (isinstance(value, Scalar) and not value.null and not value.style and value.loc.line > node.loc.line
+                    and value.comment is None):  # "Next steps:" and its text on the line under it
+                self.error(node.loc, _colon_end_message(what, key, value, node.loc.line))
+                return None
         if not isinstance(node, Scalar):
             hint = " (text starting with '{' or '[' must be in quotes)" if node.flow else ""
             self.error(node.loc, f"{what}: expected text, got {describe(node)}{hint}")
@@ -188,6 +206,15 @@ class Reader:
         if required and not value.strip():
             self.error(node.loc, f"{what}: expected text, got an empty text")
             return None
+        if shown and markdown_too_deep(value):
+            self.error(node.loc, f"{what}: this text nests lists or quotes {MARKDOWN_NESTING // 2 - 1} levels deep or "
+                       "more, and a card shows nothing past that depth, nor what follows it: flatten it to a few levels")
+            return None
+        if shown and len(value) > MAX_TEXT_CHARS:
+            pages = max(2, round(len(value) / MAX_TEXT_CHARS))
+            self.warn(node.loc, f"{what}: this text is {len(value):,} characters long (about {pages:,} pages), and a card "
+                      f"shows all of it, on a phone too: keep what you need to recall, under {MAX_TEXT_CHARS:,} "
+                      "characters, and the rest outside the deck")
         for name, offset in (placeholder_names(value) if "{" in value else ()):
             if name in PLACEHOLDERS and not placeholders:
                 self.error(_offset_loc(node, offset), f"{what}: placeholders like {{{name}}} cannot be used here; write it out")
@@ -260,6 +287,18 @@ def _colon_message(what: str, key: str, value: str) -> str:
                 f"write {quoted(whole[1:-1])}")
     return (f"{what}: YAML read this as 'key: value' because of the ': ' after '{key}'; "
             f"put the whole text in quotes: {quoted(whole)}")
+
+
+def _colon_end_message(what: str, key: str, value: Scalar, line: int) -> str:
+    """Text ending in ':' with more text on the indented line under it, which YAML read as a key
+    and its value."""
+    start = (f"{what}: YAML read this as a key with the indented line under it as its value, because of the ':' "
+             f"at the end of '{key}:'")
+    whole = f"{key}: {' '.join(value.value.split())}"
+    if value.multiline or len(whole) > 120:
+        return f"{start}; write the text as a block ('|') with every line of it indented under it"
+    dash = "- " if what.endswith("item") else ""
+    return f"{start}; put the whole text in quotes; write lines {line}-{value.loc.line} as: {dash}{quoted(whole)}"
 
 
 def _looks_like(node: Node, names: tuple[str, ...]) -> bool:
@@ -410,7 +449,11 @@ def read_settings(r: Reader, node: Node | None, available_banks) -> Settings:
         tts = r.text(f["tts"], "tts", shown=False)
         if tts is not None:
             if not _LOCALE.match(tts):
-                r.error(f["tts"].loc, f"tts: '{tts}' is not a locale; write it like en_US or de_DE")
+                twin = str(tts).strip().replace("-", "_")
+                if _LOCALE.match(twin):  # en-US, as browsers and Windows write it
+                    r.error(f["tts"].loc, f"tts: '{tts}' is not a locale; write it as {twin}")
+                else:
+                    r.error(f["tts"].loc, f"tts: '{tts}' is not a locale; write it like en_US or de_DE")
             else:
                 kwargs["tts"] = str(tts)
     if "voices" in f:
@@ -519,10 +562,14 @@ def read_company(r: Reader, node: Node, cid: str, root: Path, questions: dict[st
         r.error(node.loc, "this looks like a question bank (it has 'bank' and 'questions'), but companies/ holds "
                 "company files: move it to questions/")
         return None
+    if isinstance(node, Map) and not node.entries and not node.flow:
+        r.error(node.loc, "company: this file is empty (or holds only comments), and a company file needs at least a "
+                f"name: start it with its name, like name: {quoted(cid.replace('-', ' ').title())}")
+        return None
     f = r.record(node, "company", keys.COMPANY.required, keys.COMPANY.optional)
     if f is None:
         return None
-    name = r.text(f.get("name"), "name", required=True, placeholders=False)
+    name = r.text(f.get("name"), "name", required=True, placeholders=False, located=True)
     role = r.text(f.get("role"), "role", placeholders=False)
 
     facts, fact_ids = [], _Ids(r, "fact", "facts")
@@ -633,6 +680,29 @@ def _visible(segments) -> str:
     return " ".join(s for s in segments if isinstance(s, str))
 
 
+def _same_names(path: Path) -> list[str]:
+    """The names in PATH's folder that are PATH's name once normalised (NFC): a name typed on one
+    system and the file another system wrote (macOS stores an accent as a character of its own)."""
+    want = unicodedata.normalize("NFC", path.name)
+    try:
+        return sorted(e for e in os.listdir(path.parent) if unicodedata.normalize("NFC", e) == want)
+    except OSError:
+        return []
+
+
+def _retype_path(photo: str, root: Path) -> str:
+    """For a photo path that names no file: the invisible or look-alike characters in it, and the
+    path to write when it names a file without them."""
+    odd = [c for c in odd_characters(photo) if c in LOOKALIKES]
+    if not odd:
+        return ""
+    held = " and ".join(char_name(c) for c in odd)
+    twin = ascii_twin(photo)
+    if twin != photo and (root / twin).is_file():
+        return f" (it holds {held}: retype it as '{twin}')"
+    return f" (it holds {held}, which a file name rarely has)"
+
+
 def _read_photo(r: Reader, node, root: Path) -> Path | None:
     photo = r.text(node, "photo", shown=False, located=True)
     if photo is None:
@@ -653,6 +723,10 @@ def _read_photo(r: Reader, node, root: Path) -> Path | None:
 
 def _photo_path(r: Reader, photo: Text, raw: Path, root: Path) -> Path | None:
     real_root = root.resolve()
+    if (root / raw).is_symlink() and not (root / raw).exists():
+        r.error(photo.loc, f"photo: '{photo}' is a link to a file that is not there (moved or deleted): "
+                f"copy the picture itself to {photo}")
+        return None
     path = (root / raw).resolve()
     if not path.is_relative_to(real_root):
         if ".." not in raw.parts:
@@ -662,11 +736,31 @@ def _photo_path(r: Reader, photo: Text, raw: Path, root: Path) -> Path | None:
             r.error(photo.loc, f"photo: '{photo}' is outside the workspace; copy the picture into media/ "
                     f"and refer to it as media/{raw.name}")
         return None
+    if path.suffix.lower() in (".heic", ".heif"):  # the iPhone's own format, by its name
+        r.error(photo.loc, f"photo: '{photo}' is not a picture Anki shows: it is {HEIC}; save or export it as a JPEG "
+                "or PNG picture")
+        return None
     if path.suffix.lower() not in PHOTO_TYPES:
         r.error(photo.loc, f"photo: '{photo}' is not a picture Anki shows; use one of {', '.join(PHOTO_TYPES)}")
         return None
+    same = _same_names(path)
+    if len(same) > 1:  # Linux keeps both; macOS and Windows would find either one
+        a = next((n for n in same if unicodedata.is_normalized("NFC", n)), same[0])
+        b = next(n for n in same if n != a)
+        msg = (f"photo: '{photo}' could be either of two files in {path.parent.relative_to(real_root).as_posix() or '.'}/ "
+               f"whose names differ only in how an accent is stored ('{a}' with it as part of the letter, '{b}' "
+               "with it as a separate character, as macOS writes names): delete or rename one of them")
+        (r.warn if path.is_file() else r.error)(photo.loc, msg)
+        if not path.is_file():
+            return None
+    elif not path.is_file() and same:  # the same name, its accents stored as another system stores them
+        path = (path.parent / same[0]).resolve()
+        if not path.is_relative_to(real_root):
+            r.error(photo.loc, f"photo: '{photo}' is a link to a file outside the workspace; "
+                    "copy the picture itself into the workspace instead of linking to it")
+            return None
     if not path.is_file():
-        r.error(photo.loc, f"photo: no file '{photo}' in the workspace")
+        r.error(photo.loc, f"photo: no file '{photo}' in the workspace{_retype_path(photo, root)}")
         return None
     with open(path, "rb") as fh:
         head = fh.read(4096)
