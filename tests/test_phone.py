@@ -353,8 +353,8 @@ def test_a_wrong_password_at_login(home, tmp_path):
         wrong = login(server, password="not-it")
         assert wrong.exit_code == 1
         assert wrong.stderr == (f"error: not logged in: {server.url} did not accept the login (wrong user name or "
-                                "password, or the key was withdrawn): log in again with  deck-builder login "
-                                f"--username NAME --sync-url {server.url}\n")
+                                "password, or the key was withdrawn): check them, then run  deck-builder login "
+                                f"--username {server.user} --sync-url {server.url}  again\n")
         assert not (home / "login.json").exists()
 
 
@@ -362,7 +362,24 @@ def test_a_key_the_server_no_longer_accepts(example, home, tmp_path):
     with SyncServer(tmp_path / "sync") as server:
         result = _pushed_then(example, home, server.url)
         _assert_kept(result, f"{server.url} did not accept the login (wrong user name or password, or the key was "
-                             f"withdrawn): log in again with  deck-builder login --username NAME --sync-url {server.url}")
+                             f"withdrawn): log in again with  deck-builder login --username job-seeker --sync-url "
+                             f"{server.url}")
+
+
+def test_a_key_the_server_no_longer_accepts_for_a_closed_anki_profile(example, home, tmp_path):
+    """The profile's login is Anki's: only Anki logs it in again, not deck-builder login."""
+    with SyncServer(tmp_path / "sync") as server:
+        base = tmp_path / "Anki2"
+        make_base(base, ("User 1",), sync={"profile": "User 1", "key": "withdrawn-key", "url": server.url})
+        own_collection(base / "User 1" / "collection.anki2", MINE)
+        result = push(example, "--base", base, "--sync", "--yes")
+        assert result.exit_code == 1
+        assert "Pushed to Anki profile 'User 1', with Anki closed: 47 new" in result.stdout
+        assert (f"error: {server.url} did not accept the login (wrong user name or password, or the key was "
+                "withdrawn): open Anki, click Sync and log in again (then close Anki and push --sync, or push --sync "
+                "with Anki open). Your cards are pushed into Anki profile 'User 1', not yet synced; push --sync "
+                "again once that is fixed\n") in result.stderr, result.stderr
+        assert "deck-builder login" not in result.output
 
 
 def test_the_server_down(example, home):

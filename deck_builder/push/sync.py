@@ -15,6 +15,7 @@ with MAX_SYNC_PAYLOAD_MEGS too small answers a full upload with "collection exce
 
 from __future__ import annotations
 
+import shlex
 import socket
 import tempfile
 import time
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import Callable
 
 from .outcome import DeliveryError
-from .own import server_name
+from .own import OwnCollection, server_name
 from .profile import ANKIWEB
 
 Ask = Callable[[str], bool]
@@ -65,16 +66,33 @@ def probe(url: str, timeout: float = 5) -> str | None:
         return f"could not reach {host} ({exc.strerror or exc}): no network?"
 
 
-def explain(exc: BaseException, endpoint: str, timeout: float, uploading: bool = False) -> str:
-    """An error of Anki's sync engine -> one sentence naming the server used."""
+def login_command(username: str, endpoint: str | None) -> str:
+    """The deck-builder login command that logs USERNAME in to ENDPOINT again, ready to type."""
+    server = server_name(endpoint)
+    return (f"deck-builder login --username {shlex.quote(username)}"
+            + ("" if server == "AnkiWeb" else f" --sync-url {shlex.quote(endpoint)}"))
+
+
+def relogin(target) -> str:
+    """How the user logs TARGET (an Anki profile or the own collection) in again."""
+    if isinstance(target, OwnCollection):
+        username = target.login.username if target.login else "NAME"
+        return f"log in again with  {login_command(username, target.sync_endpoint)}"
+    return ("open Anki, click Sync and log in again (then close Anki and push --sync, or push --sync with Anki "
+            "open)")
+
+
+def explain(exc: BaseException, endpoint: str, timeout: float, uploading: bool = False,
+            again: str | None = None) -> str:
+    """An error of Anki's sync engine -> one sentence naming the server used. AGAIN: how to
+    log in again (relogin), for a login the server refused."""
     from anki.errors import NetworkError, SyncError, SyncErrorKind
 
     server = server_name(endpoint)
     text = _first_line(exc)
     if isinstance(exc, SyncError) and exc.kind is SyncErrorKind.AUTH:
         return (f"{server} did not accept the login (wrong user name or password, or the key was withdrawn): "
-                f"log in again with  deck-builder login --username NAME"
-                + ("" if server == "AnkiWeb" else f" --sync-url {endpoint}"))
+                + (again or f"log in again with  {login_command('NAME', endpoint)}"))
     if "exceeds size limit" in str(exc) or "too large" in str(exc).lower():
         return (f"the collection is too large for {server} (the server says it exceeds its size limit): "
                 "remove big media files or unused decks, or ask the server's owner to raise the limit")
@@ -123,7 +141,7 @@ class Syncer:
         try:
             return do()
         except BackendError as exc:
-            raise self._fail(explain(exc, self.endpoint, self.timeout, uploading)) from None
+            raise self._fail(explain(exc, self.endpoint, self.timeout, uploading, relogin(self.target))) from None
 
     def _meta(self):
         out = self._call(lambda: self.col.sync_collection(self.auth, False))
@@ -274,7 +292,8 @@ def log_in(username: str, password: str, sync_url: str | None, timeout: int, fol
     try:
         auth = col.sync_login(username=username, password=password, endpoint=endpoint)
     except BackendError as exc:
-        raise DeliveryError(f"not logged in: {explain(exc, endpoint or ANKIWEB, timeout)}") from None
+        again = f"check them, then run  {login_command(username, endpoint)}  again"
+        raise DeliveryError(f"not logged in: {explain(exc, endpoint or ANKIWEB, timeout, again=again)}") from None
     finally:
         col.close()
     login = Login(username, endpoint, auth.hkey, timeout)
