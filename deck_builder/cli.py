@@ -173,7 +173,8 @@ def _anki_options(command):
                      help="The sync server of the login used: your own (Anki's self-hosted one). Default: the "
                           "server of deck-builder login, or the one Anki's profile is set to."),
         click.option("--timeout", type=click.FloatRange(1, 3600), default=30, show_default=True, metavar="SECONDS",
-                     help="How long to wait for Anki to answer."),
+                     help="How long to wait for Anki to answer, and (when longer than the login's own "
+                          "time-out) for the sync server."),
     ]
     for option in reversed(options):
         command = option(command)

@@ -193,7 +193,7 @@ def _closed(result: BuildResult, options: PushOptions, confirm: Confirm, confirm
                 from .sync import Syncer
 
                 syncer = Syncer(col.col, col.profile, options.confirm_sync or (lambda question: False), options.full_sync,
-                                backup=None if options.backup else col.backup)
+                                backup=None if options.backup else col.backup, timeout=options.timeout)
             else:
                 delivery.sync_failed = _not_logged_in(target)
         first = syncer is not None and (own or options.full_sync == "download")

@@ -100,8 +100,9 @@ def explain(exc: BaseException, endpoint: str, timeout: float, uploading: bool =
         return f"{server} had an error of its own (a server error): try again in a few minutes"
     if isinstance(exc, NetworkError):
         if "timed out" in text.lower():
-            return (f"{server} did not answer within {timeout:g} seconds (time-out): try again later, "
-                    "or give more time with --timeout SECONDS")
+            more = int(min(3600, timeout * 2))
+            return (f"{server} did not answer within {timeout:g} seconds (time-out): try again later"
+                    + (f", or give it more time with --timeout {more}" if more > timeout else ""))
         unreachable = probe(endpoint)
         if unreachable:
             return unreachable
@@ -115,17 +116,19 @@ def explain(exc: BaseException, endpoint: str, timeout: float, uploading: bool =
 class Syncer:
     """One sync of an open collection (anki.collection.Collection) with the server of TARGET
     (an Anki profile or the own collection: sync_key, sync_endpoint, sync_media, network_timeout,
-    backups)."""
+    backups). The server may take TIMEOUT seconds (push --timeout) or the login's network_timeout,
+    whichever is longer."""
 
     def __init__(self, col, target, ask: Ask, full_sync: str | None = None,
-                 backup: Callable[[], Path] | None = None):
+                 backup: Callable[[], Path] | None = None, timeout: float = 0):
         from anki.sync_pb2 import SyncAuth
 
         self.col, self.target, self.ask, self.full_sync = col, target, ask, full_sync
         self.backup = backup
         self.endpoint = target.sync_endpoint or ANKIWEB
         self.server = server_name(self.endpoint)
-        self.timeout = target.network_timeout
+        # push --timeout gives the sync more time too: the larger of it and the login's own
+        self.timeout = max(int(round(timeout)), target.network_timeout)
         self.auth = SyncAuth(hkey=target.sync_key or "", io_timeout_secs=int(self.timeout))
         if target.sync_endpoint:
             self.auth.endpoint = target.sync_endpoint
