@@ -539,7 +539,19 @@ def login_command(username: str, sync_url: str | None, timeout: int) -> None:
     click.echo(f"Logged in to {login.server} as {username}.")
     click.echo(f"  deck-builder's own collection: {own.collection}")
     click.echo(f"  Its sync key (not your password), readable by you alone: {own.login_file}")
-    click.echo(f"deck-builder push --sync now puts your cards on {login.server}; your phone gets them at its next sync.")
+    from .push.profile import find_base
+
+    try:
+        desktop = find_base(None)
+    except DeliveryError:
+        desktop = None  # no Anki desktop: push uses this collection
+    if desktop is None:
+        click.echo(f"deck-builder push --sync now puts your cards on {login.server}; your phone gets them at its "
+                   "next sync.")
+    else:
+        click.echo(f"Anki desktop is here too ({desktop}), and push uses its profile unless told: "
+                   f"deck-builder push --own-collection --sync puts your cards on {login.server} from this "
+                   "collection; your phone gets them at its next sync.")
 
 
 @main.command("logout")

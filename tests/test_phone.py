@@ -348,6 +348,19 @@ def _assert_kept(result, sentence: str):
     assert f"error: {sentence}{stop} {KEPT}" in result.stderr, result.stderr
 
 
+def test_login_where_anki_desktop_is_too_names_the_push_that_uses_the_own_collection(home, tmp_path):
+    base = tmp_path / "data" / "Anki2"  # Anki desktop's own folder on Linux
+    make_base(base, ("User 1",))
+    with SyncServer(tmp_path / "sync") as server:
+        logged = login(server)
+    assert logged.exit_code == 0, logged.output
+    assert logged.stdout.endswith(
+        f"Anki desktop is here too ({base}), and push uses its profile unless told: deck-builder push "
+        f"--own-collection --sync puts your cards on {server.url} from this collection; your phone gets them at its "
+        "next sync.\n")
+    assert "deck-builder push --sync now" not in logged.stdout
+
+
 def test_a_wrong_password_at_login(home, tmp_path):
     with SyncServer(tmp_path / "sync") as server:
         wrong = login(server, password="not-it")
