@@ -326,6 +326,39 @@ def test_both_sides_changed_is_refused_with_counts_then_each_full_sync(example, 
             phone.close()
 
 
+def test_watch_push_sync_says_how_to_agree_to_a_first_sync_and_which_collection_it_uses(example, home, tmp_path):
+    from test_watch import watching
+
+    with SyncServer(tmp_path / "sync") as server:
+        phone = Phone(tmp_path / "phone.anki2", server)
+        try:
+            phone.add_own()
+            phone.sync()  # the server holds the phone's collection: a new own collection downloads it first
+        finally:
+            phone.close()
+        assert login(server).exit_code == 0
+        out = example / "build" / "Interview Prep.apkg"
+        options = ("--push", "--sync", "--anki-connect", f"http://127.0.0.1:{free_port()}")
+        with watching(example, out, *options) as w:  # watch has no --yes, and asks nothing
+            line = next(line for line in w.seen if "not in Anki: " in line)  # said before "Watching"
+        assert line.endswith(f"not in Anki: not agreed to download your collection from {server.url} (run  "
+                             f"deck-builder push {example} --sync  once first: it asks, then watch syncs). Nothing "
+                             f"was pushed: a new collection takes your collection from {server.url} before it takes "
+                             "cards (the package is written)"), line
+        assert "--yes" not in line
+        first = push(example, "--sync", "--yes")  # what it says to run, answered
+        assert first.exit_code == 0, first.output
+        replace_in(example / "answers.yaml", *EDIT)
+        with watching(example, out, *options) as w:  # the first build's lines come before "Watching"
+            said = [line.split("  ", 1)[1] for line in w.seen if line[:2].isdigit()]
+            assert said[1:4] == [f"pushing into deck-builder's own collection: {home / 'collection.anki2'}",
+                                 "No Anki desktop folder was found, so push uses deck-builder's own collection",
+                                 "in Anki: 0 new, 2 updated, 45 unchanged; synced"], w.seen
+            replace_in(example / "answers.yaml", *reversed(EDIT))
+            assert w.wait_for("in Anki: ", wait=120).endswith("in Anki: 0 new, 2 updated, 45 unchanged; synced")
+        assert sum("pushing into" in line for line in w.seen) == 1  # said once
+
+
 # -- each failure of a sync, in one sentence -----------------------------------------------------
 
 def _pushed_then(example, home, endpoint: str, timeout: int = 60, *more: str):

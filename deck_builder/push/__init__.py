@@ -50,6 +50,7 @@ class PushOptions:
     full_sync: str | None = None  # "upload" or "download": the user's word for a full sync
     confirm_sync: Callable[[str], bool] | None = None  # asks a first-sync question (None: never agreed)
     own_folder: Path | None = None  # where the own collection lives (default: own.data_folder())
+    how_to_agree: str = "answer yes, or give --yes"  # said when a first sync was not agreed to
 
 
 @dataclass
@@ -193,7 +194,8 @@ def _closed(result: BuildResult, options: PushOptions, confirm: Confirm, confirm
                 from .sync import Syncer
 
                 syncer = Syncer(col.col, col.profile, options.confirm_sync or (lambda question: False), options.full_sync,
-                                backup=None if options.backup else col.backup, timeout=options.timeout)
+                                backup=None if options.backup else col.backup, timeout=options.timeout,
+                                how_to_agree=options.how_to_agree)
             else:
                 delivery.sync_failed = _not_logged_in(target)
         first = syncer is not None and (own or options.full_sync == "download")

@@ -120,10 +120,12 @@ class Syncer:
     whichever is longer."""
 
     def __init__(self, col, target, ask: Ask, full_sync: str | None = None,
-                 backup: Callable[[], Path] | None = None, timeout: float = 0):
+                 backup: Callable[[], Path] | None = None, timeout: float = 0,
+                 how_to_agree: str = "answer yes, or give --yes"):
         from anki.sync_pb2 import SyncAuth
 
         self.col, self.target, self.ask, self.full_sync = col, target, ask, full_sync
+        self.how_to_agree = how_to_agree  # to a first-sync question nobody could answer
         self.backup = backup
         self.endpoint = target.sync_endpoint or ANKIWEB
         self.server = server_name(self.endpoint)
@@ -159,8 +161,8 @@ class Syncer:
             question = (f"{self.server} holds your collection and this one is new: download it "
                         "(your other decks and reviews are kept)?")
             if not self.ask(question):
-                raise DeliveryError(f"not agreed to download your collection from {self.server} (answer yes, or "
-                                    "give --yes)")
+                raise DeliveryError(f"not agreed to download your collection from {self.server} "
+                                    f"({self.how_to_agree})")
             self._full(out, upload=False)
             self.did.append(f"Downloaded your collection from {self.server} first")
         elif out.required == out.FULL_SYNC:
@@ -171,8 +173,8 @@ class Syncer:
         out = self._meta()
         if out.required == out.FULL_UPLOAD:
             if not self.ask(f"{self.server} has no collection yet: upload this one to it?"):
-                raise self._fail(f"not synced: {self.server} is empty and only an upload can fill it (answer yes, "
-                                 "or give --yes)")
+                raise self._fail(f"not synced: {self.server} is empty and only an upload can fill it "
+                                 f"({self.how_to_agree})")
             self._full(out, upload=True)
             self.did.append(f"Uploaded the collection to {self.server}, which was empty")
         elif out.required == out.FULL_DOWNLOAD:
