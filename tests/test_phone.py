@@ -553,6 +553,52 @@ def test_our_notes_have_no_duplicates_for_ankis_duplicate_check(example, tmp_pat
         col.close()
 
 
+def _shared_questions(root: Path, companies: int, questions: int) -> None:
+    """A workspace where every company tailors every question (whose text names no company): so
+    COMPANIES + 1 notes ask each question in the same words."""
+    import yaml
+
+    (root / "questions").mkdir(parents=True)
+    (root / "companies").mkdir()
+    (root / "deck.yaml").write_text("deck: Shared\nbanks: []\npoint_cards: false\n")
+    qs = [{"id": f"q{i}", "ask": f"Tell me about situation {i}.", "category": "general", "why": "Evidence."}
+          for i in range(questions)]
+    (root / "questions" / "shared.yaml").write_text(yaml.safe_dump({"bank": "Shared", "questions": qs}))
+    (root / "answers.yaml").write_text(yaml.safe_dump({f"q{i}": {"points": [f"Point of answer {i}."]}
+                                                       for i in range(questions)}))
+    for c in range(companies):
+        (root / "companies" / f"co{c}.yaml").write_text(yaml.safe_dump({
+            "name": f"Company {c}", "role": "Director",
+            "tailoring": {f"q{i}": [f"At company {c}, point {i}."] for i in range(questions)}}))
+
+
+def test_many_companies_tailoring_the_same_questions_give_no_duplicates(tmp_path):
+    """16-bit marks collide among many notes asking the same: measured, these 80 companies x 60
+    shared questions gave 3 pairs of duplicates before a taken mark was passed over."""
+    from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
+
+    from deck_builder.build import build_deck
+
+    root = tmp_path / "shared"
+    _shared_questions(root, companies=80, questions=60)
+    built = build_deck(str(root))
+    firsts = [n.fields[0] for n in built.plan.notes]
+    assert len(firsts) == 80 * 60 + 60
+    col = Collection(str(tmp_path / "c.anki2"))
+    try:
+        col.import_anki_package(ImportAnkiPackageRequest(package_path=str(built.output),
+                                                         options=ImportAnkiPackageOptions()))
+        assert len(col.find_notes("tag:deck-builder")) == len(firsts)
+        assert dupes(col) == []
+    finally:
+        col.close()
+    assert len(set(firsts)) == len(firsts)
+    (root / "build").rename(tmp_path / "first-build")
+    (root / ".deck-builder" / "state.json").unlink()
+    again = build_deck(str(root))  # from scratch: the same marks
+    assert [n.fields[0] for n in again.plan.notes] == firsts
+
+
 def test_an_own_collection_in_use_is_refused_and_left_alone(example, home):
     from conftest import held_open
 
