@@ -287,10 +287,11 @@ def test_both_sides_changed_is_refused_with_counts_then_each_full_sync(example, 
             assert refused.exit_code == 1
             assert (f"error: not synced: this collection and the one on {server.url} both changed in a way a sync "
                     f"cannot merge (here: 47 notes and 0 reviews; on {server.url}: 1 note and 1 review); nothing "
-                    f"was replaced. Choose the one to keep: push --sync --full-sync upload replaces {server.url}'s "
-                    f"with this one, --full-sync download replaces this one with {server.url}'s (a backup first, "
-                    "either way). Your cards are pushed into deck-builder's own collection, not yet synced; push "
-                    "--sync again once that is fixed\n") in refused.stderr
+                    "was replaced. To keep your phone's decks and reviews: push --sync --full-sync download replaces "
+                    f"this collection with {server.url}'s, then puts your cards back in and syncs them; --full-sync "
+                    f"upload would instead replace {server.url}'s with this one, and what only {server.url} has "
+                    "would be lost (a backup first, either way). Your cards are pushed into deck-builder's own "
+                    "collection, not yet synced; push --sync again once that is fixed\n") in refused.stderr
             phone.sync()
             assert phone.ours() == {} and phone.reviews() == 1  # the server was not touched
 

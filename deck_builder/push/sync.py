@@ -190,6 +190,14 @@ class Syncer:
     def _both_changed(self, out, before_import: bool) -> None:
         here = counts(self.col)
         there = self._server_counts()
+        if self.full_sync is None and before_import:  # the own collection: its cards go back in at this push
+            raise self._fail(
+                f"not synced: this collection and the one on {self.server} both changed in a way a sync cannot "
+                f"merge (here: {here}; on {self.server}: {there}); nothing was replaced. To keep your phone's decks "
+                f"and reviews: push --sync --full-sync download replaces this collection with {self.server}'s, "
+                f"then puts your cards back in and syncs them; --full-sync upload would instead replace "
+                f"{self.server}'s with this one, and what only {self.server} has would be lost (a backup first, "
+                "either way)")
         if self.full_sync is None:
             raise self._fail(
                 f"not synced: this collection and the one on {self.server} both changed in a way a sync cannot "
