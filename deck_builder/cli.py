@@ -557,10 +557,16 @@ def login_command(username: str, sync_url: str | None, timeout: int) -> None:
 @main.command("logout")
 def logout_command() -> None:
     """Forget the sync key deck-builder login kept (the collection stays)."""
+    from .push.outcome import DeliveryError
     from .push.own import data_folder, forget_login
 
     folder = data_folder()
-    if forget_login(folder):
+    try:
+        forgot = forget_login(folder)
+    except DeliveryError as exc:
+        click.echo(f"error: {exc.message}", err=True)
+        raise SystemExit(1) from None
+    if forgot:
         click.echo(f"Logged out: the sync key in {folder} is deleted; the collection there stays.")
     else:
         click.echo("Not logged in: there was no sync key to forget.")

@@ -49,6 +49,10 @@ def push(workspace: Path, *more, input: str | None = None):
     return run("push", workspace, "--anki-connect", f"http://127.0.0.1:{free_port()}", *more, input=input)
 
 
+def login_to(url: str):
+    return run("login", "--username", "job-seeker", "--sync-url", url, input="secret\n")
+
+
 def login(server: SyncServer, *more, password: str | None = None):
     return run("login", "--username", server.user, "--sync-url", server.url, *more,
                input=(server.password if password is None else password) + "\n")
@@ -393,6 +397,41 @@ def test_login_where_anki_desktop_is_too_names_the_push_that_uses_the_own_collec
         f"--own-collection --sync puts your cards on {server.url} from this collection; your phone gets them at its "
         "next sync.\n")
     assert "deck-builder push --sync now" not in logged.stdout
+
+
+def test_login_where_its_folder_cannot_be_made_is_one_sentence(home):
+    home.parent.mkdir(parents=True)
+    home.write_text("not a folder")  # deck-builder's data folder is a file
+    result = login_to(f"http://127.0.0.1:{free_port()}/")
+    assert result.exit_code == 1
+    assert result.stderr == (f"error: cannot make deck-builder's own collection {home / 'collection.anki2'} (File "
+                             f"exists): make {home} a folder you can write to (or set XDG_DATA_HOME to one), then "
+                             "try again\n")
+
+
+def test_login_while_the_own_collection_is_in_use_is_one_sentence(example, home):
+    from conftest import held_open
+
+    assert push(example).exit_code == 0  # the own collection exists
+    with held_open(home / "collection.anki2"):
+        result = login_to(f"http://127.0.0.1:{free_port()}/")
+    assert result.exit_code == 1
+    assert result.stderr == (f"error: not logged in: deck-builder's own collection {home / 'collection.anki2'} is in "
+                             "use (locked): another push or watch of deck-builder is writing it; log in again when "
+                             "it is done\n")
+
+
+def test_login_and_logout_when_the_key_file_cannot_be_written_or_deleted(home, tmp_path):
+    (home / "login.json").mkdir(parents=True)  # in the way: a folder
+    with SyncServer(tmp_path / "sync") as server:
+        result = login(server)
+    assert result.exit_code == 1
+    assert result.stderr == (f"error: not logged in: cannot write {home / 'login.json'} (Is a directory); make it a "
+                             "file you can write (or delete it), then log in again\n")
+    out = run("logout")
+    assert out.exit_code == 1
+    assert out.stderr == (f"error: cannot delete {home / 'login.json'} (Is a directory), so the sync key is still "
+                          "kept: delete that file yourself\n")
 
 
 def test_a_wrong_password_at_login(home, tmp_path):

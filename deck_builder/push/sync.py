@@ -298,10 +298,18 @@ def log_in(username: str, password: str, sync_url: str | None, timeout: int, fol
         from .collection import EXTRA
 
         raise DeliveryError(f"logging in needs Anki's engine, which is not installed: run  {EXTRA}") from None
-    from anki.errors import BackendError
+    from anki.errors import BackendError, DBError
 
     own.create()
-    col = engine().Collection(str(own.collection))
+    try:
+        col = engine().Collection(str(own.collection))
+    except DBError as exc:
+        if "locked" in str(exc).lower() or "already open" in str(exc).lower():
+            raise DeliveryError(f"not logged in: deck-builder's own collection {own.collection} is in use (locked): "
+                                "another push or watch of deck-builder is writing it; log in again when it is "
+                                "done") from None
+        raise DeliveryError(f"not logged in: Anki's engine cannot open {own.collection} ({_first_line(exc)}); "
+                            "move that file away (it is deck-builder's own copy), then log in again") from None
     try:
         auth = col.sync_login(username=username, password=password, endpoint=endpoint)
     except BackendError as exc:
@@ -310,5 +318,9 @@ def log_in(username: str, password: str, sync_url: str | None, timeout: int, fol
     finally:
         col.close()
     login = Login(username, endpoint, auth.hkey, timeout)
-    save_login(own.folder, login)
+    try:
+        save_login(own.folder, login)
+    except OSError as exc:
+        raise DeliveryError(f"not logged in: cannot write {own.login_file} ({exc.strerror or exc}); make it a file "
+                            f"you can write (or delete it), then log in again") from None
     return own, login
