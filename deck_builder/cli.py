@@ -204,13 +204,14 @@ def watch_command(folder: str, output: str | None, push_too: bool, **anki) -> No
     straight into Anki (see push; removed items are only listed, never deleted).
     Stop with Ctrl-C.
     """
+    from .push.outcome import DeliveryError
     from .push.sync import normal_url
     from .watch import watch_workspace
 
     try:
         anki["sync_url"] = normal_url(anki["sync_url"])
-    except Exception as exc:  # DeliveryError: a malformed --sync-url
-        raise click.UsageError(str(exc)) from None
+    except DeliveryError as exc:  # a malformed --sync-url
+        raise click.UsageError(exc.message) from None
     push = _push_options(**anki) if push_too else None
     try:
         watch_workspace(folder, output, lambda line, err: click.echo(line, err=err), push)
@@ -489,12 +490,13 @@ def push_command(folder: str, output: str | None, prune: bool, full_sync: str | 
                 return False
             return click.confirm("Go ahead?", default=False)
 
-        try:
-            from .push.sync import normal_url
+        from .push.outcome import DeliveryError
+        from .push.sync import normal_url
 
+        try:
             sync_url = normal_url(anki.pop("sync_url"))
-        except Exception as exc:  # DeliveryError: a malformed --sync-url
-            raise click.UsageError(str(exc)) from None
+        except DeliveryError as exc:  # a malformed --sync-url
+            raise click.UsageError(exc.message) from None
         result = push_workspace(folder, output, _push_options(**anki, sync_url=sync_url, prune=prune,
                                                               full_sync=full_sync, confirm_sync=confirm_sync),
                                 confirm, on_built=built, confirm_renames=confirm_renames)

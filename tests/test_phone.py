@@ -559,6 +559,25 @@ def test_with_anki_desktop_and_an_own_collection_push_says_which_it_uses(example
             "deck-builder login --username NAME --sync-url http://192.168.1.20:8080/ logs in to it\n") in other.stderr
 
 
+@pytest.mark.parametrize("command", ["push", "watch"])
+@pytest.mark.parametrize("url", ["http://[::1", "http://127.0.0.1:99999/"])
+def test_a_sync_url_python_cannot_read_is_a_usage_error_that_says_what_to_give(example, command, url):
+    result = CliRunner().invoke(main, [command, str(example), "--sync-url", url])
+    assert result.exit_code == 2 and result.exception.__class__ is SystemExit
+    assert (f"Error: --sync-url {url}: not an address like http://192.168.1.20:8080/ (the one your sync server "
+            "prints, and that your phone's custom sync server setting holds)\n") in result.stderr
+
+
+def test_the_docs_list_every_option_watch_takes_from_push():
+    from deck_builder.cli import watch_command
+
+    text = (Path(__file__).parent.parent / "docs" / "push-and-sync.md").read_text(encoding="utf-8")
+    listed = re.search(r"`deck-builder watch --push` puts every build into Anki.*?\(the\s+same options: (.*?)\)",
+                       text, re.S).group(1)
+    given = {o.opts[0] for o in watch_command.params if o.name not in ("folder", "output", "push_too", "help")}
+    assert set(re.findall(r"`(--[a-z-]+)`", listed)) == given
+
+
 def test_push_without_login_says_how_to_sync(example, home):
     result = push(example, "--sync")
     assert result.exit_code == 1

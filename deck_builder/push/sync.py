@@ -276,8 +276,12 @@ def normal_url(url: str | None) -> str | None:
     """--sync-url as the engine wants it (ending in /); None (or AnkiWeb's address) -> None."""
     if not url:
         return None
-    parts = urllib.parse.urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urllib.parse.urlsplit(url.strip())
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
         raise DeliveryError(f"--sync-url {url}: not an address like http://192.168.1.20:8080/ (the one your sync "
                             "server prints, and that your phone's custom sync server setting holds)")
     shown = urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/") + "/", "", ""))
