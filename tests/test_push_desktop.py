@@ -9,9 +9,13 @@ without AnkiConnect answering, no network).
 
 from __future__ import annotations
 
+import http.server
+import json
 import re
 import shutil
+import threading
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -287,3 +291,55 @@ def test_anki_open_on_its_profile_window(desktop):
         while not d.anki.driver("state")["collection"] and time.monotonic() < deadline:
             time.sleep(0.2)
     assert d.push().exit_code == 0
+
+
+class _RefusingSuspend(http.server.BaseHTTPRequestHandler):
+    """AnkiConnect in front of the real one, whose every action goes through but `suspend`, which
+    fails as AnkiConnect reports an error (the collection busy, an add-on in the way)."""
+
+    target = ""
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        if json.loads(body).get("action") == "suspend":
+            reply = json.dumps({"result": None, "error": "the collection is busy"}).encode()
+        else:
+            request = urllib.request.Request(self.target, body, {"Content-Type": "application/json"})
+            with urllib.request.urlopen(request, timeout=300) as response:
+                reply = response.read()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(reply)))
+        self.end_headers()
+        self.wfile.write(reply)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_failing_suspend_after_the_import_says_anki_was_changed(desktop):
+    d = desktop
+    company = d.workspace / "companies" / "northwind.yaml"
+    original = company.read_text(encoding="utf-8")
+    replace_in(company, "facts:\n", "facts:\n  - id: fleet\n    q: How many vans does Northwind run?\n"
+               "    a: About 1,200 vans from 14 depots.\n\n")
+    assert d.push().exit_code == 0
+    company.write_text(original, encoding="utf-8")  # the fact is removed: push suspends its card
+    handler = type("Handler", (_RefusingSuspend,), {"target": d.anki.url})
+    proxy = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{proxy.server_address[1]}"
+        result = CliRunner().invoke(main, ["push", str(d.workspace), "--anki-connect", url, "--base",
+                                           str(d.anki.base)], catch_exceptions=False)
+    finally:
+        proxy.shutdown()
+        proxy.server_close()
+    assert result.exit_code == 1
+    assert f"Pushed to Anki, through AnkiConnect at {url}: 0 new, 0 updated" in result.stdout
+    assert "Removed from your files, still in Anki: 1 note (northwind/fact/fleet)." in result.stdout
+    assert ("error: AnkiConnect reported an error for 'suspend': the collection is busy\n"
+            "What was done in Anki is kept; the package is written: ") in result.stderr, result.stderr
+    assert "Anki was not changed" not in result.output
+    assert d.text("tag:deck-builder::removed -tag:mine")  # the import did happen: the note is flagged
+    assert d.push().exit_code == 0  # the next push suspends it

@@ -121,8 +121,9 @@ def deliver(result: BuildResult, options: PushOptions, confirm: Confirm,
         return PushResult(result, delivery if delivery.via else None,
                           f"AnkiConnect stopped answering at {options.anki_connect} during the push (was Anki "
                           "closed?); open Anki and push again", changed_nothing=not delivery.via)
-    except DeliveryError as exc:
-        return PushResult(result, delivery if delivery.via else None, exc.message, exc.changed_nothing)
+    except DeliveryError as exc:  # once the import happened (via is set), Anki was changed whatever failed after
+        return PushResult(result, delivery if delivery.via else None, exc.message,
+                          exc.changed_nothing and not delivery.via)
     return PushResult(result, delivery)
 
 
