@@ -188,7 +188,7 @@ def test_sync_without_network_fails_clearly_and_keeps_the_push(desktop):
         result = d.push("--sync")
         assert result.exit_code == 1
         assert "0 new, 2 updated, 44 unchanged." in result.stdout  # the push itself went in
-        assert f"error: could not reach {d.server.url} (Connection refused): no network? Your cards are in Anki; " \
+        assert f"error: nothing answers at {d.server.url}; is the server running? Your cards are in Anki; " \
                "sync in Anki when you are online (or push --sync again)" in result.stderr
         assert len(d.text('"Points:*Twelve years in parcel operations*"')) == 1
     finally:
@@ -291,6 +291,27 @@ def test_anki_open_on_its_profile_window(desktop):
         while not d.anki.driver("state")["collection"] and time.monotonic() < deadline:
             time.sleep(0.2)
     assert d.push().exit_code == 0
+
+
+def test_with_anki_open_and_its_folder_not_found_the_sync_is_anki_own_setting_not_ankiweb(desktop, tmp_path,
+                                                                                           monkeypatch):
+    d = desktop
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))  # Anki's folder is elsewhere: no profile to read
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.delenv("ANKI_BASE", raising=False)
+    replace_in(d.workspace / "answers.yaml", "Twelve years in parcel operations", "Twelve years running parcels")
+    result = CliRunner().invoke(main, ["push", str(d.workspace), "--anki-connect", d.anki.url, "--sync"],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert ("Anki synced with its own setting (Preferences > Syncing): your phone gets the changes at its next sync.\n"
+            "  Anki's folder was not found here, so push could not check its login or server first. If the sync met "
+            "a problem, Anki shows it in its own window.\n") in result.stdout
+    assert "AnkiWeb" not in result.output
+    phone = d.server.download(tmp_path / "phone.anki2")  # Anki's own setting: this server
+    try:
+        assert any("Twelve years running parcels" in " ".join(phone.get_note(n).fields) for n in phone.find_notes(""))
+    finally:
+        phone.close()
 
 
 class _RefusingSuspend(http.server.BaseHTTPRequestHandler):
