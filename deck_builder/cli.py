@@ -173,7 +173,8 @@ def _anki_options(command):
                      help="The sync server of the login used: your own (Anki's self-hosted one). Default: the "
                           "server of deck-builder login, or the one Anki's profile is set to."),
         click.option("--timeout", type=click.FloatRange(1, 3600), default=30, show_default=True, metavar="SECONDS",
-                     help="How long to wait for Anki to answer."),
+                     help="How long to wait for Anki to answer, and (when longer than the login's own "
+                          "time-out) for the sync server."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -203,13 +204,14 @@ def watch_command(folder: str, output: str | None, push_too: bool, **anki) -> No
     straight into Anki (see push; removed items are only listed, never deleted).
     Stop with Ctrl-C.
     """
+    from .push.outcome import DeliveryError
     from .push.sync import normal_url
     from .watch import watch_workspace
 
     try:
         anki["sync_url"] = normal_url(anki["sync_url"])
-    except Exception as exc:  # DeliveryError: a malformed --sync-url
-        raise click.UsageError(str(exc)) from None
+    except DeliveryError as exc:  # a malformed --sync-url
+        raise click.UsageError(exc.message) from None
     push = _push_options(**anki) if push_too else None
     try:
         watch_workspace(folder, output, lambda line, err: click.echo(line, err=err), push)
@@ -499,12 +501,13 @@ def push_command(folder: str, output: str | None, prune: bool, full_sync: str | 
                 return False
             return click.confirm("Go ahead?", default=False)
 
-        try:
-            from .push.sync import normal_url
+        from .push.outcome import DeliveryError
+        from .push.sync import normal_url
 
+        try:
             sync_url = normal_url(anki.pop("sync_url"))
-        except Exception as exc:  # DeliveryError: a malformed --sync-url
-            raise click.UsageError(str(exc)) from None
+        except DeliveryError as exc:  # a malformed --sync-url
+            raise click.UsageError(exc.message) from None
         result = push_workspace(folder, output, _push_options(**anki, sync_url=sync_url, prune=prune,
                                                               full_sync=full_sync, confirm_sync=confirm_sync),
                                 confirm, on_built=built, confirm_renames=confirm_renames)
@@ -549,16 +552,34 @@ def login_command(username: str, sync_url: str | None, timeout: int) -> None:
     click.echo(f"Logged in to {login.server} as {username}.")
     click.echo(f"  deck-builder's own collection: {own.collection}")
     click.echo(f"  Its sync key (not your password), readable by you alone: {own.login_file}")
-    click.echo(f"deck-builder push --sync now puts your cards on {login.server}; your phone gets them at its next sync.")
+    from .push.profile import find_base
+
+    try:
+        desktop = find_base(None)
+    except DeliveryError:
+        desktop = None  # no Anki desktop: push uses this collection
+    if desktop is None:
+        click.echo(f"deck-builder push --sync now puts your cards on {login.server}; your phone gets them at its "
+                   "next sync.")
+    else:
+        click.echo(f"Anki desktop is here too ({desktop}), and push uses its profile unless told: "
+                   f"deck-builder push --own-collection --sync puts your cards on {login.server} from this "
+                   "collection; your phone gets them at its next sync.")
 
 
 @main.command("logout")
 def logout_command() -> None:
     """Forget the sync key deck-builder login kept (the collection stays)."""
+    from .push.outcome import DeliveryError
     from .push.own import data_folder, forget_login
 
     folder = data_folder()
-    if forget_login(folder):
+    try:
+        forgot = forget_login(folder)
+    except DeliveryError as exc:
+        click.echo(f"error: {exc.message}", err=True)
+        raise SystemExit(1) from None
+    if forgot:
         click.echo(f"Logged out: the sync key in {folder} is deleted; the collection there stays.")
     else:
         click.echo("Not logged in: there was no sync key to forget.")

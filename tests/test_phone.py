@@ -49,6 +49,10 @@ def push(workspace: Path, *more, input: str | None = None):
     return run("push", workspace, "--anki-connect", f"http://127.0.0.1:{free_port()}", *more, input=input)
 
 
+def login_to(url: str):
+    return run("login", "--username", "job-seeker", "--sync-url", url, input="secret\n")
+
+
 def login(server: SyncServer, *more, password: str | None = None):
     return run("login", "--username", server.user, "--sync-url", server.url, *more,
                input=(server.password if password is None else password) + "\n")
@@ -287,10 +291,11 @@ def test_both_sides_changed_is_refused_with_counts_then_each_full_sync(example, 
             assert refused.exit_code == 1
             assert (f"error: not synced: this collection and the one on {server.url} both changed in a way a sync "
                     f"cannot merge (here: 47 notes and 0 reviews; on {server.url}: 1 note and 1 review); nothing "
-                    f"was replaced. Choose the one to keep: push --sync --full-sync upload replaces {server.url}'s "
-                    f"with this one, --full-sync download replaces this one with {server.url}'s (a backup first, "
-                    "either way). Your cards are pushed into deck-builder's own collection, not yet synced; push "
-                    "--sync again once that is fixed\n") in refused.stderr
+                    "was replaced. To keep your phone's decks and reviews: push --sync --full-sync download replaces "
+                    f"this collection with {server.url}'s, then puts your cards back in and syncs them; --full-sync "
+                    f"upload would instead replace {server.url}'s with this one, and what only {server.url} has "
+                    "would be lost (a backup first, either way). Your cards are pushed into deck-builder's own "
+                    "collection, not yet synced; push --sync again once that is fixed\n") in refused.stderr
             phone.sync()
             assert phone.ours() == {} and phone.reviews() == 1  # the server was not touched
 
@@ -326,15 +331,48 @@ def test_both_sides_changed_is_refused_with_counts_then_each_full_sync(example, 
             phone.close()
 
 
+def test_watch_push_sync_says_how_to_agree_to_a_first_sync_and_which_collection_it_uses(example, home, tmp_path):
+    from test_watch import watching
+
+    with SyncServer(tmp_path / "sync") as server:
+        phone = Phone(tmp_path / "phone.anki2", server)
+        try:
+            phone.add_own()
+            phone.sync()  # the server holds the phone's collection: a new own collection downloads it first
+        finally:
+            phone.close()
+        assert login(server).exit_code == 0
+        out = example / "build" / "Interview Prep.apkg"
+        options = ("--push", "--sync", "--anki-connect", f"http://127.0.0.1:{free_port()}")
+        with watching(example, out, *options) as w:  # watch has no --yes, and asks nothing
+            line = next(line for line in w.seen if "not in Anki: " in line)  # said before "Watching"
+        assert line.endswith(f"not in Anki: not agreed to download your collection from {server.url} (run  "
+                             f"deck-builder push {example} --sync  once first: it asks, then watch syncs). Nothing "
+                             f"was pushed: a new collection takes your collection from {server.url} before it takes "
+                             "cards (the package is written)"), line
+        assert "--yes" not in line
+        first = push(example, "--sync", "--yes")  # what it says to run, answered
+        assert first.exit_code == 0, first.output
+        replace_in(example / "answers.yaml", *EDIT)
+        with watching(example, out, *options) as w:  # the first build's lines come before "Watching"
+            said = [line.split("  ", 1)[1] for line in w.seen if line[:2].isdigit()]
+            assert said[1:4] == [f"pushing into deck-builder's own collection: {home / 'collection.anki2'}",
+                                 "No Anki desktop folder was found, so push uses deck-builder's own collection",
+                                 "in Anki: 0 new, 2 updated, 45 unchanged; synced"], w.seen
+            replace_in(example / "answers.yaml", *reversed(EDIT))
+            assert w.wait_for("in Anki: ", wait=120).endswith("in Anki: 0 new, 2 updated, 45 unchanged; synced")
+        assert sum("pushing into" in line for line in w.seen) == 1  # said once
+
+
 # -- each failure of a sync, in one sentence -----------------------------------------------------
 
-def _pushed_then(example, home, endpoint: str, timeout: int = 60):
+def _pushed_then(example, home, endpoint: str, timeout: int = 60, *more: str):
     """The own collection with the deck in it (pushed, not synced) and a login for ENDPOINT."""
     save_login(home, Login("job-seeker", endpoint, "stored-key", timeout))
     first = push(example)
     assert first.exit_code == 0, first.output
     replace_in(example / "answers.yaml", *EDIT)
-    return push(example, "--sync")
+    return push(example, "--sync", *more)
 
 
 KEPT = ("Your cards are pushed into deck-builder's own collection, not yet synced; push --sync again once that "
@@ -348,13 +386,61 @@ def _assert_kept(result, sentence: str):
     assert f"error: {sentence}{stop} {KEPT}" in result.stderr, result.stderr
 
 
+def test_login_where_anki_desktop_is_too_names_the_push_that_uses_the_own_collection(home, tmp_path):
+    base = tmp_path / "data" / "Anki2"  # Anki desktop's own folder on Linux
+    make_base(base, ("User 1",))
+    with SyncServer(tmp_path / "sync") as server:
+        logged = login(server)
+    assert logged.exit_code == 0, logged.output
+    assert logged.stdout.endswith(
+        f"Anki desktop is here too ({base}), and push uses its profile unless told: deck-builder push "
+        f"--own-collection --sync puts your cards on {server.url} from this collection; your phone gets them at its "
+        "next sync.\n")
+    assert "deck-builder push --sync now" not in logged.stdout
+
+
+def test_login_where_its_folder_cannot_be_made_is_one_sentence(home):
+    home.parent.mkdir(parents=True)
+    home.write_text("not a folder")  # deck-builder's data folder is a file
+    result = login_to(f"http://127.0.0.1:{free_port()}/")
+    assert result.exit_code == 1
+    assert result.stderr == (f"error: cannot make deck-builder's own collection {home / 'collection.anki2'} (File "
+                             f"exists): make {home} a folder you can write to (or set XDG_DATA_HOME to one), then "
+                             "try again\n")
+
+
+def test_login_while_the_own_collection_is_in_use_is_one_sentence(example, home):
+    from conftest import held_open
+
+    assert push(example).exit_code == 0  # the own collection exists
+    with held_open(home / "collection.anki2"):
+        result = login_to(f"http://127.0.0.1:{free_port()}/")
+    assert result.exit_code == 1
+    assert result.stderr == (f"error: not logged in: deck-builder's own collection {home / 'collection.anki2'} is in "
+                             "use (locked): another push or watch of deck-builder is writing it; log in again when "
+                             "it is done\n")
+
+
+def test_login_and_logout_when_the_key_file_cannot_be_written_or_deleted(home, tmp_path):
+    (home / "login.json").mkdir(parents=True)  # in the way: a folder
+    with SyncServer(tmp_path / "sync") as server:
+        result = login(server)
+    assert result.exit_code == 1
+    assert result.stderr == (f"error: not logged in: cannot write {home / 'login.json'} (Is a directory); make it a "
+                             "file you can write (or delete it), then log in again\n")
+    out = run("logout")
+    assert out.exit_code == 1
+    assert out.stderr == (f"error: cannot delete {home / 'login.json'} (Is a directory), so the sync key is still "
+                          "kept: delete that file yourself\n")
+
+
 def test_a_wrong_password_at_login(home, tmp_path):
     with SyncServer(tmp_path / "sync") as server:
         wrong = login(server, password="not-it")
         assert wrong.exit_code == 1
         assert wrong.stderr == (f"error: not logged in: {server.url} did not accept the login (wrong user name or "
-                                "password, or the key was withdrawn): log in again with  deck-builder login "
-                                f"--username NAME --sync-url {server.url}\n")
+                                "password, or the key was withdrawn): check them, then run  deck-builder login "
+                                f"--username {server.user} --sync-url {server.url}  again\n")
         assert not (home / "login.json").exists()
 
 
@@ -362,7 +448,24 @@ def test_a_key_the_server_no_longer_accepts(example, home, tmp_path):
     with SyncServer(tmp_path / "sync") as server:
         result = _pushed_then(example, home, server.url)
         _assert_kept(result, f"{server.url} did not accept the login (wrong user name or password, or the key was "
-                             f"withdrawn): log in again with  deck-builder login --username NAME --sync-url {server.url}")
+                             f"withdrawn): log in again with  deck-builder login --username job-seeker --sync-url "
+                             f"{server.url}")
+
+
+def test_a_key_the_server_no_longer_accepts_for_a_closed_anki_profile(example, home, tmp_path):
+    """The profile's login is Anki's: only Anki logs it in again, not deck-builder login."""
+    with SyncServer(tmp_path / "sync") as server:
+        base = tmp_path / "Anki2"
+        make_base(base, ("User 1",), sync={"profile": "User 1", "key": "withdrawn-key", "url": server.url})
+        own_collection(base / "User 1" / "collection.anki2", MINE)
+        result = push(example, "--base", base, "--sync", "--yes")
+        assert result.exit_code == 1
+        assert "Pushed to Anki profile 'User 1', with Anki closed: 47 new" in result.stdout
+        assert (f"error: {server.url} did not accept the login (wrong user name or password, or the key was "
+                "withdrawn): open Anki, click Sync and log in again (then close Anki and push --sync, or push --sync "
+                "with Anki open). Your cards are pushed into Anki profile 'User 1', not yet synced; push --sync "
+                "again once that is fixed\n") in result.stderr, result.stderr
+        assert "deck-builder login" not in result.output
 
 
 def test_the_server_down(example, home):
@@ -401,9 +504,10 @@ def test_a_time_out(example, home):
         silent.bind(("127.0.0.1", 0))
         silent.listen(8)
         url = f"http://127.0.0.1:{silent.getsockname()[1]}/"
-        _assert_kept(_pushed_then(example, home, url, timeout=3),
-                     f"{url} did not answer within 3 seconds (time-out): try again later, or give more time with "
-                     "--timeout SECONDS")
+        # push --timeout gives the sync more time than the login's 2 seconds: the advice works as typed
+        _assert_kept(_pushed_then(example, home, url, 2, "--timeout", "4"),
+                     f"{url} did not answer within 4 seconds (time-out): try again later, or give it more time "
+                     "with --timeout 8")
 
 
 def test_a_collection_too_large_for_the_server(example, home, tmp_path):
@@ -455,6 +559,25 @@ def test_with_anki_desktop_and_an_own_collection_push_says_which_it_uses(example
             "deck-builder login --username NAME --sync-url http://192.168.1.20:8080/ logs in to it\n") in other.stderr
 
 
+@pytest.mark.parametrize("command", ["push", "watch"])
+@pytest.mark.parametrize("url", ["http://[::1", "http://127.0.0.1:99999/"])
+def test_a_sync_url_python_cannot_read_is_a_usage_error_that_says_what_to_give(example, command, url):
+    result = CliRunner().invoke(main, [command, str(example), "--sync-url", url])
+    assert result.exit_code == 2 and result.exception.__class__ is SystemExit
+    assert (f"Error: --sync-url {url}: not an address like http://192.168.1.20:8080/ (the one your sync server "
+            "prints, and that your phone's custom sync server setting holds)\n") in result.stderr
+
+
+def test_the_docs_list_every_option_watch_takes_from_push():
+    from deck_builder.cli import watch_command
+
+    text = (Path(__file__).parent.parent / "docs" / "push-and-sync.md").read_text(encoding="utf-8")
+    listed = re.search(r"`deck-builder watch --push` puts every build into Anki.*?\(the\s+same options: (.*?)\)",
+                       text, re.S).group(1)
+    given = {o.opts[0] for o in watch_command.params if o.name not in ("folder", "output", "push_too", "help")}
+    assert set(re.findall(r"`(--[a-z-]+)`", listed)) == given
+
+
 def test_push_without_login_says_how_to_sync(example, home):
     result = push(example, "--sync")
     assert result.exit_code == 1
@@ -487,6 +610,52 @@ def test_our_notes_have_no_duplicates_for_ankis_duplicate_check(example, tmp_pat
         assert note.guid == marked[0].guid and note.fields[0] == marked[0].fields[0]
     finally:
         col.close()
+
+
+def _shared_questions(root: Path, companies: int, questions: int) -> None:
+    """A workspace where every company tailors every question (whose text names no company): so
+    COMPANIES + 1 notes ask each question in the same words."""
+    import yaml
+
+    (root / "questions").mkdir(parents=True)
+    (root / "companies").mkdir()
+    (root / "deck.yaml").write_text("deck: Shared\nbanks: []\npoint_cards: false\n")
+    qs = [{"id": f"q{i}", "ask": f"Tell me about situation {i}.", "category": "general", "why": "Evidence."}
+          for i in range(questions)]
+    (root / "questions" / "shared.yaml").write_text(yaml.safe_dump({"bank": "Shared", "questions": qs}))
+    (root / "answers.yaml").write_text(yaml.safe_dump({f"q{i}": {"points": [f"Point of answer {i}."]}
+                                                       for i in range(questions)}))
+    for c in range(companies):
+        (root / "companies" / f"co{c}.yaml").write_text(yaml.safe_dump({
+            "name": f"Company {c}", "role": "Director",
+            "tailoring": {f"q{i}": [f"At company {c}, point {i}."] for i in range(questions)}}))
+
+
+def test_many_companies_tailoring_the_same_questions_give_no_duplicates(tmp_path):
+    """16-bit marks collide among many notes asking the same: measured, these 80 companies x 60
+    shared questions gave 3 pairs of duplicates before a taken mark was passed over."""
+    from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
+
+    from deck_builder.build import build_deck
+
+    root = tmp_path / "shared"
+    _shared_questions(root, companies=80, questions=60)
+    built = build_deck(str(root))
+    firsts = [n.fields[0] for n in built.plan.notes]
+    assert len(firsts) == 80 * 60 + 60
+    col = Collection(str(tmp_path / "c.anki2"))
+    try:
+        col.import_anki_package(ImportAnkiPackageRequest(package_path=str(built.output),
+                                                         options=ImportAnkiPackageOptions()))
+        assert len(col.find_notes("tag:deck-builder")) == len(firsts)
+        assert dupes(col) == []
+    finally:
+        col.close()
+    assert len(set(firsts)) == len(firsts)
+    (root / "build").rename(tmp_path / "first-build")
+    (root / ".deck-builder" / "state.json").unlink()
+    again = build_deck(str(root))  # from scratch: the same marks
+    assert [n.fields[0] for n in again.plan.notes] == firsts
 
 
 def test_an_own_collection_in_use_is_refused_and_left_alone(example, home):

@@ -29,8 +29,8 @@ class Watcher:
         for line in self.proc.stdout:
             self.lines.put(line.rstrip("\n"))
 
-    def wait_for(self, text: str) -> str:
-        deadline = time.monotonic() + WAIT
+    def wait_for(self, text: str, wait: float = WAIT) -> str:
+        deadline = time.monotonic() + wait
         while time.monotonic() < deadline:
             try:
                 line = self.lines.get(timeout=0.2)
@@ -39,7 +39,7 @@ class Watcher:
             self.seen.append(line)
             if text in line:
                 return line
-        raise AssertionError(f"no line with {text!r} within {WAIT}s; got {self.seen}")
+        raise AssertionError(f"no line with {text!r} within {wait}s; got {self.seen}")
 
 
 @contextmanager

@@ -177,9 +177,11 @@ def derive_notes(ws: Workspace, point_numbers: dict[str, list[tuple[int, str]]] 
 _INVISIBLE = ("\u200b", "\u2060")  # zero width space, word joiner: 0 and 1
 
 
-def invisible_mark(guid: str) -> str:
-    """A run of 16 invisible characters, the bits of a hash of GUID: the same for a note every build."""
-    bits = int.from_bytes(hashlib.sha256(guid.encode()).digest()[:2], "big")
+def invisible_mark(guid: str, attempt: int = 0) -> str:
+    """A run of 16 invisible characters, the bits of a hash of GUID (and, after a mark that was
+    taken already, of the ATTEMPT that follows): the same for a note every build."""
+    key = guid if attempt == 0 else f"{guid}#{attempt}"
+    bits = int.from_bytes(hashlib.sha256(key.encode()).digest()[:2], "big")
     return "".join(_INVISIBLE[(bits >> i) & 1] for i in range(15, -1, -1))
 
 
@@ -194,14 +196,20 @@ def unique_first_fields(notes: list[NoteSpec]) -> list[NoteSpec]:
     """NOTES with every first field unique: a note whose first field reads like an earlier one's
     (a tailored answer and the general answer it tailors ask the same question) gets an
     invisible mark made of its GUID, so Anki's duplicate check (Browse > Find Duplicates, the
-    Add window) sees no duplicates among them. The card reads the same; the GUID is unchanged."""
+    Add window) sees no duplicates among them. The card reads the same; the GUID is unchanged.
+    Marks are only 16 bits: one that makes a text some earlier note already has is passed over
+    for the next attempt's, so the same workspace gets the same marks every build."""
     seen: set[str] = set()
     out = []
     for note in notes:
         shown = _shown_text(note.fields[0]) if note.fields else ""
-        if shown in seen:
-            fields = (note.fields[0] + invisible_mark(note.guid),) + note.fields[1:]
-            note = replace(note, fields=fields)
+        attempt = 0
+        while note.fields and shown in seen:
+            first = note.fields[0] + invisible_mark(note.guid, attempt)
+            shown = _shown_text(first)
+            attempt += 1
+        if attempt:
+            note = replace(note, fields=(first,) + note.fields[1:])
         seen.add(shown)
         out.append(note)
     return out

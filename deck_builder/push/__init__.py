@@ -15,9 +15,7 @@ how to import it by hand.
 
 from __future__ import annotations
 
-import socket
 import time
-import urllib.parse
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
@@ -50,6 +48,7 @@ class PushOptions:
     full_sync: str | None = None  # "upload" or "download": the user's word for a full sync
     confirm_sync: Callable[[str], bool] | None = None  # asks a first-sync question (None: never agreed)
     own_folder: Path | None = None  # where the own collection lives (default: own.data_folder())
+    how_to_agree: str = "answer yes, or give --yes"  # said when a first sync was not agreed to
 
 
 @dataclass
@@ -120,8 +119,9 @@ def deliver(result: BuildResult, options: PushOptions, confirm: Confirm,
         return PushResult(result, delivery if delivery.via else None,
                           f"AnkiConnect stopped answering at {options.anki_connect} during the push (was Anki "
                           "closed?); open Anki and push again", changed_nothing=not delivery.via)
-    except DeliveryError as exc:
-        return PushResult(result, delivery if delivery.via else None, exc.message, exc.changed_nothing)
+    except DeliveryError as exc:  # once the import happened (via is set), Anki was changed whatever failed after
+        return PushResult(result, delivery if delivery.via else None, exc.message,
+                          exc.changed_nothing and not delivery.via)
     return PushResult(result, delivery)
 
 
@@ -193,7 +193,8 @@ def _closed(result: BuildResult, options: PushOptions, confirm: Confirm, confirm
                 from .sync import Syncer
 
                 syncer = Syncer(col.col, col.profile, options.confirm_sync or (lambda question: False), options.full_sync,
-                                backup=None if options.backup else col.backup)
+                                backup=None if options.backup else col.backup, timeout=options.timeout,
+                                how_to_agree=options.how_to_agree)
             else:
                 delivery.sync_failed = _not_logged_in(target)
         first = syncer is not None and (own or options.full_sync == "download")
@@ -374,40 +375,36 @@ def _prune(delivery: Delivery, result: BuildResult, confirm: Confirm, delete: Ca
 
 def _sync_running(delivery: Delivery, client: AnkiConnect, options: PushOptions) -> None:
     """Ask the open Anki to sync: first check it is logged in and its server is reachable, so a
-    sync that cannot work fails here with a clear message instead of an error box in Anki."""
+    sync that cannot work fails here with a clear message instead of an error box in Anki.
+    Without its profile folder (Anki's folder is elsewhere), Anki knows its own login and server."""
+    from .sync import probe
+
     try:
         profile = find_profile(options.base, options.profile)
     except DeliveryError:
-        profile = None  # Anki's folder is elsewhere: it knows its own login
-    endpoint = (profile.sync_endpoint if profile else None) or ANKIWEB
-    shown = "AnkiWeb" if endpoint == ANKIWEB else endpoint
+        profile = None
     kept = "Your cards are in Anki; sync in Anki when you are online (or push --sync again)"
+    endpoint = (profile.sync_endpoint or ANKIWEB) if profile is not None else None
+    shown = server_name(endpoint) if profile is not None else None
     if profile is not None and not profile.sync_key:
         delivery.sync_failed = (f"Anki's profile '{profile.name}' is not logged in to {shown}: click Sync in Anki and "
                                 "log in once; after that push --sync syncs for you")
         return
-    problem = _unreachable(endpoint)
+    problem = probe(endpoint) if endpoint else None
     if problem:
-        delivery.sync_failed = f"could not reach {shown} ({problem}): no network? {kept}"
+        delivery.sync_failed = _sentences(problem, kept)
         return
     try:
         client.sync(wait=max(options.timeout, 300))
     except DeliveryError as exc:
         delivery.sync_failed = f"the sync did not finish: {exc.message}. {kept}"
         return
-    delivery.sync = f"Anki synced with {shown}"
     own_setting = "Anki syncs with its own setting (Preferences > Syncing)"
-    if options.sync_url and not _same_url(options.sync_url, endpoint):
+    if shown is None:
+        delivery.sync = "Anki synced with its own setting (Preferences > Syncing)"
+        own_setting = "Anki's folder was not found here, so push could not check its login or server first"
+    else:
+        delivery.sync = f"Anki synced with {shown}"
+    if options.sync_url and (endpoint is None or not _same_url(options.sync_url, endpoint)):
         own_setting += f", so --sync-url {options.sync_url} does not apply with Anki open"
     delivery.sync_note = f"{own_setting}. If the sync met a problem, Anki shows it in its own window."
-
-
-def _unreachable(url: str, timeout: float = 5) -> str | None:
-    """Why nothing answers at URL's host and port, or None when something does."""
-    parts = urllib.parse.urlsplit(url)
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    try:
-        with socket.create_connection((parts.hostname, port), timeout=timeout):
-            return None
-    except OSError as exc:
-        return exc.strerror or str(exc) or type(exc).__name__

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ..atomic import replacing
+from .outcome import DeliveryError
 from .profile import ANKIWEB
 
 LOGIN_FILE = "login.json"
@@ -99,13 +100,22 @@ class OwnCollection:
         return self.collection.is_file()
 
     def create(self) -> None:
-        """An empty collection, made by Anki's engine (to the server: a new, empty device)."""
+        """An empty collection, made by Anki's engine (to the server: a new, empty device).
+        Raises DeliveryError naming the folder when it cannot be made."""
+        from anki.errors import BackendError
+
         from .collection import engine
 
         if self.exists():
             return
-        self.folder.mkdir(parents=True, exist_ok=True)
-        engine().Collection(str(self.collection)).close()
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            engine().Collection(str(self.collection)).close()
+        except (OSError, BackendError) as exc:
+            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc).strip().splitlines()[0]
+            raise DeliveryError(f"cannot make deck-builder's own collection {self.collection} ({why}): make "
+                                f"{self.folder} a folder you can write to (or set XDG_DATA_HOME to one), then "
+                                "try again") from None
 
 
 def own_collection(folder: Path | None = None) -> OwnCollection:
@@ -137,9 +147,13 @@ def save_login(folder: Path, login: Login) -> Path:
 
 
 def forget_login(folder: Path) -> bool:
-    """Remove the stored sync key; True when there was one."""
+    """Remove the stored sync key; True when there was one. Raises DeliveryError when it stays."""
     path = folder / LOGIN_FILE
     if not path.exists():
         return False
-    path.unlink()
+    try:
+        path.unlink()
+    except OSError as exc:
+        raise DeliveryError(f"cannot delete {path} ({exc.strerror or exc}), so the sync key is still kept: "
+                            "delete that file yourself") from None
     return True

@@ -15,6 +15,7 @@ with MAX_SYNC_PAYLOAD_MEGS too small answers a full upload with "collection exce
 
 from __future__ import annotations
 
+import shlex
 import socket
 import tempfile
 import time
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import Callable
 
 from .outcome import DeliveryError
-from .own import server_name
+from .own import OwnCollection, server_name
 from .profile import ANKIWEB
 
 Ask = Callable[[str], bool]
@@ -65,16 +66,33 @@ def probe(url: str, timeout: float = 5) -> str | None:
         return f"could not reach {host} ({exc.strerror or exc}): no network?"
 
 
-def explain(exc: BaseException, endpoint: str, timeout: float, uploading: bool = False) -> str:
-    """An error of Anki's sync engine -> one sentence naming the server used."""
+def login_command(username: str, endpoint: str | None) -> str:
+    """The deck-builder login command that logs USERNAME in to ENDPOINT again, ready to type."""
+    server = server_name(endpoint)
+    return (f"deck-builder login --username {shlex.quote(username)}"
+            + ("" if server == "AnkiWeb" else f" --sync-url {shlex.quote(endpoint)}"))
+
+
+def relogin(target) -> str:
+    """How the user logs TARGET (an Anki profile or the own collection) in again."""
+    if isinstance(target, OwnCollection):
+        username = target.login.username if target.login else "NAME"
+        return f"log in again with  {login_command(username, target.sync_endpoint)}"
+    return ("open Anki, click Sync and log in again (then close Anki and push --sync, or push --sync with Anki "
+            "open)")
+
+
+def explain(exc: BaseException, endpoint: str, timeout: float, uploading: bool = False,
+            again: str | None = None) -> str:
+    """An error of Anki's sync engine -> one sentence naming the server used. AGAIN: how to
+    log in again (relogin), for a login the server refused."""
     from anki.errors import NetworkError, SyncError, SyncErrorKind
 
     server = server_name(endpoint)
     text = _first_line(exc)
     if isinstance(exc, SyncError) and exc.kind is SyncErrorKind.AUTH:
         return (f"{server} did not accept the login (wrong user name or password, or the key was withdrawn): "
-                f"log in again with  deck-builder login --username NAME"
-                + ("" if server == "AnkiWeb" else f" --sync-url {endpoint}"))
+                + (again or f"log in again with  {login_command('NAME', endpoint)}"))
     if "exceeds size limit" in str(exc) or "too large" in str(exc).lower():
         return (f"the collection is too large for {server} (the server says it exceeds its size limit): "
                 "remove big media files or unused decks, or ask the server's owner to raise the limit")
@@ -82,8 +100,9 @@ def explain(exc: BaseException, endpoint: str, timeout: float, uploading: bool =
         return f"{server} had an error of its own (a server error): try again in a few minutes"
     if isinstance(exc, NetworkError):
         if "timed out" in text.lower():
-            return (f"{server} did not answer within {timeout:g} seconds (time-out): try again later, "
-                    "or give more time with --timeout SECONDS")
+            more = int(min(3600, timeout * 2))
+            return (f"{server} did not answer within {timeout:g} seconds (time-out): try again later"
+                    + (f", or give it more time with --timeout {more}" if more > timeout else ""))
         unreachable = probe(endpoint)
         if unreachable:
             return unreachable
@@ -97,17 +116,21 @@ def explain(exc: BaseException, endpoint: str, timeout: float, uploading: bool =
 class Syncer:
     """One sync of an open collection (anki.collection.Collection) with the server of TARGET
     (an Anki profile or the own collection: sync_key, sync_endpoint, sync_media, network_timeout,
-    backups)."""
+    backups). The server may take TIMEOUT seconds (push --timeout) or the login's network_timeout,
+    whichever is longer."""
 
     def __init__(self, col, target, ask: Ask, full_sync: str | None = None,
-                 backup: Callable[[], Path] | None = None):
+                 backup: Callable[[], Path] | None = None, timeout: float = 0,
+                 how_to_agree: str = "answer yes, or give --yes"):
         from anki.sync_pb2 import SyncAuth
 
         self.col, self.target, self.ask, self.full_sync = col, target, ask, full_sync
+        self.how_to_agree = how_to_agree  # to a first-sync question nobody could answer
         self.backup = backup
         self.endpoint = target.sync_endpoint or ANKIWEB
         self.server = server_name(self.endpoint)
-        self.timeout = target.network_timeout
+        # push --timeout gives the sync more time too: the larger of it and the login's own
+        self.timeout = max(int(round(timeout)), target.network_timeout)
         self.auth = SyncAuth(hkey=target.sync_key or "", io_timeout_secs=int(self.timeout))
         if target.sync_endpoint:
             self.auth.endpoint = target.sync_endpoint
@@ -123,7 +146,7 @@ class Syncer:
         try:
             return do()
         except BackendError as exc:
-            raise self._fail(explain(exc, self.endpoint, self.timeout, uploading)) from None
+            raise self._fail(explain(exc, self.endpoint, self.timeout, uploading, relogin(self.target))) from None
 
     def _meta(self):
         out = self._call(lambda: self.col.sync_collection(self.auth, False))
@@ -138,8 +161,8 @@ class Syncer:
             question = (f"{self.server} holds your collection and this one is new: download it "
                         "(your other decks and reviews are kept)?")
             if not self.ask(question):
-                raise DeliveryError(f"not agreed to download your collection from {self.server} (answer yes, or "
-                                    "give --yes)")
+                raise DeliveryError(f"not agreed to download your collection from {self.server} "
+                                    f"({self.how_to_agree})")
             self._full(out, upload=False)
             self.did.append(f"Downloaded your collection from {self.server} first")
         elif out.required == out.FULL_SYNC:
@@ -150,8 +173,8 @@ class Syncer:
         out = self._meta()
         if out.required == out.FULL_UPLOAD:
             if not self.ask(f"{self.server} has no collection yet: upload this one to it?"):
-                raise self._fail(f"not synced: {self.server} is empty and only an upload can fill it (answer yes, "
-                                 "or give --yes)")
+                raise self._fail(f"not synced: {self.server} is empty and only an upload can fill it "
+                                 f"({self.how_to_agree})")
             self._full(out, upload=True)
             self.did.append(f"Uploaded the collection to {self.server}, which was empty")
         elif out.required == out.FULL_DOWNLOAD:
@@ -167,6 +190,14 @@ class Syncer:
     def _both_changed(self, out, before_import: bool) -> None:
         here = counts(self.col)
         there = self._server_counts()
+        if self.full_sync is None and before_import:  # the own collection: its cards go back in at this push
+            raise self._fail(
+                f"not synced: this collection and the one on {self.server} both changed in a way a sync cannot "
+                f"merge (here: {here}; on {self.server}: {there}); nothing was replaced. To keep your phone's decks "
+                f"and reviews: push --sync --full-sync download replaces this collection with {self.server}'s, "
+                f"then puts your cards back in and syncs them; --full-sync upload would instead replace "
+                f"{self.server}'s with this one, and what only {self.server} has would be lost (a backup first, "
+                "either way)")
         if self.full_sync is None:
             raise self._fail(
                 f"not synced: this collection and the one on {self.server} both changed in a way a sync cannot "
@@ -245,8 +276,12 @@ def normal_url(url: str | None) -> str | None:
     """--sync-url as the engine wants it (ending in /); None (or AnkiWeb's address) -> None."""
     if not url:
         return None
-    parts = urllib.parse.urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urllib.parse.urlsplit(url.strip())
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
         raise DeliveryError(f"--sync-url {url}: not an address like http://192.168.1.20:8080/ (the one your sync "
                             "server prints, and that your phone's custom sync server setting holds)")
     shown = urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/") + "/", "", ""))
@@ -267,16 +302,29 @@ def log_in(username: str, password: str, sync_url: str | None, timeout: int, fol
         from .collection import EXTRA
 
         raise DeliveryError(f"logging in needs Anki's engine, which is not installed: run  {EXTRA}") from None
-    from anki.errors import BackendError
+    from anki.errors import BackendError, DBError
 
     own.create()
-    col = engine().Collection(str(own.collection))
+    try:
+        col = engine().Collection(str(own.collection))
+    except DBError as exc:
+        if "locked" in str(exc).lower() or "already open" in str(exc).lower():
+            raise DeliveryError(f"not logged in: deck-builder's own collection {own.collection} is in use (locked): "
+                                "another push or watch of deck-builder is writing it; log in again when it is "
+                                "done") from None
+        raise DeliveryError(f"not logged in: Anki's engine cannot open {own.collection} ({_first_line(exc)}); "
+                            "move that file away (it is deck-builder's own copy), then log in again") from None
     try:
         auth = col.sync_login(username=username, password=password, endpoint=endpoint)
     except BackendError as exc:
-        raise DeliveryError(f"not logged in: {explain(exc, endpoint or ANKIWEB, timeout)}") from None
+        again = f"check them, then run  {login_command(username, endpoint)}  again"
+        raise DeliveryError(f"not logged in: {explain(exc, endpoint or ANKIWEB, timeout, again=again)}") from None
     finally:
         col.close()
     login = Login(username, endpoint, auth.hkey, timeout)
-    save_login(own.folder, login)
+    try:
+        save_login(own.folder, login)
+    except OSError as exc:
+        raise DeliveryError(f"not logged in: cannot write {own.login_file} ({exc.strerror or exc}); make it a file "
+                            f"you can write (or delete it), then log in again") from None
     return own, login
