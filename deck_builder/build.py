@@ -93,7 +93,7 @@ def _plan(ws: Workspace, now: float | None, readonly: bool, compiler: Compiler |
     css = stylesheet()
     state, warnings = last_state(ws, readonly, compiler)
     signature = render.renderer_signature()
-    md = compiler.renderer if compiler is not None else render.Renderer()
+    md = compiler.renderer if compiler is not None else render.Renderer(remember=False)
     md.begin(state.markdown if state.renderer == signature else {})
     specs = derive_notes(ws, point_numbering(state), md, compiler.notes if compiler is not None else None)
     plan = plan_build(specs, types, css, state, time.time() if now is None else now,

@@ -25,6 +25,8 @@ def main() -> None:
       deck-builder check my-prep     find problems and gaps
       deck-builder push my-prep      build it and put it straight into Anki
       deck-builder build my-prep     or write my-prep/build/Interview Prep.apkg
+      deck-builder login --username NAME
+                                     once, for your phone without Anki desktop
     """
 
 
@@ -162,20 +164,28 @@ def _anki_options(command):
         click.option("--base", metavar="DIR", type=click.Path(file_okay=False),
                      help="Anki's folder (what anki -b takes), used when Anki is closed. Default: Anki's own."),
         click.option("--profile", metavar="NAME", help="The Anki profile, when Anki is closed. Default: the one used last."),
-        click.option("--sync", is_flag=True, help="Then sync with AnkiWeb, so your phone gets the changes."),
+        click.option("--sync", is_flag=True,
+                     help="Then sync with AnkiWeb (or your own sync server), so your phone gets the changes."),
+        click.option("--own-collection", "own", is_flag=True,
+                     help="Push into deck-builder's own collection (see login), even where Anki desktop is. "
+                          "Used anyway when no Anki desktop folder is found."),
+        click.option("--sync-url", metavar="URL",
+                     help="The sync server of the login used: your own (Anki's self-hosted one). Default: the "
+                          "server of deck-builder login, or the one Anki's profile is set to."),
         click.option("--timeout", type=click.FloatRange(1, 3600), default=30, show_default=True, metavar="SECONDS",
-                     help="How long to wait for Anki to answer."),
+                     help="How long to wait for Anki to answer, and (when longer than the login's own "
+                          "time-out) for the sync server."),
     ]
     for option in reversed(options):
         command = option(command)
     return command
 
 
-def _push_options(anki_connect, api_key, base, profile, sync, timeout, **more):
+def _push_options(anki_connect, api_key, base, profile, sync, own, sync_url, timeout, **more):
     from .push import PushOptions
 
     return PushOptions(anki_connect=anki_connect, api_key=api_key, base=base, profile=profile, sync=sync,
-                       timeout=timeout, **more)
+                       own=own, sync_url=sync_url, timeout=timeout, **more)
 
 
 @main.command("watch")
@@ -194,8 +204,14 @@ def watch_command(folder: str, output: str | None, push_too: bool, **anki) -> No
     straight into Anki (see push; removed items are only listed, never deleted).
     Stop with Ctrl-C.
     """
+    from .push.outcome import DeliveryError
+    from .push.sync import normal_url
     from .watch import watch_workspace
 
+    try:
+        anki["sync_url"] = normal_url(anki["sync_url"])
+    except DeliveryError as exc:  # a malformed --sync-url
+        raise click.UsageError(exc.message) from None
     push = _push_options(**anki) if push_too else None
     try:
         watch_workspace(folder, output, lambda line, err: click.echo(line, err=err), push)
@@ -236,13 +252,24 @@ def mock_command(folder: str, company_id: str | None, count: int, seconds: int, 
     import sys
 
     from .rehearse import mock
+    from .sources.problems import plural
     from .sources.workspace import find_company, load_workspace
 
     ws, _ = load_workspace(folder)
     company = find_company(ws, company_id) if company_id is not None else None
     session = mock.start_session(ws, company, count, seconds, seed)
     stdin = sys.stdin  # click.testing.CliRunner swaps it for its input
-    mock.run_in_terminal(session, stdin, click.echo, interactive=stdin.isatty() and sys.stdout.isatty())
+    try:
+        mock.run_in_terminal(session, stdin, click.echo, interactive=stdin.isatty() and sys.stdout.isatty())
+    except KeyboardInterrupt:  # Ctrl-C: the interview ends here, with what was rated (each is saved at once)
+        report = session.report()
+        click.echo("")
+        for line in report.lines():
+            click.echo(line)
+        rated = len(report.results)
+        click.echo(f"Stopped (Ctrl-C): the {plural(rated, 'answer')} you rated "
+                   f"{'is' if rated == 1 else 'are'} saved in .deck-builder/mock-history.jsonl.", err=True)
+        raise SystemExit(130) from None
 
 
 @main.command("studio")
@@ -402,8 +429,12 @@ def build_command(folder: str, output: str | None, open_after: bool) -> None:
 @_anki_options
 @click.option("--prune", is_flag=True,
               help="Delete from Anki the notes of items you removed from your files (lists them and asks first).")
-@click.option("-y", "--yes", is_flag=True, help="Do not ask: with --prune delete, and push a build whose renamed notes would start over.")
-def push_command(folder: str, output: str | None, prune: bool, yes: bool, **anki) -> None:
+@click.option("--full-sync", type=click.Choice(["upload", "download"]), default=None,
+              help="When this collection and the server's both changed beyond merging: upload replaces the "
+                   "server's with this one, download this one with the server's (a backup first).")
+@click.option("-y", "--yes", is_flag=True, help="Do not ask: with --prune delete, push a build whose renamed notes "
+              "would start over, and make the first sync (an upload to an empty server, a download to a new collection).")
+def push_command(folder: str, output: str | None, prune: bool, full_sync: str | None, yes: bool, **anki) -> None:
     """Build, then put the deck straight into Anki.
 
     With Anki open and the AnkiConnect add-on installed (code 2055492159), the
@@ -412,8 +443,15 @@ def push_command(folder: str, output: str | None, prune: bool, yes: bool, **anki
     pip install 'deck-builder[anki]'). Then push reads the notes back, checks
     that every change arrived and says what is new, updated and unchanged in
     Anki. Review history is kept, as with File > Import. --sync then syncs with
-    AnkiWeb so your phone gets it. If Anki cannot take the deck, the package is
-    still written and push says how to import it by hand (exit status 1).
+    AnkiWeb (or the sync server Anki is set to) so your phone gets it. If Anki
+    cannot take the deck, the package is still written and push says how to
+    import it by hand (exit status 1).
+
+    Only a phone, no Anki desktop? Log in once with deck-builder login; push
+    then uses deck-builder's own collection, and --sync brings it in step with
+    your phone's collection on the server. The first sync asks once (--yes for
+    scripts); items you removed from your files leave the review queue
+    (their cards are suspended) until they come back or --prune deletes them.
     """
     with interruptible("the package is written or unchanged; push again to finish (it is safe to repeat)"):
         import sys
@@ -454,8 +492,26 @@ def push_command(folder: str, output: str | None, prune: bool, yes: bool, **anki
                 return False
             return click.confirm("Push anyway? Their cards start over in Anki", default=False)
 
-        result = push_workspace(folder, output, _push_options(**anki, prune=prune), confirm, on_built=built,
-                                confirm_renames=confirm_renames)
+        def confirm_sync(question: str) -> bool:
+            click.echo(question)
+            if yes:
+                click.echo("Yes (--yes).")
+                return True
+            if not sys.stdin.isatty():
+                click.echo("Not answered (no terminal): give --yes to agree.")
+                return False
+            return click.confirm("Go ahead?", default=False)
+
+        from .push.outcome import DeliveryError
+        from .push.sync import normal_url
+
+        try:
+            sync_url = normal_url(anki.pop("sync_url"))
+        except DeliveryError as exc:  # a malformed --sync-url
+            raise click.UsageError(exc.message) from None
+        result = push_workspace(folder, output, _push_options(**anki, sync_url=sync_url, prune=prune,
+                                                              full_sync=full_sync, confirm_sync=confirm_sync),
+                                confirm, on_built=built, confirm_renames=confirm_renames)
     out, err = push_report(result)
     for line in out:
         click.echo(line)
@@ -463,3 +519,69 @@ def push_command(folder: str, output: str | None, prune: bool, yes: bool, **anki
         click.echo(line, err=True)
     if not result.ok:
         raise SystemExit(1)
+
+
+@main.command("login")
+@click.option("--username", required=True, metavar="NAME", help="Your AnkiWeb (or sync server) user name.")
+@click.option("--sync-url", metavar="URL", help="Your own sync server, as your phone has it. Default: AnkiWeb.")
+@click.option("--timeout", type=click.IntRange(1, 3600), default=60, show_default=True, metavar="SECONDS",
+              help="How long a sync may wait for the server.")
+def login_command(username: str, sync_url: str | None, timeout: int) -> None:
+    """Log in once to AnkiWeb (or your own sync server), for a phone without Anki desktop.
+
+    Asks for the password (or reads it from standard input when that is not a
+    terminal) and keeps only the sync key the server returns, in a file only
+    you can read; never the password. Sets up an Anki collection of
+    deck-builder's own, which push uses when no Anki desktop is found (or with
+    --own-collection); push --sync then syncs it with the server, like one more
+    device beside your phone.
+    """
+    import sys
+
+    from .push.outcome import DeliveryError
+    from .push.sync import log_in
+
+    if sys.stdin.isatty():
+        password = click.prompt("Password", hide_input=True)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        own, login = log_in(username, password, sync_url, timeout)
+    except DeliveryError as exc:
+        click.echo(f"error: {exc.message}", err=True)
+        raise SystemExit(1) from None
+    click.echo(f"Logged in to {login.server} as {username}.")
+    click.echo(f"  deck-builder's own collection: {own.collection}")
+    click.echo(f"  Its sync key (not your password), readable by you alone: {own.login_file}")
+    from .push.profile import find_base
+
+    try:
+        desktop = find_base(None)
+    except DeliveryError:
+        desktop = None  # no Anki desktop: push uses this collection
+    if desktop is None:
+        click.echo(f"deck-builder push --sync now puts your cards on {login.server}; your phone gets them at its "
+                   "next sync.")
+    else:
+        click.echo(f"Anki desktop is here too ({desktop}), and push uses its profile unless told: "
+                   f"deck-builder push --own-collection --sync puts your cards on {login.server} from this "
+                   "collection; your phone gets them at its next sync.")
+
+
+@main.command("logout")
+def logout_command() -> None:
+    """Forget the sync key deck-builder login kept (the collection stays)."""
+    from .push.outcome import DeliveryError
+    from .push.own import data_folder, forget_login
+
+    folder = data_folder()
+    try:
+        forgot = forget_login(folder)
+    except DeliveryError as exc:
+        click.echo(f"error: {exc.message}", err=True)
+        raise SystemExit(1) from None
+    if forgot:
+        click.echo(f"Logged out: the sync key in {folder} is deleted; the collection there stays.")
+    else:
+        click.echo("Not logged in: there was no sync key to forget.")
+

@@ -20,14 +20,14 @@ def coverage(ws: Workspace) -> list[str]:
     missing = [q for q in ws.questions if q not in ws.answers and q not in tailored]
     lines.append(f"  questions  {len(answered)} of {len(ws.questions)} have talking points")
     if only_tailored:
-        lines.append(f"             only for a company so far: {', '.join(only_tailored)}")
+        lines.append(f"             only for a company so far: {_listed(only_tailored)}")
     if missing:
-        lines.append(f"             no talking points yet (no card until you add some): {', '.join(missing)}")
+        lines.append(f"             no talking points yet (no card until you add some): {_listed(missing)}")
     used = {s for a in ws.answers.values() for s in a.stories}
     unused = [s for s in ws.stories if s not in used]
     story_line = f"  stories    {len(ws.stories)}"
     if ws.stories:
-        story_line += f", unused: {', '.join(unused)}" if unused else ", all linked to an answer"
+        story_line += f", unused: {_listed(unused)}" if unused else ", all linked to an answer"
     lines.append(story_line)
     for c in ws.companies.values():
         parts = [
@@ -35,7 +35,10 @@ def coverage(ws: Workspace) -> list[str]:
             plural(len(c.people), "person", "people"), plural(len(c.tailoring), "tailored answer"),
             plural(len(c.questions_to_ask), "question to ask", "questions to ask"),
         ]
-        lines.append(f"  {c.id:<10} {', '.join(parts)}")
+        if len(c.id) > 10:  # a long id on a line of its own keeps the column
+            lines += [f"  {c.id}", f"  {'':<10} {', '.join(parts)}"]
+        else:
+            lines.append(f"  {c.id:<10} {', '.join(parts)}")
     if not ws.companies:
         lines.append("  companies  none yet (add one as companies/ID.yaml)")
     from .rehearse.mock import last_ratings, read_history
@@ -44,8 +47,15 @@ def coverage(ws: Workspace) -> list[str]:
     if last:
         weak = [f"{q} ({r})" for q, r in last.items() if r <= 2 and q in ws.questions]
         line = f"  mock       {plural(len(last), 'question')} practised"
-        lines.append(line + (f"; weakest last time: {', '.join(weak)}" if weak else "; none rated below 3"))
+        lines.append(line + (f"; weakest last time: {_listed(weak)}" if weak else "; none rated below 3"))
     return lines
+
+
+def _listed(ids: list[str]) -> str:
+    """IDS joined, the first LIST_LIMIT of them when there are more."""
+    if len(ids) <= LIST_LIMIT:
+        return ", ".join(ids)
+    return f"{', '.join(ids[:LIST_LIMIT])} and {len(ids) - LIST_LIMIT} more"
 
 
 def build_summary(result: BuildResult, how_to_import: bool = True) -> list[str]:
@@ -144,8 +154,9 @@ def rename_lines(renames, package: str = "this package", limit: int | None = LIS
         more = renames[limit:]
         lines.append(f"  ... and {len(more)} more ({plural(sum(r.cards for r in more), 'card')}): "
                      "deck-builder diff lists them all")
-    lines.append("Do that and build again, and they keep their history (if you have imported since the rename, "
-                 "the notes with the old ids come back with it, and the new ones are flagged for deletion).")
+    lines.append("Do that and build again, and they keep their history: import that package rather than this one, "
+                 "whose new notes it leaves out (if you have imported since the rename, the notes with the old ids "
+                 "come back with it; delete the new copies there).")
     return lines
 
 

@@ -31,6 +31,19 @@ def is_source(path: Path, root: Path, output: Path | None) -> bool:
     return name.endswith((".yaml", ".yml")) or parts[0] == "media" or name.lower().endswith(PHOTO_TYPES)
 
 
+def first_push(folder: str, push) -> str:
+    """The deck-builder push command that reaches the collection and server watch --push does."""
+    import shlex
+
+    words = ["deck-builder", "push", folder, "--sync"]
+    if push.own:
+        words.append("--own-collection")
+    for option, value in (("--base", push.base), ("--profile", push.profile), ("--sync-url", push.sync_url)):
+        if value:
+            words += [option, str(value)]
+    return " ".join(shlex.quote(w) for w in words)
+
+
 def watch_workspace(folder: str, output: str | None, echo: Callable[[str, bool], None], push=None) -> None:
     """Build now, then after every burst of saves; returns on Ctrl-C (KeyboardInterrupt).
 
@@ -88,10 +101,15 @@ def watch_workspace(folder: str, output: str | None, echo: Callable[[str, bool],
             pushed(result, stamp)
 
     backed_up = False
+    told_where = False
+    if push is not None:  # watch asks nothing: a first sync is agreed to in one push, which asks
+        from dataclasses import replace
+
+        push = replace(push, how_to_agree=f"run  {first_push(folder, push)}  once first: it asks, then watch syncs")
 
     def pushed(result, stamp: str) -> None:
         """One line for what Anki took; removed items are listed, never deleted here."""
-        nonlocal backed_up
+        nonlocal backed_up, told_where
         from dataclasses import replace
 
         from .push import deliver, new_renames
@@ -106,6 +124,11 @@ def watch_workspace(folder: str, output: str | None, echo: Callable[[str, bool],
         d = outcome.delivery
         if d is not None and d.backup:
             backed_up = True
+        if d is not None and not told_where:  # once: which collection, and how to choose the other
+            told_where = True
+            echo(f"{stamp}  pushing into {d.via}" + (f": {d.collection}" if d.collection else ""), False)
+            for note in d.notes:
+                echo(f"{stamp}  {note}", False)
         if outcome.error:
             echo(f"{stamp}  not in Anki: {outcome.error} (the package is written)", True)
             return

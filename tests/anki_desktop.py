@@ -290,8 +290,9 @@ class SyncServer:
 
     user, password = "job-seeker", "interview-2026"
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, **env: str):
         self.root = root
+        self.env = env  # more of the server's settings, e.g. MAX_SYNC_PAYLOAD_MEGS="1"
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         self.proc: subprocess.Popen | None = None
@@ -307,10 +308,10 @@ class SyncServer:
     def start(self) -> None:
         (self.root / "data").mkdir(parents=True, exist_ok=True)
         env = dict(os.environ, SYNC_USER1=f"{self.user}:{self.password}", SYNC_BASE=str(self.root / "data"),
-                   SYNC_HOST="127.0.0.1", SYNC_PORT=str(self.port), RUST_LOG="warn")
+                   SYNC_HOST="127.0.0.1", SYNC_PORT=str(self.port), RUST_LOG="warn", **self.env)
         self.proc = subprocess.Popen([sys.executable, "-m", "anki.syncserver"], env=env, start_new_session=True,
                                      stdout=open(self.root / "server.log", "ab"), stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120  # 2 busy cores: a start may take long
         while True:
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=1).close()

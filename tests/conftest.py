@@ -16,6 +16,14 @@ REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "decks" / "example"
 
 
+@pytest.fixture(autouse=True)
+def _own_data_folder_in_tmp(tmp_path_factory, monkeypatch):
+    """deck-builder's own data folder (the phone's login and collection, issue 15) lives in a
+    folder of the test's own: a push that finds no Anki folder falls back to it, and no test may
+    read or write the one in the home folder of whoever runs the tests (nor see another's)."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("xdg-data")))
+
+
 @pytest.fixture
 def example(tmp_path: Path) -> Path:
     """A fresh copy of decks/example."""

@@ -264,14 +264,17 @@ def test_question_id_clash_with_builtin_bank_names_no_pseudo_file(workspace, cli
 def test_non_utf8_column_counts_characters(workspace, cli):
     ws = workspace({"answers.yaml": "career-goals:\n  points:\n    - café ".encode() + b"\xff\n"})
     assert failing_check(cli, ws) == [
-        f"{ws}/answers.yaml:3:12: error: this file is not UTF-8 text (byte 0xff); save it with UTF-8 encoding"
+        f"{ws}/answers.yaml:3:12: error: byte 0xff here is not UTF-8 text, though the file is UTF-8 up to here "
+        "(a character pasted from a file in another encoding?): retype the character here and save the file as UTF-8"
     ]
 
 
 def test_non_utf8_after_byte_order_mark(workspace, cli):
     ws = workspace({"answers.yaml": b"\xef\xbb\xbfcareer-goals:\n  points: [x\xff]\n"})
     assert failing_check(cli, ws) == [
-        f"{ws}/answers.yaml:2:13: error: this file is not UTF-8 text (byte 0xff); save it with UTF-8 encoding"
+        f"{ws}/answers.yaml:2:13: error: this file is not UTF-8 text but another encoding, probably Windows-1252 "
+        "(byte 0xff is 'ÿ' there), as older Windows programs save text: save it as UTF-8 (in Notepad: File, Save as, "
+        "Encoding: UTF-8)"
     ]
 
 
@@ -461,4 +464,14 @@ def test_warnings_are_listed_with_the_errors(workspace, cli):
         f"{ws}/answers.yaml:2:11: error: points: expected a list (lines starting with '- '), got text",
         f"{ws}/questions/extra.yml: warning: ignored: deck-builder reads only .yaml files; rename it to extra.yaml",
         summary(1, 1) + ".",
+    ]
+
+
+def test_dangling_photo_link_says_it_is_a_link(workspace, cli, tmp_path):
+    ws = workspace(person_with_photo("media/jo-doe.png"))
+    (ws / "media").mkdir()
+    os.symlink(ws / "media" / "gone.png", ws / "media" / "jo-doe.png")
+    assert failing_check(cli, ws) == [
+        f"{ws}/companies/acme.yaml:5:12: error: photo: 'media/jo-doe.png' is a link to a file that is not there "
+        "(moved or deleted): copy the picture itself to media/jo-doe.png"
     ]

@@ -62,7 +62,8 @@ def test_empty_company_file_says_what_is_missing(workspace, cli, content):
     ws = workspace({"answers.yaml": ANSWER, "companies/acme.yaml": content})
     result = cli("check", ws)
     assert result.exit_code == 1
-    assert f"{ws}/companies/acme.yaml:1:1: error: company: missing required key 'name'" in result.stderr
+    assert (f"{ws}/companies/acme.yaml:1:1: error: company: this file is empty (or holds only comments), and a "
+            "company file needs at least a name: start it with its name, like name: \"Acme\"") in result.stderr
 
 
 def test_unwritable_output_keeps_sources_and_previous_package(example, cli, tmp_path):

@@ -367,3 +367,17 @@ def test_example_workspace_has_no_content_warnings(example, cli):
     result = cli("check", example, "--strict")
     assert result.exit_code == 0, result.output
     assert result.stderr == ""
+
+
+def test_two_company_files_with_most_facts_the_same_are_named(workspace, cli):
+    facts = ("facts:\n  - q: When was Acme founded?\n    a: '1999'\n    source: acme.com\n"
+             "  - q: Where is Acme based?\n    a: Leeds\n    source: acme.com\n")
+    ws = workspace({"companies/acme.yaml": "name: Acme\n" + facts,
+                    "companies/acme-ltd.yaml": "name: Acme Ltd\n" + facts})
+    result = cli("check", ws)
+    assert result.exit_code == 0, result.output
+    assert [line for line in result.stderr.splitlines() if "company:" in line] == [
+        f"{ws}/companies/acme.yaml:1:7: warning: company: 2 of its facts are also in {ws}/companies/acme-ltd.yaml "
+        "('Acme Ltd'), so each is on two cards: if both files are one company, keep one file (merge what the other "
+        "adds, then delete it)"
+    ]

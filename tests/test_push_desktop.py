@@ -9,9 +9,13 @@ without AnkiConnect answering, no network).
 
 from __future__ import annotations
 
+import http.server
+import json
 import re
 import shutil
+import threading
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -131,6 +135,10 @@ def test_prune_deletes_exactly_the_notes_this_workspace_removed(desktop):
             "  push --prune deletes them") in result.stdout
     flagged = d.notes("tag:deck-builder::removed")
     assert len(flagged) == 2  # ours, and the user's own note that carries the tag too
+    assert "  Their 1 card is suspended, so they leave your review queue.\n" in result.stdout
+    removed = d.anki.connect("findCards", query="tag:deck-builder::removed -tag:mine")
+    assert len(removed) == 1 and d.anki.connect("areSuspended", cards=removed) == [True]
+    assert d.anki.connect("areSuspended", cards=d.anki.connect("findCards", query="tag:mine")) == [False]
     count = len(d.notes(""))
 
     declined = d.push("--prune", input="n\n")
@@ -157,7 +165,8 @@ def test_sync_sends_the_push_to_the_sync_server(desktop, tmp_path):
     result = d.push("--sync")
     assert result.exit_code == 0, result.output
     assert (f"Anki synced with {d.server.url}: your phone gets the changes at its next sync.\n"
-            "  If the sync met a problem, Anki shows it in its own window.\n") in result.stdout
+            "  Anki syncs with its own setting (Preferences > Syncing). If the sync met a problem, Anki shows it in "
+            "its own window.\n") in result.stdout
     phone = d.server.download(tmp_path / "phone.anki2")  # another device syncing from the server
     try:
         texts = [" ".join(phone.get_note(n).fields) for n in phone.find_notes("")]
@@ -165,6 +174,10 @@ def test_sync_sends_the_push_to_the_sync_server(desktop, tmp_path):
         phone.close()
     assert any("Twelve years in parcels" in t for t in texts)
     assert sum(MINE in t for t in texts) == 1 and len(texts) == len(d.notes(""))
+    other = d.push("--sync", "--sync-url", "http://192.168.1.20:8080")
+    assert other.exit_code == 0, other.output
+    assert ("  Anki syncs with its own setting (Preferences > Syncing), so --sync-url http://192.168.1.20:8080/ does "
+            "not apply with Anki open.") in other.stdout
 
 
 def test_sync_without_network_fails_clearly_and_keeps_the_push(desktop):
@@ -175,7 +188,7 @@ def test_sync_without_network_fails_clearly_and_keeps_the_push(desktop):
         result = d.push("--sync")
         assert result.exit_code == 1
         assert "0 new, 2 updated, 44 unchanged." in result.stdout  # the push itself went in
-        assert f"error: could not reach {d.server.url} (Connection refused): no network? Your cards are in Anki; " \
+        assert f"error: nothing answers at {d.server.url}; is the server running? Your cards are in Anki; " \
                "sync in Anki when you are online (or push --sync again)" in result.stderr
         assert len(d.text('"Points:*Twelve years in parcel operations*"')) == 1
     finally:
@@ -278,3 +291,76 @@ def test_anki_open_on_its_profile_window(desktop):
         while not d.anki.driver("state")["collection"] and time.monotonic() < deadline:
             time.sleep(0.2)
     assert d.push().exit_code == 0
+
+
+def test_with_anki_open_and_its_folder_not_found_the_sync_is_anki_own_setting_not_ankiweb(desktop, tmp_path,
+                                                                                           monkeypatch):
+    d = desktop
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))  # Anki's folder is elsewhere: no profile to read
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.delenv("ANKI_BASE", raising=False)
+    replace_in(d.workspace / "answers.yaml", "Twelve years in parcel operations", "Twelve years running parcels")
+    result = CliRunner().invoke(main, ["push", str(d.workspace), "--anki-connect", d.anki.url, "--sync"],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert ("Anki synced with its own setting (Preferences > Syncing): your phone gets the changes at its next sync.\n"
+            "  Anki's folder was not found here, so push could not check its login or server first. If the sync met "
+            "a problem, Anki shows it in its own window.\n") in result.stdout
+    assert "AnkiWeb" not in result.output
+    phone = d.server.download(tmp_path / "phone.anki2")  # Anki's own setting: this server
+    try:
+        assert any("Twelve years running parcels" in " ".join(phone.get_note(n).fields) for n in phone.find_notes(""))
+    finally:
+        phone.close()
+
+
+class _RefusingSuspend(http.server.BaseHTTPRequestHandler):
+    """AnkiConnect in front of the real one, whose every action goes through but `suspend`, which
+    fails as AnkiConnect reports an error (the collection busy, an add-on in the way)."""
+
+    target = ""
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        if json.loads(body).get("action") == "suspend":
+            reply = json.dumps({"result": None, "error": "the collection is busy"}).encode()
+        else:
+            request = urllib.request.Request(self.target, body, {"Content-Type": "application/json"})
+            with urllib.request.urlopen(request, timeout=300) as response:
+                reply = response.read()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(reply)))
+        self.end_headers()
+        self.wfile.write(reply)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_failing_suspend_after_the_import_says_anki_was_changed(desktop):
+    d = desktop
+    company = d.workspace / "companies" / "northwind.yaml"
+    original = company.read_text(encoding="utf-8")
+    replace_in(company, "facts:\n", "facts:\n  - id: fleet\n    q: How many vans does Northwind run?\n"
+               "    a: About 1,200 vans from 14 depots.\n\n")
+    assert d.push().exit_code == 0
+    company.write_text(original, encoding="utf-8")  # the fact is removed: push suspends its card
+    handler = type("Handler", (_RefusingSuspend,), {"target": d.anki.url})
+    proxy = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{proxy.server_address[1]}"
+        result = CliRunner().invoke(main, ["push", str(d.workspace), "--anki-connect", url, "--base",
+                                           str(d.anki.base)], catch_exceptions=False)
+    finally:
+        proxy.shutdown()
+        proxy.server_close()
+    assert result.exit_code == 1
+    assert f"Pushed to Anki, through AnkiConnect at {url}: 0 new, 0 updated" in result.stdout
+    assert "Removed from your files, still in Anki: 1 note (northwind/fact/fleet)." in result.stdout
+    assert ("error: AnkiConnect reported an error for 'suspend': the collection is busy\n"
+            "What was done in Anki is kept; the package is written: ") in result.stderr, result.stderr
+    assert "Anki was not changed" not in result.output
+    assert d.text("tag:deck-builder::removed -tag:mine")  # the import did happen: the note is flagged
+    assert d.push().exit_code == 0  # the next push suspends it

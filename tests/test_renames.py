@@ -92,8 +92,9 @@ def test_a_rename_without_renamed_from_says_how_many_cards_would_start_over(exam
             f"  fact 'what-risk-does-the-annual-report-stress-most' looks renamed to 'which-risk-does-the-annual-report-stress-most' "
             f"(1 note, 1 card): give it  id: what-risk-does-the-annual-report-stress-most  "
             f"({example}/companies/northwind-parcel.yaml:50:5)",
-            "Do that and build again, and they keep their history (if you have imported since the rename, "
-            "the notes with the old ids come back with it, and the new ones are flagged for deletion).",
+            "Do that and build again, and they keep their history: import that package rather than this one, "
+            "whose new notes it leaves out (if you have imported since the rename, the notes with the old ids "
+            "come back with it; delete the new copies there).",
         ]
     assert "your review history is kept" not in result.stdout
     assert ("Import it once the renames above are kept, or those 36 cards start over "
@@ -235,3 +236,24 @@ def test_a_mistyped_renamed_from_is_a_warning(workspace, cli):
     assert result.exit_code == 0
     assert (f"{ws}/companies/acme-corp.yaml:1:15: warning: renamed_from: no earlier build here had a company 'acmee' "
             "(did you mean 'acme'?), so it keeps no cards; it must name the id the cards were first built with") in result.stderr
+
+
+def test_following_the_rename_advice_sends_no_note_the_user_never_had(workspace, cli):
+    """Rename the file, build, add renamed_from as told, build: the last package flags nothing
+    for the notes only the build in between had, and lists each label once (issue 18 point 7)."""
+    facts = ("facts:\n  - q: When was Acme founded?\n    a: '1999'\n    source: acme.com\n"
+             "  - q: Where is Acme based?\n    a: Leeds\n    source: acme.com\n")
+    ws = workspace({"answers.yaml": ANSWER, "companies/acme.yaml": "name: Acme\n" + facts})
+    out = ws / "deck.apkg"
+    now = time.time()
+    build_deck(str(ws), out, now=now)
+    (ws / "companies" / "acme.yaml").rename(ws / "companies" / "acme-corp.yaml")
+    between = build_deck(str(ws), out, now=now + 60)
+    assert between.plan.renames
+    replace_in(ws / "companies" / "acme-corp.yaml", "name: Acme\n", "renamed_from: acme\nname: Acme\n")
+    last = build_deck(str(ws), out, now=now + 120)
+    assert not last.plan.removed
+    assert not [n for n in last.plan.notes if n.tombstone]
+    labels = [c.label for c in last.plan.added + last.plan.changed + last.plan.removed]
+    assert len(labels) == len(set(labels))
+    assert not last.plan.renames

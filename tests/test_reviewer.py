@@ -103,6 +103,10 @@ def reviewer(tmp_path_factory):
         push()
         remove_returns_product(workspace)
         push()
+        # push suspends a removed item's cards; one the user unsuspends shows its banner
+        removed = anki.connect("findCards", query="deck:Interview* tag:deck-builder::removed")
+        assert anki.connect("areSuspended", cards=removed) == [True] * len(removed)
+        anki.connect("unsuspend", cards=removed)
         cards = {}
         for name, search in KINDS:
             found = anki.connect("findCards", query=f"deck:Interview* {search}")

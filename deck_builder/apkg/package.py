@@ -34,6 +34,9 @@ def write_package(plan: Plan, types: dict[str, NoteType], css: str, out: Path) -
         shutil.rmtree(work, ignore_errors=True)
 
 
+_ROWS = 1000  # notes inserted per statement (see _write_collection)
+
+
 def _write_collection(plan: Plan, types: dict[str, NoteType], css: str, db: Path) -> None:
     """The collection inside the package: genanki's schema, note-type and deck records, and
     note and card rows with the columns genanki writes, inserted in two statements.
@@ -51,22 +54,6 @@ def _write_collection(plan: Plan, types: dict[str, NoteType], css: str, db: Path
     deck_ids: dict[str, int] = {}
     types_in_deck: dict[int, dict[str, None]] = {}
     ids = itertools.count(plan.build_mod * 1000)
-    notes, cards = [], []
-    for planned in plan.notes:
-        did = deck_ids.get(planned.deck)
-        if did is None:
-            did = deck_ids[planned.deck] = stable_id(planned.deck)  # Anki matches decks by name
-            types_in_deck[did] = {}
-        types_in_deck[did][planned.note_type] = None
-        nt = types[planned.note_type]
-        nid = next(ids)
-        mod = int(planned.mod)  # an INTEGER column for Anki, whatever a hand-edited state file says
-        fields = planned.fields
-        notes.append((nid, planned.guid, nt.id, mod, -1, f" {' '.join(planned.tags)} ", "\x1f".join(fields),
-                      fields[0], 0, 0, ""))
-        if not planned.tombstone:
-            cards.extend((next(ids), nid, did, n - 1, mod, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, "")
-                         for n in card_ordinals(nt, fields))
 
     conn = sqlite3.connect(db)
     try:
@@ -76,6 +63,28 @@ def _write_collection(plan: Plan, types: dict[str, NoteType], css: str, db: Path
         tables, _, indexes = APKG_SCHEMA.partition("CREATE INDEX")
         conn.executescript(tables)
         conn.executescript(APKG_COL)
+        # The rows go in _ROWS notes at a time: a note's row holds a copy of all its text (the
+        # fields joined), so all of them at once would be a few more megabytes at the peak.
+        for start in range(0, len(plan.notes), _ROWS):
+            notes, cards = [], []
+            for planned in plan.notes[start:start + _ROWS]:
+                did = deck_ids.get(planned.deck)
+                if did is None:
+                    did = deck_ids[planned.deck] = stable_id(planned.deck)  # Anki matches decks by name
+                    types_in_deck[did] = {}
+                types_in_deck[did][planned.note_type] = None
+                nt = types[planned.note_type]
+                nid = next(ids)
+                mod = int(planned.mod)  # an INTEGER column for Anki, whatever a hand-edited state file says
+                fields = planned.fields
+                notes.append((nid, planned.guid, nt.id, mod, -1, f" {' '.join(planned.tags)} ", "\x1f".join(fields),
+                              fields[0], 0, 0, ""))
+                if not planned.tombstone:
+                    cards.extend((next(ids), nid, did, n - 1, mod, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, "")
+                                 for n in card_ordinals(nt, fields))
+            conn.executemany("INSERT INTO notes VALUES(?,?,?,?,?,?,?,?,?,?,?)", notes)
+            conn.executemany("INSERT INTO cards VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", cards)
+            del notes, cards
         decks_json, models_json = conn.execute("SELECT decks, models FROM col").fetchone()
         decks, models = json.loads(decks_json), json.loads(models_json)
         built: dict[str, object] = {}
@@ -92,8 +101,6 @@ def _write_collection(plan: Plan, types: dict[str, NoteType], css: str, db: Path
                     )
                 models[str(model.model_id)] = model.to_json(int(plan.note_type_mods[key]), did)
         conn.execute("UPDATE col SET decks = ?, models = ?", (json.dumps(decks), json.dumps(models)))
-        conn.executemany("INSERT INTO notes VALUES(?,?,?,?,?,?,?,?,?,?,?)", notes)
-        conn.executemany("INSERT INTO cards VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", cards)
         conn.executescript("CREATE INDEX" + indexes)
         conn.commit()
     finally:

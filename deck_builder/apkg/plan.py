@@ -28,7 +28,7 @@ TOMBSTONE_DAYS = 14
 REMOVED_BANNER = '<span class="db-removed">Removed from your sources: delete this note</span> '
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PlannedNote:
     guid: str
     kind: str
@@ -42,7 +42,7 @@ class PlannedNote:
     tombstone: bool = False  # written without cards
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Change:
     kind: str
     label: str
@@ -138,6 +138,7 @@ def plan_build(specs: list[NoteSpec], types: dict[str, NoteType], css: str, stat
         new.note_types[name] = NoteTypeRecord(nt.id, h, mod)
 
     seen = set()
+    restored: set[tuple[str, str]] = set()  # (kind, label) of notes the last build removed, back now
     last = memory.last if memory is not None else {}
     planned_now: dict[str, tuple] = {}
     for spec in specs:
@@ -161,6 +162,8 @@ def plan_build(specs: list[NoteSpec], types: dict[str, NoteType], css: str, stat
             mod, any_change = build_mod, True
             if old is None or old.removed:
                 plan.added.append(Change(spec.kind, spec.label, guid=spec.guid))
+                if old is not None and old.removed_at and old.mod == state.last_mod:
+                    restored.add((spec.kind, spec.label))
             else:
                 same_shape = len(old.fields) == len(spec.fields)
                 pairs = [(f, a, b) for f, a, b in zip(nt.fields, old.fields, spec.fields) if a != b] if same_shape else []
@@ -176,8 +179,8 @@ def plan_build(specs: list[NoteSpec], types: dict[str, NoteType], css: str, stat
         # A GUID seen for the first time is new in this build; one that comes back keeps its date.
         added_at = build_mod if old is None else old.added_at
         record = new.notes[spec.guid] = NoteRecord(spec.kind, spec.label, spec.note_type, spec.deck,
-                                                   list(spec.fields), list(spec.tags), h, mod,
-                                                   points=[list(p) for p in spec.points], identity=list(spec.identity),
+                                                   spec.fields, spec.tags, h, mod,  # shared, not copied
+                                                   points=spec.points, identity=spec.identity,
                                                    added_at=added_at)
         if memory is not None:
             planned_now[guid] = (spec, record, nt.id, planned)
@@ -191,6 +194,11 @@ def plan_build(specs: list[NoteSpec], types: dict[str, NoteType], css: str, stat
         nt = types.get(old.note_type)
         if nt is None or len(nt.fields) != len(old.fields):
             continue  # its note type no longer exists in this shape: nothing can be sent
+        if not old.removed and old.added_at == state.last_mod and (old.kind, old.label) in restored:
+            # A rename undone (renamed_from added, as the last build advised): the note under the new
+            # id was only in the last build, whose package was not to be imported; the one it stood
+            # in for is back. Nothing to flag, nothing to remember.
+            continue
         if not old.removed:
             plan.removed.append(Change(old.kind, old.label, guid=guid))
             old = replace(old, removed=True, mod=build_mod, removed_at=int(now))

@@ -57,7 +57,7 @@ def identity(record: NoteRecord) -> tuple[str, str, str] | None:
     """What a recorded note's GUID is made of (states written before it was recorded: from the
     label), or None when the record is damaged."""
     ident = record.identity
-    if isinstance(ident, list) and len(ident) == 3 and all(isinstance(x, str) for x in ident):
+    if isinstance(ident, (list, tuple)) and len(ident) == 3 and all(isinstance(x, str) for x in ident):
         return ident[0], ident[1], ident[2]
     parts = str(record.label).split("/")
     kind = record.kind

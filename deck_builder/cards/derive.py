@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..sources.model import Answer, Company, Question, Workspace
@@ -30,7 +30,7 @@ KIND_NAMES = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NoteSpec:
     """One note as it should be in Anki."""
 
@@ -60,12 +60,14 @@ def note_guid(kind: str, company: str, item: str) -> str:
     """A stable GUID from an item's identity (the same shape as genanki's guid_for)."""
     digest = hashlib.sha256("\x1f".join(("deck-builder", kind, company, item)).encode()).digest()
     n = int.from_bytes(digest[:8], "big")
-    out = []
-    while n:
-        n, rem = divmod(n, 8281)  # 91 ** 2
-        out.append(_PAIRS[rem])
-    # the digits of n in base 91, most significant first, without leading zeros ("a")
-    return "".join(reversed(out)).lstrip("a") or "a"
+    # the digits of n in base 91, most significant first, without leading zeros ("a"): five
+    # pairs hold any 64-bit number (91 ** 10 > 2 ** 64)
+    n, p5 = divmod(n, 8281)  # 91 ** 2
+    n, p4 = divmod(n, 8281)
+    n, p3 = divmod(n, 8281)
+    n, p2 = divmod(n, 8281)
+    pairs = _PAIRS
+    return (pairs[n] + pairs[p2] + pairs[p3] + pairs[p4] + pairs[p5]).lstrip("a") or "a"
 
 
 def tag_word(text: str) -> str:
@@ -131,7 +133,7 @@ def derive_notes(ws: Workspace, point_numbers: dict[str, list[tuple[int, str]]] 
     """Workspace (and the last build's key-point numbering, by GUID) -> every note,
     generic ones first, then each company's. MD renders the text (a fresh Renderer if None);
     MEMORY (a warm compiler's, or None) gives back the notes of what did not change."""
-    md = md if md is not None else Renderer()
+    md = md if md is not None else Renderer(remember=False)
     root = ws.settings.deck
     numbering = point_numbers or {}
     kept_before = memory.kept if memory is not None else None
@@ -139,7 +141,7 @@ def derive_notes(ws: Workspace, point_numbers: dict[str, list[tuple[int, str]]] 
     for qid, answer in ws.answers.items():
         notes.append(_answer_note(ws, ws.questions[qid], answer, answer.points, None, root, md))
         if ws.settings.point_cards and len(answer.points) > 1:
-            notes.append(_points_note(ws.questions[qid], answer.points, None, root, numbering, md))
+            notes.append(_points_note(ws.questions[qid], answer.points, answer.points.locs[0], None, root, numbering, md))
     fresh: dict = {}  # what the memory holds after this derivation: this workspace's objects only
     for story in ws.stories.values():
         slot = ("story", root, id(story))
@@ -169,7 +171,48 @@ def derive_notes(ws: Workspace, point_numbers: dict[str, list[tuple[int, str]]] 
         notes.extend(own)
     if memory is not None:
         memory.kept = fresh
-    return notes
+    return unique_first_fields(notes)
+
+
+_INVISIBLE = ("\u200b", "\u2060")  # zero width space, word joiner: 0 and 1
+
+
+def invisible_mark(guid: str, attempt: int = 0) -> str:
+    """A run of 16 invisible characters, the bits of a hash of GUID (and, after a mark that was
+    taken already, of the ATTEMPT that follows): the same for a note every build."""
+    key = guid if attempt == 0 else f"{guid}#{attempt}"
+    bits = int.from_bytes(hashlib.sha256(key.encode()).digest()[:2], "big")
+    return "".join(_INVISIBLE[(bits >> i) & 1] for i in range(15, -1, -1))
+
+
+def _shown_text(field_html: str) -> str:
+    """Roughly what Anki's duplicate check compares: the field without HTML."""
+    import html
+
+    return html.unescape(re.sub(r"<[^>]*>", "", field_html)).strip()
+
+
+def unique_first_fields(notes: list[NoteSpec]) -> list[NoteSpec]:
+    """NOTES with every first field unique: a note whose first field reads like an earlier one's
+    (a tailored answer and the general answer it tailors ask the same question) gets an
+    invisible mark made of its GUID, so Anki's duplicate check (Browse > Find Duplicates, the
+    Add window) sees no duplicates among them. The card reads the same; the GUID is unchanged.
+    Marks are only 16 bits: one that makes a text some earlier note already has is passed over
+    for the next attempt's, so the same workspace gets the same marks every build."""
+    seen: set[str] = set()
+    out = []
+    for note in notes:
+        shown = _shown_text(note.fields[0]) if note.fields else ""
+        attempt = 0
+        while note.fields and shown in seen:
+            first = note.fields[0] + invisible_mark(note.guid, attempt)
+            shown = _shown_text(first)
+            attempt += 1
+        if attempt:
+            note = replace(note, fields=(first,) + note.fields[1:])
+        seen.add(shown)
+        out.append(note)
+    return out
 
 
 def _story_note(story, root: str, md: Renderer) -> NoteSpec:
@@ -209,7 +252,7 @@ def _answer_note(ws: Workspace, question: Question, answer: Answer | None, point
             context,
             "",
         ),
-        tags, loc=answer.loc if company is None and answer else points[0].loc,
+        tags, loc=answer.loc if company is None and answer else points.locs[0],
     )
 
 
@@ -225,7 +268,8 @@ def _question_place(question: Question, company: Company | None, root: str, kind
         f"{company.id}/{kind}/{question.id}", tuple(tags)
 
 
-def _points_note(question: Question, points, company: Company | None, root: str, numbering, md: Renderer) -> NoteSpec:
+def _points_note(question: Question, points, loc: Location, company: Company | None, root: str, numbering,
+                 md: Renderer) -> NoteSpec:
     """One cloze per key point: the question and the other points stay visible.
 
     The whole-answer card alone is the one people fail (a list of 3-5 items is hard to
@@ -239,7 +283,7 @@ def _points_note(question: Question, points, company: Company | None, root: str,
     return NoteSpec(
         identity, "points", label, "cloze", deck,
         (text, "", context, ""), tags,
-        points=tuple(zip(numbers, (str(p) for p in points))), loc=points[0].loc,
+        points=tuple(zip(numbers, (str(p) for p in points))), loc=loc,
     )
 
 
@@ -256,7 +300,7 @@ def _tailored_notes(ws: Workspace, company: Company, root: str, numbering, md: R
     for qid, points in company.tailoring.items():
         notes.append(_answer_note(ws, ws.questions[qid], ws.answers.get(qid), points, company, root, md))
         if ws.settings.point_cards and len(points) > 1:
-            notes.append(_points_note(ws.questions[qid], points, company, root, numbering, md))
+            notes.append(_points_note(ws.questions[qid], points, points.locs[0], company, root, numbering, md))
     return notes
 
 

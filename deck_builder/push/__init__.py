@@ -1,10 +1,13 @@
 """deck-builder push: build, then put the package into the user's Anki and say what happened.
 
     build_deck -> AnkiConnect answers?  yes: import through it (Anki open)
-                                        no:  import into the profile's collection (Anki closed)
+                                        no:  import into the profile's collection (Anki closed),
+                                             or deck-builder's own (no Anki desktop, own.py)
                -> read the notes back, compare with the plan (outcome.classify)
                -> --prune: delete the notes this workspace flagged as removed, after asking
-               -> --sync: sync with AnkiWeb, so phones get it
+               -> suspend the cards of removed items, unsuspend returned ones (suspend.py)
+               -> --sync: sync with AnkiWeb or the user's own server, so phones get it (sync.py;
+                  the own collection syncs before the import too, to get the user's collection)
 
 Whatever fails, the package stays written (build_deck wrote it first) and the message says
 how to import it by hand.
@@ -12,9 +15,7 @@ how to import it by hand.
 
 from __future__ import annotations
 
-import socket
 import time
-import urllib.parse
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
@@ -25,7 +26,9 @@ from ..cards.notetypes import note_types
 from ..sources.workspace import STATE_DIR
 from .ankiconnect import DEFAULT_URL, AnkiConnect, Unreachable
 from .outcome import Delivery, DeliveryError, Flagged, NoteState, classify
-from .profile import ANKIWEB, find_profile
+from .own import OwnCollection, own_collection, server_name
+from .profile import ANKIWEB, find_base, find_profile
+from .suspend import forget_suspended, settle_suspended
 
 REPLACED_FILE = "replaced-in-anki.txt"  # in WORKSPACE/.deck-builder: Anki edits an import replaced
 
@@ -40,6 +43,12 @@ class PushOptions:
     prune: bool = False
     timeout: float = 30  # seconds to wait for Anki's answers
     backup: bool = True  # with Anki closed: force a backup (watch asks for one on its first push only)
+    own: bool = False  # into deck-builder's own collection (push/own.py), even where Anki desktop is
+    sync_url: str | None = None  # the sync server the user names; must be the one of the login used
+    full_sync: str | None = None  # "upload" or "download": the user's word for a full sync
+    confirm_sync: Callable[[str], bool] | None = None  # asks a first-sync question (None: never agreed)
+    own_folder: Path | None = None  # where the own collection lives (default: own.data_folder())
+    how_to_agree: str = "answer yes, or give --yes"  # said when a first sync was not agreed to
 
 
 @dataclass
@@ -96,6 +105,9 @@ def deliver(result: BuildResult, options: PushOptions, confirm: Confirm,
     found them, and nobody imported it) go in only if CONFIRM_RENAMES agrees."""
     delivery = Delivery(via="")
     try:
+        if options.own:
+            _closed(result, options, confirm, confirm_renames, delivery)
+            return PushResult(result, delivery)
         try:
             client = AnkiConnect(options.anki_connect, options.api_key, options.timeout)
             client.check_version()
@@ -107,8 +119,9 @@ def deliver(result: BuildResult, options: PushOptions, confirm: Confirm,
         return PushResult(result, delivery if delivery.via else None,
                           f"AnkiConnect stopped answering at {options.anki_connect} during the push (was Anki "
                           "closed?); open Anki and push again", changed_nothing=not delivery.via)
-    except DeliveryError as exc:
-        return PushResult(result, delivery if delivery.via else None, exc.message, exc.changed_nothing)
+    except DeliveryError as exc:  # once the import happened (via is set), Anki was changed whatever failed after
+        return PushResult(result, delivery if delivery.via else None, exc.message,
+                          exc.changed_nothing and not delivery.via)
     return PushResult(result, delivery)
 
 
@@ -140,39 +153,159 @@ def _running(client: AnkiConnect, result: BuildResult, options: PushOptions, con
     _record(delivery, result, before, after)
     if options.prune:
         _prune(delivery, result, confirm, client.delete_notes)
+    _suspend(delivery, result, after, client)
     if options.sync:
         _sync_running(delivery, client, options)
 
 
 def _closed(result: BuildResult, options: PushOptions, confirm: Confirm, confirm_renames: ConfirmRenames,
             delivery: Delivery) -> None:
-    from .collection import OpenCollection, engine
+    from .collection import EXTRA, OpenCollection, engine
 
-    why = f"AnkiConnect does not answer at {options.anki_connect}, so Anki looks closed; "
+    why = "" if options.own else f"AnkiConnect does not answer at {options.anki_connect}, so Anki looks closed; "
     try:
-        profile = find_profile(options.base, options.profile)
+        target = _target(options, delivery)
+    except DeliveryError as exc:
+        raise DeliveryError(why + exc.message) from None
+    own = isinstance(target, OwnCollection)
+    if own:
+        why = ""  # no Anki desktop here, or the user chose deck-builder's own collection
+    try:
         engine()
-        opened = OpenCollection(profile)
+    except DeliveryError as exc:
+        if own:
+            raise DeliveryError("pushing without Anki desktop needs Anki's engine, which is not installed: run  "
+                                f"{EXTRA}") from None
+        raise DeliveryError(why + exc.message) from None
+    try:
+        if own:
+            target.create()
+        if options.sync:
+            _check_server(target, options)
+        opened = OpenCollection(target)
     except DeliveryError as exc:
         raise DeliveryError(why + exc.message) from None
     plan = result.plan
     with opened as col:
+        syncer = None
+        if options.sync:
+            if target.sync_key:
+                from .sync import Syncer
+
+                syncer = Syncer(col.col, col.profile, options.confirm_sync or (lambda question: False), options.full_sync,
+                                backup=None if options.backup else col.backup, timeout=options.timeout,
+                                how_to_agree=options.how_to_agree)
+            else:
+                delivery.sync_failed = _not_logged_in(target)
+        first = syncer is not None and (own or options.full_sync == "download")
+        if first:
+            if options.backup:
+                delivery.backup = col.backup()
+            _sync_first(syncer, col, target, delivery)
+            if delivery.sync_failed:
+                syncer = None
         before = col.snapshot(plan)
         _guard_renames(plan, before, confirm_renames)
-        if options.backup:
+        if options.backup and not first:
             delivery.backup = col.backup()
         col.import_package(result.output, merge_notetypes=bool(plan.schema_changes))
-        delivery.via = f"Anki profile '{profile.name}', with Anki closed"
-        delivery.collection = profile.collection
+        delivery.via = ("deck-builder's own collection" if own else f"Anki profile '{target.name}', with Anki closed")
+        delivery.collection = target.collection
+        delivery.own = own
         after = _after(lambda: col.snapshot(plan))
         _record(delivery, result, before, after)
         if options.prune:
             _prune(delivery, result, confirm, col.delete_notes)
-        if options.sync:
+        _suspend(delivery, result, after, col)
+        if syncer is not None:
             try:
-                delivery.sync = col.sync()
+                delivery.sync = syncer.after_import()
             except DeliveryError as exc:
-                delivery.sync_failed = exc.message
+                delivery.sync_failed = _sentences(exc.message, _kept(target))
+            delivery.sync_steps += syncer.did
+
+
+def _sentences(first: str, then: str) -> str:
+    return f"{first}{'' if first.endswith(('.', '?', '!')) else '.'} {then}"
+
+
+def _kept(target) -> str:
+    where = "deck-builder's own collection" if isinstance(target, OwnCollection) else f"Anki profile '{target.name}'"
+    return f"Your cards are pushed into {where}, not yet synced; push --sync again once that is fixed"
+
+
+def _sync_first(syncer, col, target, delivery: Delivery) -> None:
+    """Before the import: a new own collection meets the server (a download, asked), or the
+    user's --full-sync download. A collection still empty imports nothing until it synced."""
+    from .sync import counts
+
+    try:
+        syncer.before_import()
+    except DeliveryError as exc:
+        if counts(col.col).notes == 0:  # imported now, it would meet the server's as a conflict
+            raise DeliveryError(_sentences(exc.message, "Nothing was pushed: a new collection takes your collection "
+                                           f"from {syncer.server} before it takes cards")) from None
+        delivery.sync_failed = _sentences(exc.message, _kept(target))
+    delivery.sync_steps += syncer.did
+    syncer.did = []
+
+
+def _target(options: PushOptions, delivery: Delivery):
+    """The collection push uses -> an Anki profile or deck-builder's own collection; DELIVERY
+    notes say which one and how to choose the other."""
+    own = own_collection(options.own_folder)
+    if options.own:
+        try:
+            profile = find_profile(options.base, options.profile)
+        except DeliveryError:
+            profile = None
+        if profile is not None:
+            delivery.notes.append(f"Not used: Anki profile '{profile.name}' ({profile.collection}); push without "
+                                  "--own-collection pushes into it instead")
+        return own
+    if options.base is None:
+        try:
+            find_base(None)
+        except DeliveryError:
+            delivery.notes.append("No Anki desktop folder was found, so push uses deck-builder's own collection")
+            return own
+    profile = find_profile(options.base, options.profile)
+    if own.exists() or own.login is not None:
+        delivery.notes.append(f"Not used: deck-builder's own collection ({own.collection}); push --own-collection "
+                              "pushes into it instead")
+    return profile
+
+
+def _same_url(a: str | None, b: str | None) -> bool:
+    return (a or ANKIWEB).rstrip("/") == (b or ANKIWEB).rstrip("/")
+
+
+def _check_server(target, options: PushOptions) -> None:
+    """--sync-url names the server of the login push uses, or push says how to use that server."""
+    if options.sync_url is None or not target.sync_key or _same_url(options.sync_url, target.sync_endpoint):
+        return
+    used = server_name(target.sync_endpoint)
+    if isinstance(target, OwnCollection):
+        raise DeliveryError(f"--sync-url {options.sync_url}: deck-builder is logged in to {used}, not to that server; "
+                            f"deck-builder login --username NAME --sync-url {options.sync_url} logs in to it")
+    raise DeliveryError(f"--sync-url {options.sync_url}: Anki profile '{target.name}' syncs with {used}; change that in "
+                        "Anki (Preferences > Syncing > Self-hosted sync server), or push --own-collection to sync "
+                        "deck-builder's own collection with that server")
+
+
+def _not_logged_in(target) -> str:
+    if isinstance(target, OwnCollection):
+        return ("deck-builder's own collection is not logged in to a sync server: deck-builder login --username NAME "
+                "(add --sync-url URL for your own server) logs in once; your cards are pushed into it, not synced")
+    server = server_name(target.sync_endpoint)
+    return (f"profile '{target.name}' is not logged in to {server}: open Anki, click Sync and log in once; after that "
+            "push --sync syncs for you")
+
+
+def _suspend(delivery: Delivery, result: BuildResult, after: dict[str, NoteState], cards) -> None:
+    """Removed items' cards leave the review queue; returned items' cards come back to it."""
+    labels = {p.guid: p.label for p in result.plan.notes}
+    settle_suspended(delivery, result.workspace.root, result.plan, after, cards, lambda g: labels.get(g, g))
 
 
 def _types(result: BuildResult):
@@ -231,6 +364,7 @@ def _prune(delivery: Delivery, result: BuildResult, confirm: Confirm, delete: Ca
     delivery.pruned = [f.label for f in flagged]
     gone = {f.guid for f in flagged}
     delivery.flagged = [f for f in delivery.flagged if f.guid not in gone]
+    forget_suspended(result.workspace.root, gone)
     # Deleted in Anki: stop sending them (a deleted note would come back without cards).
     pruned_state = replace(state, notes={g: r for g, r in state.notes.items() if g not in gone})
     try:
@@ -241,37 +375,36 @@ def _prune(delivery: Delivery, result: BuildResult, confirm: Confirm, delete: Ca
 
 def _sync_running(delivery: Delivery, client: AnkiConnect, options: PushOptions) -> None:
     """Ask the open Anki to sync: first check it is logged in and its server is reachable, so a
-    sync that cannot work fails here with a clear message instead of an error box in Anki."""
+    sync that cannot work fails here with a clear message instead of an error box in Anki.
+    Without its profile folder (Anki's folder is elsewhere), Anki knows its own login and server."""
+    from .sync import probe
+
     try:
         profile = find_profile(options.base, options.profile)
     except DeliveryError:
-        profile = None  # Anki's folder is elsewhere: it knows its own login
-    endpoint = (profile.sync_endpoint if profile else None) or ANKIWEB
-    shown = "AnkiWeb" if endpoint == ANKIWEB else endpoint
+        profile = None
     kept = "Your cards are in Anki; sync in Anki when you are online (or push --sync again)"
+    endpoint = (profile.sync_endpoint or ANKIWEB) if profile is not None else None
+    shown = server_name(endpoint) if profile is not None else None
     if profile is not None and not profile.sync_key:
-        delivery.sync_failed = (f"Anki's profile '{profile.name}' is not logged in to AnkiWeb: click Sync in Anki and "
+        delivery.sync_failed = (f"Anki's profile '{profile.name}' is not logged in to {shown}: click Sync in Anki and "
                                 "log in once; after that push --sync syncs for you")
         return
-    problem = _unreachable(endpoint)
+    problem = probe(endpoint) if endpoint else None
     if problem:
-        delivery.sync_failed = f"could not reach {shown} ({problem}): no network? {kept}"
+        delivery.sync_failed = _sentences(problem, kept)
         return
     try:
         client.sync(wait=max(options.timeout, 300))
     except DeliveryError as exc:
         delivery.sync_failed = f"the sync did not finish: {exc.message}. {kept}"
         return
-    delivery.sync = f"Anki synced with {shown}"
-    delivery.sync_note = "If the sync met a problem, Anki shows it in its own window."
-
-
-def _unreachable(url: str, timeout: float = 5) -> str | None:
-    """Why nothing answers at URL's host and port, or None when something does."""
-    parts = urllib.parse.urlsplit(url)
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    try:
-        with socket.create_connection((parts.hostname, port), timeout=timeout):
-            return None
-    except OSError as exc:
-        return exc.strerror or str(exc) or type(exc).__name__
+    own_setting = "Anki syncs with its own setting (Preferences > Syncing)"
+    if shown is None:
+        delivery.sync = "Anki synced with its own setting (Preferences > Syncing)"
+        own_setting = "Anki's folder was not found here, so push could not check its login or server first"
+    else:
+        delivery.sync = f"Anki synced with {shown}"
+    if options.sync_url and (endpoint is None or not _same_url(options.sync_url, endpoint)):
+        own_setting += f", so --sync-url {options.sync_url} does not apply with Anki open"
+    delivery.sync_note = f"{own_setting}. If the sync met a problem, Anki shows it in its own window."

@@ -173,6 +173,21 @@ class AnkiConnect:
                                 "close Anki's Browse and editing windows, then push --prune again",
                                 changed_nothing=False)
 
+    def card_states(self, nids: list[int]) -> dict[int, list[tuple[int, bool]]]:
+        if not nids:
+            return {}
+        cids = self.call("findCards", query="nid:" + ",".join(str(n) for n in nids))
+        states: dict[int, list[tuple[int, bool]]] = {}
+        for info in self.call("cardsInfo", cards=cids) if cids else []:
+            states.setdefault(int(info["note"]), []).append((int(info["cardId"]), info["queue"] == -1))
+        return states
+
+    def suspend_cards(self, cids: list[int]) -> None:
+        self.call("suspend", cards=cids)
+
+    def unsuspend_cards(self, cids: list[int]) -> None:
+        self.call("unsuspend", cards=cids)
+
     def sync(self, wait: float) -> None:
         """Ask Anki to sync, then wait until it is done with the collection again.
 

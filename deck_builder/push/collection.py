@@ -1,6 +1,7 @@
 """Into the profile's collection with Anki closed, through Anki's own engine (the `anki`
 package, the optional extra deck-builder[anki]): check it is free and readable, back it up,
-import, read back, prune, sync with the profile's stored AnkiWeb login.
+import, read back, prune, suspend; sync.py syncs it with the profile's stored login. The
+same class opens deck-builder's own collection (own.py), which answers as a profile does.
 
 Measured with anki 2.1.44-26.9 (docs/anki.md): a collection open in Anki (or syncing) is
 locked, and a second opener gets "Anki already open, or media currently syncing." Opening
@@ -19,7 +20,7 @@ from pathlib import Path
 
 from ..apkg.plan import Plan
 from .outcome import DeliveryError, NoteState
-from .profile import ANKIWEB, Profile, anki_version_name
+from .profile import Profile, anki_version_name
 
 EXTRA = "pip install 'deck-builder[anki]'"
 LEGACY_SCHEMA = 11
@@ -63,8 +64,11 @@ def engine_int_version() -> int:
 
 
 def _locked(profile: Profile, how: str) -> DeliveryError:
+    if getattr(profile, "own", False):
+        return DeliveryError(f"{profile.described} is in use ({how}): another push or watch of deck-builder is "
+                             "writing it. Nothing was changed; push again when it is done")
     return DeliveryError(
-        f"the collection of profile '{profile.name}' is in use ({how}): Anki is open without AnkiConnect "
+        f"the collection of {profile.described} is in use ({how}): Anki is open without AnkiConnect "
         f"answering, or it is syncing. Nothing was changed. Close Anki and push again, or install "
         f"AnkiConnect in Anki (Tools > Add-ons > Get Add-ons..., code 2055492159) and push with Anki open")
 
@@ -73,7 +77,7 @@ def file_schema(profile: Profile) -> int:
     """The collection's format version, read without the engine (raises when it is locked)."""
     path = profile.collection
     if not path.is_file():
-        raise DeliveryError(f"profile '{profile.name}' has no collection yet ({path}); open it in Anki once, "
+        raise DeliveryError(f"{profile.described} has no collection yet ({path}); open it in Anki once, "
                             "then push again")
     try:
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=0)
@@ -93,7 +97,7 @@ def check_readable_after(profile: Profile, schema: int) -> None:
     ours = engine_schema()
     if schema > ours:
         raise DeliveryError(
-            f"the collection of profile '{profile.name}' was written by a newer Anki than deck-builder's Anki "
+            f"the collection of {profile.described} was written by a newer Anki than deck-builder's Anki "
             f"engine ({engine_version()}) knows; nothing was changed. Update it:  pip install -U "
             "'deck-builder[anki]'  (or push with Anki open and AnkiConnect installed)")
     if schema in (ours, LEGACY_SCHEMA):
@@ -103,7 +107,7 @@ def check_readable_after(profile: Profile, schema: int) -> None:
         return  # the user's own Anki upgrades it the same way on its next start
     which = f"Anki {anki_version_name(user)}" if user else "the Anki that last opened it"
     raise DeliveryError(
-        f"importing would upgrade the collection of profile '{profile.name}' to a format that {which} cannot "
+        f"importing would upgrade the collection of {profile.described} to a format that {which} cannot "
         f"open; nothing was changed. Update Anki (2.1.45 or later) and open the profile once, or push with "
         "Anki open and AnkiConnect installed")
 
@@ -182,44 +186,22 @@ class OpenCollection:
 
         self.col.remove_notes([NoteId(n) for n in nids])
 
-    def sync(self) -> str:
-        """Sync with AnkiWeb (or the profile's own server) using the stored login; returns what
-        happened, raises DeliveryError (the import is kept either way)."""
-        from anki.errors import NetworkError, SyncError, SyncErrorKind
-        from anki.sync_pb2 import SyncAuth
+    def card_states(self, nids: list[int]) -> dict[int, list[tuple[int, bool]]]:
+        states: dict[int, list[tuple[int, bool]]] = {}
+        for start in range(0, len(nids), 500):
+            chunk = nids[start : start + 500]
+            rows = self.col.db.all(f"select id, nid, queue from cards where nid in ({','.join('?' * len(chunk))})",
+                                   *chunk)
+            for cid, nid, queue in rows:
+                states.setdefault(nid, []).append((cid, queue == -1))
+        return states
 
-        profile = self.profile
-        where = profile.sync_endpoint or ANKIWEB
-        if not profile.sync_key:
-            raise DeliveryError(f"profile '{profile.name}' is not logged in to AnkiWeb: open Anki, click Sync "
-                                "and log in once; after that push --sync syncs for you", changed_nothing=False)
-        auth = SyncAuth(hkey=profile.sync_key, io_timeout_secs=profile.network_timeout)
-        if profile.sync_endpoint:
-            auth.endpoint = profile.sync_endpoint
-        kept = "Your cards are in the collection; sync in Anki when you are online (or push --sync again)"
-        try:
-            out = self.col.sync_collection(auth, profile.sync_media)
-            if out.new_endpoint:
-                auth.endpoint = out.new_endpoint
-            if out.required != out.NO_CHANGES:
-                raise DeliveryError(
-                    "AnkiWeb asks for a full sync (one side replaces the other), and only Anki can ask you "
-                    "which side to keep: open Anki and click Sync", changed_nothing=False)
-            if profile.sync_media:
-                self.col.sync_media(auth)
-                deadline = time.monotonic() + 600
-                while self.col.media_sync_status().active and time.monotonic() < deadline:
-                    time.sleep(0.2)
-        except SyncError as exc:
-            if exc.kind is SyncErrorKind.AUTH:
-                raise DeliveryError(f"{where} did not accept the stored login: open Anki, click Sync and log "
-                                    "in again", changed_nothing=False) from None
-            raise DeliveryError(f"the sync with {where} failed ({exc}). {kept}", changed_nothing=False) from None
-        except NetworkError as exc:
-            raise DeliveryError(f"could not reach {where} ({_first_line(exc)}): no network? {kept}",
-                                changed_nothing=False) from None
-        return f"Synced with {'AnkiWeb' if where == ANKIWEB else where}"
+    def suspend_cards(self, cids: list[int]) -> None:
+        from anki.cards import CardId
 
+        self.col.sched.suspend_cards([CardId(c) for c in cids])
 
-def _first_line(exc: Exception) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    def unsuspend_cards(self, cids: list[int]) -> None:
+        from anki.cards import CardId
+
+        self.col.sched.unsuspend_cards([CardId(c) for c in cids])

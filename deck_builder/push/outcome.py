@@ -51,8 +51,9 @@ class Flagged:
 class Delivery:
     """What happened in Anki."""
 
-    via: str  # "Anki, through AnkiConnect at http://127.0.0.1:8765" or "Anki profile 'User 1', with Anki closed"
+    via: str  # "Anki, through AnkiConnect at http://...", "Anki profile 'User 1', with Anki closed", "deck-builder's own collection"
     collection: Path | None = None  # the collection file, with Anki closed
+    own: bool = False  # deck-builder's own collection (no Anki desktop opens it)
     new: list[str] = field(default_factory=list)  # labels
     updated: list[str] = field(default_factory=list)
     unchanged: int = 0
@@ -62,6 +63,10 @@ class Delivery:
     missing: list[str] = field(default_factory=list)  # should have arrived and did not
     flagged: list[Flagged] = field(default_factory=list)
     pruned: list[str] = field(default_factory=list)
+    suspended: int = 0  # cards of flagged notes that deck-builder holds suspended
+    unsuspended: list[str] = field(default_factory=list)  # items back in the files: their cards unsuspended
+    notes: list[str] = field(default_factory=list)  # which collection, which server, and the other choice
+    sync_steps: list[str] = field(default_factory=list)  # a first or full sync, in the user's words
     backup: Path | None = None
     replaced_file: Path | None = None  # where the Anki versions that were replaced are kept
     sync: str | None = None  # what the sync did

@@ -142,6 +142,10 @@ class Profile:
     last_run_version: int | None
 
     @property
+    def described(self) -> str:
+        return f"profile '{self.name}'"
+
+    @property
     def collection(self) -> Path:
         return self.folder / "collection.anki2"
 

@@ -33,14 +33,17 @@ def delivery_report(d: Delivery) -> list[str]:
     lines = [f"Pushed to {d.via}: {', '.join(counts)}."]
     if d.collection:
         lines.append(f"  Its collection: {d.collection}")
+    lines += [f"  {note}" for note in d.notes]
     lines += _listed("new", d.new) if len(d.new) <= LIST_LIMIT else []
     lines += _listed("updated", d.updated)
     arrived = len(d.new) + len(d.updated)
     if not d.missing:
         lines.append("Checked in Anki: " + ("every change arrived." if arrived else "it already had all of it."))
     if d.backup:
-        lines += [f"Backup first: {d.backup}",
-                  "  To undo this push, in Anki: File > Switch Profile > Open Backup..., and choose that file."]
+        lines.append(f"Backup first: {d.backup}")
+        lines.append("  It holds the collection as it was; Anki can restore it (desktop: File > Import; AnkiDroid: "
+                     "Import, Collection package)." if d.own else
+                     "  To undo this push, in Anki: File > Switch Profile > Open Backup..., and choose that file.")
     if d.replaced_anki_edit:
         lines += ["", f"Your files replaced edits made in Anki to {plural(len(d.replaced_anki_edit), 'note')}: "
                   f"{_names(d.replaced_anki_edit)}."]
@@ -61,8 +64,16 @@ def delivery_report(d: Delivery) -> list[str]:
         lines += ["", f"Removed from your files, still in Anki: {plural(len(d.flagged), 'note')} "
                   f"({_names([f.label for f in d.flagged])}).",
                   f"  push --prune deletes them (or search  {REMOVED_SEARCH}  in Anki's Browse)."]
+        if d.suspended:
+            lines.append(f"  Their {plural(d.suspended, 'card')} {'is' if d.suspended == 1 else 'are'} suspended, "
+                         "so they leave your review queue.")
+    if d.unsuspended:
+        lines += ["", f"Back in your files, and back in your review queue: {_names(d.unsuspended)}."]
+    if d.sync_steps:
+        lines += [""] + [f"{step}." for step in d.sync_steps]
     if d.sync:
-        lines += ["", f"{d.sync}: your phone gets the changes at its next sync."]
+        lines += ["" if not d.sync_steps else None, f"{d.sync}: your phone gets the changes at its next sync."]
+        lines = [line for line in lines if line is not None]
         if d.sync_note:
             lines.append(f"  {d.sync_note}")
     return lines

@@ -201,7 +201,7 @@ class Review:
     tailored: tuple[Text, ...]
     general: tuple[Text, ...]
     stories: tuple[Story, ...]
-    why: Text | None
+    why: str | None
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,8 @@ _KIND_NAMES = {"png": ("a PNG picture", ".png"), "jpeg": ("a JPEG picture", ".jp
                "webp": ("a WebP picture", ".webp"), "svg": ("an SVG picture", ".svg")}
 
 
+HEIC = "a HEIC photo (the iPhone's own format), which Anki cannot show on every device"
+
 _SIGNATURES = (
     (b"\x89PNG\r\n\x1a\n", "png"), (b"\xff\xd8\xff", "jpeg"), (b"GIF87a", "gif"), (b"GIF89a", "gif"),
     (b"%PDF", "a PDF document"), (b"PK\x03\x04", "a zip archive (or a Word or PowerPoint file)"),
@@ -34,7 +36,7 @@ def sniff(head: bytes) -> str:
     if head[4:8] == b"ftyp":  # ISO media: its brand says which
         brand = head[8:12]
         if brand in (b"heic", b"heix", b"hevc", b"heim", b"heis", b"mif1", b"msf1"):
-            return "a HEIC photo (the iPhone's own format), which Anki cannot show on every device"
+            return HEIC
         if brand in (b"avif", b"avis"):
             return "an AVIF picture, which Anki cannot show on every device"
         return "a video or sound file (MP4)"

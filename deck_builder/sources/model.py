@@ -1,6 +1,12 @@
 """The workspace as typed, validated values. YAML keys equal attribute names.
 
-Every item keeps ``loc`` (where it was written) so later stages can point at it.
+Every item keeps ``loc`` (where it was written) so later stages can point at it. Its texts
+are plain strings, except the few a message after validation points at: a story's result,
+questions to ask and renamed_from are ``Text``, which keeps its place; talking points (most
+texts) are ``Points``, which keeps their places beside them. A workspace of 10,000 notes
+holds about 90,000 texts, and a str subclass cannot have ``__slots__``: a location on each
+cost an instance dict apiece, a sixth of a build's peak memory (benchmarks/scale.py). The
+records have slots for the same reason.
 """
 
 from __future__ import annotations
@@ -11,8 +17,21 @@ from pathlib import Path
 from .problems import Location
 
 
+class Points(tuple):
+    """Talking points in order (plain strings), and where each is written: ``locs``, one
+    instance dict for the list instead of one per point."""
+
+    locs: tuple[Location, ...]
+
+    def __new__(cls, texts, locs: tuple[Location, ...]) -> "Points":
+        self = super().__new__(cls, texts)
+        self.locs = locs
+        return self
+
+
 class Text(str):
-    """A piece of the user's text that remembers where it was written."""
+    """A piece of the user's text that remembers where it was written (an instance dict each:
+    only for the texts later messages point at, see above)."""
 
     loc: Location
 
@@ -22,7 +41,7 @@ class Text(str):
         return self
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Settings:
     """deck.yaml."""
 
@@ -33,15 +52,15 @@ class Settings:
     point_cards: bool = True  # one cloze card per key point, besides the whole-answer card
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Question:
     """One question of a bank, in the interviewer's voice."""
 
     id: str
-    ask: Text
+    ask: str
     bank: str  # the bank's name: a built-in bank name or the file name under questions/
-    category: Text | None = None
-    why: Text | None = None  # what the interviewer is looking for
+    category: str | None = None
+    why: str | None = None  # what the interviewer is looking for
     loc: Location = Location("")
     renamed_from: Text | None = None  # the id its notes were first built with
 
@@ -51,78 +70,78 @@ class Question:
         return self.renamed_from or self.id
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Bank:
     name: str
     title: str
     questions: tuple[Question, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Answer:
     """answers.yaml: your talking points for one question."""
 
     question_id: str
-    points: tuple[Text, ...]  # short, in the order you would say them
-    stories: tuple[Text, ...] = ()  # story ids from stories.yaml
-    notes: Text | None = None
+    points: Points  # short, in the order you would say them
+    stories: tuple[str, ...] = ()  # story ids from stories.yaml
+    notes: str | None = None
     loc: Location = Location("")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Story:
     """stories.yaml: a STAR story."""
 
     id: str
-    title: Text
+    title: str
     result: Text  # the measurable outcome
-    situation: Text | None = None
-    task: Text | None = None
-    action: Text | None = None
+    situation: str | None = None
+    task: str | None = None
+    action: str | None = None
     loc: Location = Location("")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Fact:
     """A company fact: a question and answer, or a cloze text."""
 
     id: str
-    q: Text | None = None
-    a: Text | None = None
-    cloze: Text | None = None
-    source: Text | None = None
+    q: str | None = None
+    a: str | None = None
+    cloze: str | None = None
+    source: str | None = None
     loc: Location = Location("")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Product:
     id: str
-    name: Text
-    about: Text
+    name: str
+    about: str
     loc: Location = Location("")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Person:
     id: str
-    name: Text
-    role: Text
-    notes: Text | None = None
+    name: str
+    role: str
+    notes: str | None = None
     photo: Path | None = None  # resolved, inside the workspace
     loc: Location = Location("")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Company:
     """companies/ID.yaml: what you researched about one company."""
 
     id: str
-    name: Text
-    role: Text | None = None
+    name: Text  # located: a warning about two files of one company points at it
+    role: str | None = None
     facts: tuple[Fact, ...] = ()
     products: tuple[Product, ...] = ()
     people: tuple[Person, ...] = ()
-    tailoring: dict[str, tuple[Text, ...]] = field(default_factory=dict)
+    tailoring: dict[str, Points] = field(default_factory=dict)
     questions_to_ask: tuple[Text, ...] = ()
     loc: Location = Location("")
     renamed_from: Text | None = None  # the file name its notes were first built with
@@ -133,7 +152,7 @@ class Company:
         return self.renamed_from or self.id
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Workspace:
     """Everything in one workspace folder, validated."""
 

@@ -16,6 +16,27 @@ _TOKEN = re.compile(
 )
 _SLUG_DROP = re.compile(r"[^a-z0-9]+")
 MAX_CLOZE = 500  # Anki stores the number in a 32-bit card ordinal; no real fact needs more
+# How deep markdown-it reads nested blocks (a list and its item are two levels, a quote one): past
+# it, the parser drops the rest of the text without a word. Cards render with this limit, and a
+# text that reaches it is an error (markdown_too_deep), so nothing vanishes from a card.
+MARKDOWN_NESTING = 100
+MAYBE_DEEP = re.compile(r"^[ \t>*+\-.)0-9]{20,}", re.MULTILINE)  # a line this deep could reach the limit
+
+
+def markdown_too_deep(text: str) -> bool:
+    """Whether TEXT, read as Markdown blocks, nests as deep as the parser reads (so that the
+    card would lose what is past it). Cheap for every other text: only a line that starts with
+    20 characters of indentation, '>' or list markers is looked at further."""
+    if not MAYBE_DEEP.search(text):
+        return False
+    from markdown_it import MarkdownIt  # imported on first use, as the renderer does
+
+    md = MarkdownIt("commonmark", {"html": False, "maxNesting": MARKDOWN_NESTING})
+    return any(t.level >= MARKDOWN_NESTING - 1 for t in md.parse(text))
+
+
+# A text longer than this (about a page) is a warning: a card shows it whole, on a phone too.
+MAX_TEXT_CHARS = 3_000
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
@@ -140,7 +161,11 @@ LOOKALIKES: dict[str, tuple[str, str]] = {
     "\u00ab": ("a guillemet", '"'), "\u00bb": ("a guillemet", '"'), "\u2039": ("a guillemet", "'"),
     "\u203a": ("a guillemet", "'"), "\u300c": ("a corner bracket", '"'), "\u300d": ("a corner bracket", '"'),
     "\u2022": ("a bullet", "-"),
+    # line ends that editors and YAML count as such, which text pasted from LinkedIn or Word brings
+    "\u2028": ("a line separator", "\n"), "\u2029": ("a paragraph separator", "\n"),
+    "\x85": ("a next-line character", "\n"),
 }
+LINE_SEPARATORS = "\u2028\u2029\x85"
 
 
 def lookalikes_of(plain: str) -> str:

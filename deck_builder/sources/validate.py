@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import difflib
+import os
 import re
+import unicodedata
 from pathlib import Path
 
 from . import keys
-from .media import PHOTO_WARN_BYTES, photo_problem
+from .media import HEIC, PHOTO_WARN_BYTES, photo_problem
 from .model import (
     Answer,
     Bank,
     Company,
     Fact,
     Person,
+    Points,
     Product,
     Question,
     Settings,
@@ -23,9 +26,14 @@ from .model import (
 from .problems import Location, Problem
 from .textrules import (
     ID_RE,
+    LOOKALIKES,
+    MARKDOWN_NESTING,
+    MAX_TEXT_CHARS,
+    MAYBE_DEEP,
     PLACEHOLDERS,
     ascii_twin,
     char_name,
+    markdown_too_deep,
     odd_characters,
     parse_cloze,
     placeholder_names,
@@ -58,7 +66,7 @@ def nearest(word: str, choices) -> str | None:
 def did_you_mean(word: str, choices) -> str:
     """ " (did you mean 'x'?)", or, when WORD is a known one with an invisible or look-alike
     character pasted in (they print the same), which character to retype."""
-    twin = ascii_twin(word)
+    twin = ascii_twin(word).strip()
     if twin != word and twin in choices:
         return f" (it holds {_odd_list(word)}: retype it as '{twin}')"
     guess = nearest(word, choices)
@@ -119,8 +127,12 @@ class Reader:
         guessed = set()
         for key, (key_loc, value) in node.entries.items():
             if key not in valid:
-                guess = nearest(key, valid)
-                hint = f"did you mean '{guess}'?" if guess else "valid keys: " + ", ".join(valid)
+                twin = ascii_twin(key).strip()
+                if twin != key and twin in valid:  # prints the same: a pasted character is hiding in it
+                    guess, hint = twin, f"it holds {_odd_list(key)}: retype it as '{twin}'"
+                else:
+                    guess = nearest(key, valid)
+                    hint = f"did you mean '{guess}'?" if guess else "valid keys: " + ", ".join(valid)
                 self.error(key_loc, f"{what}: unknown key '{key}' ({hint})")
                 guessed.add(guess)
                 continue
@@ -151,13 +163,16 @@ class Reader:
 
     # -- values -------------------------------------------------------------------------
     def text(self, node: Node | None, what: str, required: bool = False, placeholders: bool = True,
-             shown: bool = True) -> Text | None:
+             shown: bool = True, located: bool = False) -> str | None:
         """Text (numbers and dates stay exactly as typed); placeholders are checked. SHOWN: the text
-        is shown on a card, so words YAML dropped as a trailing comment are reported."""
+        is shown on a card, so words YAML dropped as a trailing comment are reported. LOCATED: a
+        Text that keeps its place, for the few texts a later message points at; otherwise the
+        parser's own string (no copy, no location: the node's is at hand while validating)."""
         # Most text is plain: no comment, no control character, no placeholder (one test each).
         if (type(node) is Scalar and not node.null and not node.broken and node.comment is None
-                and "{" not in (value := node.value) and not _CONTROL.search(value) and (not required or value.strip())):
-            return Text(value, node.loc)
+                and "{" not in (value := node.value) and len(value) <= MAX_TEXT_CHARS and not _CONTROL.search(value)
+                and (not required or value.strip()) and not MAYBE_DEEP.search(value)):
+            return Text(value, node.loc) if located else value
         if node is None or _broken(node):
             return None
         if isinstance(node, Scalar) and node.null:
@@ -171,6 +186,12 @@ class Reader:
             dropped = f" {value.comment[1]}" if value.comment is not None else ""  # the fix keeps every word
             self.error(node.loc, _colon_message(what, key, (value.value + dropped).strip()))
             return None
+        if isinstance(node, Map) and not node.flow and len(node.entries) == 1:
+            [(key, (_, value))] = node.entries.items()
+            if (isinstance(value, Scalar) and not value.null and not value.style and value.loc.line > node.loc.line
+                    and value.comment is None):  # "Next steps:" and its text on the line under it
+                self.error(node.loc, _colon_end_message(what, key, value, node.loc.line))
+                return None
         if not isinstance(node, Scalar):
             hint = " (text starting with '{' or '[' must be in quotes)" if node.flow else ""
             self.error(node.loc, f"{what}: expected text, got {describe(node)}{hint}")
@@ -185,6 +206,15 @@ class Reader:
         if required and not value.strip():
             self.error(node.loc, f"{what}: expected text, got an empty text")
             return None
+        if shown and markdown_too_deep(value):
+            self.error(node.loc, f"{what}: this text nests lists or quotes {MARKDOWN_NESTING // 2 - 1} levels deep or "
+                       "more, and a card shows nothing past that depth, nor what follows it: flatten it to a few levels")
+            return None
+        if shown and len(value) > MAX_TEXT_CHARS:
+            pages = max(2, round(len(value) / MAX_TEXT_CHARS))
+            self.warn(node.loc, f"{what}: this text is {len(value):,} characters long (about {pages:,} pages), and a card "
+                      f"shows all of it, on a phone too: keep what you need to recall, under {MAX_TEXT_CHARS:,} "
+                      "characters, and the rest outside the deck")
         for name, offset in (placeholder_names(value) if "{" in value else ()):
             if name in PLACEHOLDERS and not placeholders:
                 self.error(_offset_loc(node, offset), f"{what}: placeholders like {{{name}}} cannot be used here; write it out")
@@ -196,15 +226,25 @@ class Reader:
                     _offset_loc(node, offset),
                     f"{what}: unknown placeholder {{{name}}} ({hint}the placeholders are {known})",
                 )
-        return Text(value, node.loc)
+        return Text(value, node.loc) if located else value
 
-    def text_list(self, node: Node | None, what: str, shown: bool = True) -> tuple[Text, ...]:
+    def text_list(self, node: Node | None, what: str, shown: bool = True, located: bool = False) -> tuple[str, ...]:
         out = []
         for item in self.items(node, what):
-            t = self.text(item, f"{what} item", required=True, shown=shown)
+            t = self.text(item, f"{what} item", required=True, shown=shown, located=located)
             if t is not None:
                 out.append(t)
         return tuple(out)
+
+    def points(self, node: Node | None, what: str) -> Points:
+        """text_list of talking points, and where each one is written (beside them, not on each)."""
+        out, locs = [], []
+        for item in self.items(node, what):
+            t = self.text(item, f"{what} item", required=True)
+            if t is not None:
+                out.append(t)
+                locs.append(item.loc)
+        return Points(out, tuple(locs))
 
     def flag(self, node: Node, what: str) -> bool | None:
         """true/false (yes/no, on/off also work, as in YAML 1.1)."""
@@ -216,12 +256,12 @@ class Reader:
             return True
         if value in ("false", "no", "off"):
             return False
-        self.error(t.loc, f"{what}: expected true or false, got '{t}'")
+        self.error(node.loc, f"{what}: expected true or false, got '{t}'")
         return None
 
-    def ident(self, node: Node | None, what: str) -> Text | None:
-        t = self.text(node, what, required=True, shown=False)
-        if t is not None and not self.key_ident(t, t.loc, f"{what}:"):
+    def ident(self, node: Node | None, what: str, located: bool = False) -> str | None:
+        t = self.text(node, what, required=True, shown=False, located=located)
+        if t is not None and not self.key_ident(t, node.loc, f"{what}:"):
             return None
         return t
 
@@ -249,6 +289,18 @@ def _colon_message(what: str, key: str, value: str) -> str:
             f"put the whole text in quotes: {quoted(whole)}")
 
 
+def _colon_end_message(what: str, key: str, value: Scalar, line: int) -> str:
+    """Text ending in ':' with more text on the indented line under it, which YAML read as a key
+    and its value."""
+    start = (f"{what}: YAML read this as a key with the indented line under it as its value, because of the ':' "
+             f"at the end of '{key}:'")
+    whole = f"{key}: {' '.join(value.value.split())}"
+    if value.multiline or len(whole) > 120:
+        return f"{start}; write the text as a block ('|') with every line of it indented under it"
+    dash = "- " if what.endswith("item") else ""
+    return f"{start}; put the whole text in quotes; write lines {line}-{value.loc.line} as: {dash}{quoted(whole)}"
+
+
 def _looks_like(node: Node, names: tuple[str, ...]) -> bool:
     return isinstance(node, Map) and all(n in node.entries for n in names)
 
@@ -270,7 +322,7 @@ def _offset_loc(node: Scalar, offset: int) -> Location:
     return Location(node.loc.file, node.loc.line, node.loc.col + offset)
 
 
-def _item_id(r: Reader, fields: dict, name: Text | None) -> str | None:
+def _item_id(r: Reader, fields: dict, name: str | None) -> str | None:
     """An item's own 'id:', or one made from its name."""
     if "id" in fields:
         return r.ident(fields["id"], "id")
@@ -376,13 +428,13 @@ def read_settings(r: Reader, node: Node | None, available_banks) -> Settings:
         deck = r.text(f["deck"], "deck", required=True, placeholders=False)
         if deck is not None:
             if any(not part.strip() for part in deck.split("::")):
-                r.error(deck.loc, "deck: a deck name cannot have an empty part around '::'")
+                r.error(f["deck"].loc, "deck: a deck name cannot have an empty part around '::'")
             else:
                 kwargs["deck"] = str(deck).strip()
     if "banks" in f:
         before = len(r.problems)
         banks = []
-        for name in r.text_list(f["banks"], "banks", shown=False):
+        for name in r.text_list(f["banks"], "banks", shown=False, located=True):
             if name not in available_banks:
                 r.error(name.loc, f"banks: unknown built-in bank '{name}'{did_you_mean(name, available_banks)}; "
                         f"the built-in banks are {', '.join(sorted(available_banks))}")
@@ -397,12 +449,16 @@ def read_settings(r: Reader, node: Node | None, available_banks) -> Settings:
         tts = r.text(f["tts"], "tts", shown=False)
         if tts is not None:
             if not _LOCALE.match(tts):
-                r.error(tts.loc, f"tts: '{tts}' is not a locale; write it like en_US or de_DE")
+                twin = str(tts).strip().replace("-", "_")
+                if _LOCALE.match(twin):  # en-US, as browsers and Windows write it
+                    r.error(f["tts"].loc, f"tts: '{tts}' is not a locale; write it as {twin}")
+                else:
+                    r.error(f["tts"].loc, f"tts: '{tts}' is not a locale; write it like en_US or de_DE")
             else:
                 kwargs["tts"] = str(tts)
     if "voices" in f:
         voices = []
-        for v in r.text_list(f["voices"], "voices", shown=False):
+        for v in r.text_list(f["voices"], "voices", shown=False, located=True):
             if not _VOICE.match(v):
                 r.error(v.loc, f"voices: '{v}' is not a voice name; use letters, digits, spaces, '-', '_' and '.'")
             else:
@@ -438,7 +494,7 @@ def read_bank(r: Reader, node: Node, name: str) -> Bank | None:
         ask = r.text(q.get("ask"), "ask", required=True)
         category = r.text(q.get("category"), "category", required=False, shown=False)  # only a tag
         if category is not None and not ID_RE.match(category.strip().lower().replace(" ", "-")):
-            r.error(category.loc, "category: use a word or two of letters and digits, like 'leadership'")
+            r.error(q["category"].loc, "category: use a word or two of letters and digits, like 'leadership'")
             category = None
         why = r.text(q.get("why"), "why")
         former = _former_id(r, q, qid, "question")
@@ -458,7 +514,7 @@ def read_answers(r: Reader, node: Node, questions: dict[str, Question], stories:
         f = r.record(value, f"answer to '{qid}'", keys.ANSWER.required, keys.ANSWER.optional, at=key_loc)
         if f is None:
             continue
-        points = r.text_list(f.get("points"), "points")
+        points = r.points(f.get("points"), "points")  # lint points at each one
         if "points" in f and _empty(f["points"]):
             r.error(f["points"].loc, "points: give at least one talking point")
         linked = _story_refs(r, f.get("stories"), stories)
@@ -468,13 +524,16 @@ def read_answers(r: Reader, node: Node, questions: dict[str, Question], stories:
     return answers
 
 
-def _story_refs(r: Reader, node, stories) -> tuple[Text, ...]:
+def _story_refs(r: Reader, node, stories) -> tuple[str, ...]:
     out = []
-    for ref in r.text_list(node, "stories", shown=False):
+    for item in r.items(node, "stories"):  # r.text_list's reading, keeping each item's node
+        ref = r.text(item, "stories item", required=True, shown=False)
+        if ref is None:
+            continue
         if ref not in stories and not r.unknown_story(ref):
             continue  # declared but broken, or stories.yaml unreadable: reported there
         if ref not in stories:
-            r.error(ref.loc, f"stories: no story has the id '{ref}'{did_you_mean(ref, stories)}; "
+            r.error(item.loc, f"stories: no story has the id '{ref}'{did_you_mean(ref, stories)}; "
                     "story ids are the keys in stories.yaml")
         else:
             out.append(ref)
@@ -490,7 +549,7 @@ def read_stories(r: Reader, node: Node) -> dict[str, Story]:
         if f is None:
             continue
         title = r.text(f.get("title"), "title", required=True)
-        result = r.text(f.get("result"), "result", required=True)
+        result = r.text(f.get("result"), "result", required=True, located=True)  # lint points at it
         parts = {k: r.text(f.get(k), k) for k in ("situation", "task", "action")}
         if valid_id and title is not None and result is not None:
             stories[sid] = Story(sid, title, result, loc=key_loc, **parts)
@@ -503,10 +562,14 @@ def read_company(r: Reader, node: Node, cid: str, root: Path, questions: dict[st
         r.error(node.loc, "this looks like a question bank (it has 'bank' and 'questions'), but companies/ holds "
                 "company files: move it to questions/")
         return None
+    if isinstance(node, Map) and not node.entries and not node.flow:
+        r.error(node.loc, "company: this file is empty (or holds only comments), and a company file needs at least a "
+                f"name: start it with its name, like name: {quoted(cid.replace('-', ' ').title())}")
+        return None
     f = r.record(node, "company", keys.COMPANY.required, keys.COMPANY.optional)
     if f is None:
         return None
-    name = r.text(f.get("name"), "name", required=True, placeholders=False)
+    name = r.text(f.get("name"), "name", required=True, placeholders=False, located=True)
     role = r.text(f.get("role"), "role", placeholders=False)
 
     facts, fact_ids = [], _Ids(r, "fact", "facts")
@@ -546,13 +609,13 @@ def read_company(r: Reader, node: Node, cid: str, root: Path, questions: dict[st
             if r.unknown_question(qid):
                 r.error(key_loc, f"tailoring: no question has the id '{qid}'{_question_hint(qid, questions)}")
             continue
-        points = r.text_list(value, f"tailoring for '{qid}'")
+        points = r.points(value, f"tailoring for '{qid}'")
         if points:
             tailoring[qid] = points
         elif _empty(value):
             r.error(value.loc, f"tailoring for '{qid}': give at least one point")
 
-    asks = r.text_list(f.get("questions_to_ask"), "questions_to_ask")
+    asks = r.text_list(f.get("questions_to_ask"), "questions_to_ask", located=True)
     former = _former_id(r, f, cid, "company")
     if name is None:
         return None
@@ -563,7 +626,7 @@ def _former_id(r: Reader, fields: dict, ident: str | None, what: str) -> Text | 
     """An item's renamed_from: the id its notes were first built with (not its own id)."""
     if "renamed_from" not in fields:
         return None
-    former = r.ident(fields["renamed_from"], "renamed_from")
+    former = r.ident(fields["renamed_from"], "renamed_from", located=True)
     if former is not None and former == ident:
         r.error(former.loc, f"renamed_from: '{former}' is this {what}'s own id; renamed_from names the id it had "
                 "before, so delete the line if it was never renamed")
@@ -617,8 +680,31 @@ def _visible(segments) -> str:
     return " ".join(s for s in segments if isinstance(s, str))
 
 
+def _same_names(path: Path) -> list[str]:
+    """The names in PATH's folder that are PATH's name once normalised (NFC): a name typed on one
+    system and the file another system wrote (macOS stores an accent as a character of its own)."""
+    want = unicodedata.normalize("NFC", path.name)
+    try:
+        return sorted(e for e in os.listdir(path.parent) if unicodedata.normalize("NFC", e) == want)
+    except OSError:
+        return []
+
+
+def _retype_path(photo: str, root: Path) -> str:
+    """For a photo path that names no file: the invisible or look-alike characters in it, and the
+    path to write when it names a file without them."""
+    odd = [c for c in odd_characters(photo) if c in LOOKALIKES]
+    if not odd:
+        return ""
+    held = " and ".join(char_name(c) for c in odd)
+    twin = ascii_twin(photo)
+    if twin != photo and (root / twin).is_file():
+        return f" (it holds {held}: retype it as '{twin}')"
+    return f" (it holds {held}, which a file name rarely has)"
+
+
 def _read_photo(r: Reader, node, root: Path) -> Path | None:
-    photo = r.text(node, "photo", shown=False)
+    photo = r.text(node, "photo", shown=False, located=True)
     if photo is None:
         return None
     if "\x00" in photo:
@@ -637,6 +723,10 @@ def _read_photo(r: Reader, node, root: Path) -> Path | None:
 
 def _photo_path(r: Reader, photo: Text, raw: Path, root: Path) -> Path | None:
     real_root = root.resolve()
+    if (root / raw).is_symlink() and not (root / raw).exists():
+        r.error(photo.loc, f"photo: '{photo}' is a link to a file that is not there (moved or deleted): "
+                f"copy the picture itself to {photo}")
+        return None
     path = (root / raw).resolve()
     if not path.is_relative_to(real_root):
         if ".." not in raw.parts:
@@ -646,11 +736,31 @@ def _photo_path(r: Reader, photo: Text, raw: Path, root: Path) -> Path | None:
             r.error(photo.loc, f"photo: '{photo}' is outside the workspace; copy the picture into media/ "
                     f"and refer to it as media/{raw.name}")
         return None
+    if path.suffix.lower() in (".heic", ".heif"):  # the iPhone's own format, by its name
+        r.error(photo.loc, f"photo: '{photo}' is not a picture Anki shows: it is {HEIC}; save or export it as a JPEG "
+                "or PNG picture")
+        return None
     if path.suffix.lower() not in PHOTO_TYPES:
         r.error(photo.loc, f"photo: '{photo}' is not a picture Anki shows; use one of {', '.join(PHOTO_TYPES)}")
         return None
+    same = _same_names(path)
+    if len(same) > 1:  # Linux keeps both; macOS and Windows would find either one
+        a = next((n for n in same if unicodedata.is_normalized("NFC", n)), same[0])
+        b = next(n for n in same if n != a)
+        msg = (f"photo: '{photo}' could be either of two files in {path.parent.relative_to(real_root).as_posix() or '.'}/ "
+               f"whose names differ only in how an accent is stored ('{a}' with it as part of the letter, '{b}' "
+               "with it as a separate character, as macOS writes names): delete or rename one of them")
+        (r.warn if path.is_file() else r.error)(photo.loc, msg)
+        if not path.is_file():
+            return None
+    elif not path.is_file() and same:  # the same name, its accents stored as another system stores them
+        path = (path.parent / same[0]).resolve()
+        if not path.is_relative_to(real_root):
+            r.error(photo.loc, f"photo: '{photo}' is a link to a file outside the workspace; "
+                    "copy the picture itself into the workspace instead of linking to it")
+            return None
     if not path.is_file():
-        r.error(photo.loc, f"photo: no file '{photo}' in the workspace")
+        r.error(photo.loc, f"photo: no file '{photo}' in the workspace{_retype_path(photo, root)}")
         return None
     with open(path, "rb") as fh:
         head = fh.read(4096)

@@ -294,6 +294,7 @@ def load_workspace(folder: str | os.PathLike, memory: SourceMemory | None = None
             r.declared_questions = None
             continue
         bank = remembered(r, read_bank, tree, name, key=(name,))
+        del tree  # validated: a cold build drops each tree before reading the next file (peak memory)
         if bank:
             banks.append(bank)
 
@@ -316,8 +317,10 @@ def load_workspace(folder: str | os.PathLike, memory: SourceMemory | None = None
     stories = remembered(r, read_stories, stories_tree) if stories_tree is not None else {}
     if isinstance(stories_tree, Map) and r.declared_stories is not None:
         r.declared_stories.update(stories_tree.entries)
+    del stories_tree
     answers_tree = read("answers.yaml") if "answers.yaml" in sources.top else None
     answers = read_answers(r, answers_tree, questions, stories) if answers_tree is not None else {}
+    del answers_tree
 
     companies = {}
     for cid, rel in _ids_from_file_names(r, shown_root, sources.companies, "company").items():
@@ -325,6 +328,7 @@ def load_workspace(folder: str | os.PathLike, memory: SourceMemory | None = None
         if tree is not None:
             company = remembered(r, read_company, tree, cid, root, questions, key=(cid,),
                                  depends=company_depends(r, tree, root, questions))
+            del tree
             if company:
                 companies[cid] = company
     _check_renames(r, companies, "company", lambda c: c.renamed_from.loc)

@@ -14,7 +14,7 @@ import re
 
 from .keys import ALL_KEYS as KNOWN_KEYS
 from .problems import Location, Problem
-from .textrules import char_name, lookalikes_of
+from .textrules import LINE_SEPARATORS, char_name, lookalikes_of
 
 # Characters that look like a space, a colon or a quote but are not one to YAML.
 ODD_SPACES = lookalikes_of(" ") + lookalikes_of("")
@@ -117,7 +117,7 @@ def anchor_message(name: str) -> str:
 MERGE_MESSAGE = "'<<' is YAML's merge key (it copies another mapping), which deck-builder does not use: write the keys out"
 
 
-def _indent_slip(line: str) -> tuple[int, str] | None:
+def indent_slip(line: str) -> tuple[int, str] | None:
     """The first odd character in a line's indentation (before its first visible character)."""
     for i, c in enumerate(line):
         if c == " ":
@@ -128,22 +128,90 @@ def _indent_slip(line: str) -> tuple[int, str] | None:
     return None
 
 
-def indent_message(c: str) -> str:
+def wanted_indent(lines: list[str], n: int) -> int:
+    """How many spaces line N (indented with a tab) needs: two more than a key above that opens
+    a block, as much as the item or key above otherwise (lines above with a tab count as fixed)."""
+    chain = [n]  # the line, and the tab-indented lines above it whose indentation it rests on
+    k = n - 1
+    while k >= 0:
+        prev = lines[k]
+        if prev.strip() and not prev.lstrip().startswith("#"):
+            if indent_slip(prev) is None:
+                break
+            chain.append(k)
+        k -= 1
+    width = len(lines[k]) - len(lines[k].lstrip(" ")) if k >= 0 else 0
+    above = lines[k].strip() if k >= 0 else ""
+    for line_no in reversed(chain):
+        body = lines[line_no].strip(" \t" + ODD_SPACES)
+        if above:
+            opens = above.endswith(":") or re.search(r":[ ]+[|>][-+0-9]*$", above) is not None
+            if opens or (above.startswith("- ") and ":" in above and not body.startswith("- ")):
+                width += 2 if not (opens and above.startswith("- ")) else 4
+        if line_no == n:
+            return width
+        above = body
+    return width
+
+
+def indent_message(c: str, width: int | None = None) -> str:
     if c == "\t":
-        return "this line is indented with a tab, and YAML needs spaces: replace the tab with spaces"
+        spaces = f" ({width} spaces in all)" if width else ""
+        return f"this line is indented with a tab, and YAML needs spaces: replace the tab with spaces{spaces}"
     return (f"this line is indented with {char_name(c)}, which YAML does not count as a space "
             "(it comes with text pasted from Word or web pages): retype the indentation with ordinary spaces")
 
 
+def separator_message(c: str) -> str:
+    return (f"this line ends in {char_name(c)}, which comes with text pasted from LinkedIn or Word, and YAML reads "
+            "it as the end of the line, so the rest starts a line of its own: replace it with a space")
+
+
+def separated_lines(text: str, path: str) -> tuple[str, list[Problem]]:
+    """Every line separator (U+2028, U+2029, U+0085) as a problem on the line it ends (editors and
+    YAML count it as a line end), and TEXT with each one an ordinary line break, the rest of the
+    line indented as more of its text, so that the lines after it are read and counted as before."""
+    out: list[str] = []
+    problems = []
+    lineno, start = 1, 0
+    for m in _LINE_ENDS.finditer(text):
+        c = m.group()
+        if c == "\n":
+            out.append(text[start:m.end()])
+        else:
+            line = text[start:m.start()]
+            problems.append(Problem(Location(path, lineno, len(line) + 1), "error", separator_message(c)))
+            prefix = _KEY_PREFIX.match(line)
+            indent = len(line) - len(line.lstrip(" "))
+            out.append(line + "\n" + " " * max(prefix.end(), indent + 2))
+        lineno, start = lineno + 1, m.end()
+    out.append(text[start:])
+    return "".join(out), problems
+
+
+_LINE_ENDS = re.compile("[\n" + LINE_SEPARATORS + "]")
+
+
+_ODD_AFTER_KEY = re.compile(r"^[ ]*(?:- +)?([A-Za-z0-9_-]+):([" + ODD_SPACES.replace("\t", "") + r"])")
+
+
 def line_slips(text: str, path: str) -> list[Problem]:
-    """Look-alike colons where a key stands, in a file YAML could not read: the likely cause."""
-    if not any(c in text for c in LOOKALIKE_COLONS):
+    """Look-alike colons where a key stands, and a look-alike space after a key's ':', in a file
+    YAML could not read: the likely cause."""
+    colons = any(c in text for c in LOOKALIKE_COLONS)
+    spaces = any(c in text for c in ODD_SPACES if c != "\t")
+    if not colons and not spaces:
         return []
     out = []
     for i, line in enumerate(text.split("\n")):
-        m = _LOOKALIKE_KEY.match(line)
+        m = _LOOKALIKE_KEY.match(line) if colons else None
         if m:
             out.append(Problem(Location(path, i + 1, m.start(2) + 1), "error", lookalike_message(m)))
+        m = _ODD_AFTER_KEY.match(line) if spaces else None
+        if m:
+            out.append(Problem(Location(path, i + 1, m.start(2) + 1), "error",
+                               f"after '{m.group(1)}:' is {char_name(m.group(2))}, which YAML does not count as a "
+                               "space, so this is no 'key: value': retype it as an ordinary space"))
     return out
 
 
@@ -203,9 +271,29 @@ def _odd_indentation(s: _Slip):
     first = min(m.line for m in marks) if marks else 0
     last = s.pm.line if s.pm is not None else first
     for n in range(first, min(last, len(s.lines) - 1) + 1):
-        slip = _indent_slip(s.lines[n])
+        slip = indent_slip(s.lines[n])
         if slip:
-            return s.error(Location(s.path, n + 1, slip[0] + 1), indent_message(slip[1]))
+            return s.error(Location(s.path, n + 1, slip[0] + 1), indent_message(slip[1], wanted_indent(s.lines, n)))
+    return None
+
+
+_DASH_ODD = re.compile(r"^[ ]*-([" + ODD_SPACES.replace("\t", "") + "])")
+
+
+def dash_message(c: str) -> str:
+    return (f"after '-' is {char_name(c)}, which YAML does not count as a space, so this line is not a list item: "
+            "retype it as an ordinary space")
+
+
+def _odd_space_after_dash(s: _Slip):
+    """'-' and a non-breaking space: the line is no list item to YAML."""
+    marks = [m for m in (s.pm, s.cm) if m is not None]
+    if not marks:
+        return None
+    for n in range(min(m.line for m in marks), min(max(m.line for m in marks), len(s.lines) - 1) + 1):
+        m = _DASH_ODD.match(s.lines[n])
+        if m:
+            return s.error(Location(s.path, n + 1, m.start(1) + 1), dash_message(m.group(1)))
     return None
 
 
@@ -227,9 +315,31 @@ def _backslash_in_quotes(s: _Slip):
         line = s.line_of(s.pm)
         slash = line.rfind("\\", 0, s.pm.column + 1)
         where = Location(s.path, s.pm.line + 1, slash + 1) if slash >= 0 else s.at(s.pm)
-        return s.error(where, "between double quotes a backslash starts a code such as \\n: write \\\\ for a "
-                       "backslash, or put the text in single quotes instead")
+        rest = line[slash:] if slash >= 0 else ""
+        close = re.search(r'(?<!\\)"', rest)
+        lone = _lone_backslashes(rest[: close.start()] if close else rest)
+        each = f"each backslash (this text has {lone} that start no code)" if lone > 1 else "a backslash"
+        return s.error(where, f"between double quotes a backslash starts a code such as \\n: write \\\\ for {each}, "
+                       "or put the text in single quotes instead")
     return s.error(s.at(s.cm), f"this quoted text could not be read ({s.problem}): check that its quotes match")
+
+
+_ESCAPES = set('0abt\tnvfre "/\\N_LPxuU')  # what may follow a backslash between double quotes
+
+
+def _lone_backslashes(text: str) -> int:
+    """How many backslashes in TEXT (inside double quotes) start none of YAML's codes."""
+    count, i = 0, 0
+    while True:
+        i = text.find("\\", i)
+        if i < 0:
+            return count
+        code = text[i + 1:i + 2]
+        digits = {"x": 2, "u": 4, "U": 8}.get(code, 0)
+        hex_ok = all(c in "0123456789abcdefABCDEF" for c in text[i + 2:i + 2 + digits]) and len(text) >= i + 2 + digits
+        if code not in _ESCAPES or not hex_ok:
+            count += 1
+        i += 2
 
 
 _SIGILS = {"*": "a copy of another value (an alias)", "&": "a label (an anchor)", "!": "a type (a tag)"}
@@ -255,7 +365,7 @@ def _reserved_character(s: _Slip):
         return None
     c = s.line_of(s.pm)[s.pm.column : s.pm.column + 1]
     if c == "\t":
-        return s.error(s.at(s.pm), indent_message("\t"))
+        return s.error(s.at(s.pm), indent_message("\t", wanted_indent(s.lines, s.pm.line)))
     if c in ("@", "`", "%"):
         return s.error(s.at(s.pm), f"text that starts with '{c}' must be in quotes (YAML keeps '{c}' for itself "
                        f"there): write {quoted(s.after(s.pm))}")
@@ -302,9 +412,13 @@ def _colon_in_text(s: _Slip):
     line = s.line_of(s.pm)
     indent = len(line) - len(line.lstrip())
     above = next((s.lines[n] for n in range(s.pm.line - 1, -1, -1) if s.lines[n].strip()), "")
-    above_indent = len(above) - len(above.lstrip())
     m_here, m_above = _KEY_PREFIX.match(line), _KEY_PREFIX.match(above)
-    if (m_here.group(2) in KNOWN_KEYS and m_above.group(2) and indent > above_indent
+    if (line.rstrip().endswith(":") and s.pm.column == len(line.rstrip()) - 1 and m_here.end() < s.pm.column
+            and (m_here.group(2) or "-" in m_here.group(1))):  # after 'key: ' or '- ': a text
+        return _colon_at_end(s, line, m_here)
+    # where each key starts ('- q:' and 'a:' under it start at the same column)
+    key_col, above_key_col = len(m_here.group(1)), len(m_above.group(1))
+    if (m_here.group(2) in KNOWN_KEYS and m_above.group(2) and key_col > above_key_col
             and not line.lstrip().startswith("- ")):
         return s.error(Location(s.path, s.pm.line + 1, indent + 1),
                        f"this line is indented further than '{m_above.group(2)}:' above, so YAML reads it as more of "
@@ -316,6 +430,34 @@ def _colon_in_text(s: _Slip):
     before = line[:s.pm.column].split(": ")[-1].split()[-1:] or [""]
     return s.error(s.at(s.pm), f"a ': ' inside text makes YAML read '{before[0]}:' as a key: put the whole text in "
                    f"quotes, like {dash}{key}{quoted(rest)}{curly_hint(rest)}")
+
+
+def _colon_at_end(s: _Slip, line: str, prefix: re.Match) -> Problem:
+    """'a: Their mission, from the website:' and an indented line under it: the ':' ending the
+    text makes a key of it. The fix quotes the whole text, its indented lines too."""
+    n = s.pm.line
+    key_col = len(prefix.group(1))
+    parts = [line[prefix.end():].strip()]
+    last = n
+    for k in range(n + 1, len(s.lines)):
+        nxt = s.lines[k]
+        if not nxt.strip() or nxt.lstrip().startswith("#") or len(nxt) - len(nxt.lstrip(" ")) <= key_col:
+            break
+        parts.append(nxt.strip())
+        last = k
+    before = line[:s.pm.column].split()[-1:] or [""]
+    start = f"a ':' at the end of a text makes YAML read '{before[0]}:' as a key"
+    dash = "- " if "-" in prefix.group(1) else ""
+    key = f"{prefix.group(2)}: " if prefix.group(2) else ""
+    whole = " ".join(parts)
+    if last == n:
+        return s.error(s.at(s.pm), f"{start}: put the whole text in quotes, like {dash}{key}{quoted(whole)}")
+    lines = f"lines {n + 1}-{last + 1}"
+    if len(whole) > 120:  # too long to retype on one line: a block keeps its lines
+        return s.error(s.at(s.pm), f"{start} and the indented lines under it as its value: write the text as a block, "
+                       f"'{key or dash}|' on line {n + 1} with every line of the text ({lines}) indented under it")
+    return s.error(s.at(s.pm), f"{start} and the indented line{'s' if last > n + 1 else ''} under it as its value: "
+                   f"put the whole text in quotes; write {lines} as: {dash}{key}{quoted(whole)}")
 
 
 def _list_on_the_key_line(s: _Slip):
@@ -385,7 +527,7 @@ def _document_markers(s: _Slip):
     return None
 
 
-_RULES = (_odd_indentation, _unclosed_quote, _backslash_in_quotes, _yaml_sigil, _reserved_character,
+_RULES = (_odd_indentation, _odd_space_after_dash, _unclosed_quote, _backslash_in_quotes, _yaml_sigil, _reserved_character,
           _bracket_at_start, _quote_inside_quotes, _colon_in_text, _list_on_the_key_line, _not_key_value_line,
           _block_marker, _unclosed_bracket_rule, _document_markers, _misplaced_line)
 
@@ -470,6 +612,8 @@ def _starts_with_bracket(lines: list[str], line: int) -> bool:
     return 0 < end < len(value.rstrip()) - 1
 
 
+# A line that starts a Markdown list item (or a pasted bullet)
+LIST_ITEM = re.compile(r"^(?:[-*+\u2022]|\d{1,2}[.)])[ \t]+\S")
 _BULLET = re.compile(r"^([\u2022\u2023\u25e6\u2043\u2219\u25aa\u25cf\u00b7\u2013\u2014*+]|\d{1,2}[.)])\s")
 
 
@@ -480,6 +624,8 @@ def bullet_hint(text: str) -> str:
         mark = m.group(1)
         shown = char_name(mark) if len(mark) == 1 and not mark.isascii() else f"'{mark}'"
         return f"; its lines start with {shown}: start each item with '- ' on a line of its own instead"
+    if text[:1] == "-" and text[1:2] and text[1] in ODD_SPACES and text[1] != "\t":
+        return f"; {dash_message(text[1])}"
     if text.startswith("-") and not text.startswith("- "):
         return "; a list item needs a space after '-': write '- ' at the start of each item"
     return ""

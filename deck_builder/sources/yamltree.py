@@ -20,6 +20,7 @@ import yaml
 
 from . import yamlhints
 from .problems import Location, Problem
+from .textrules import LINE_SEPARATORS
 
 try:  # the C parser is several times faster; fall back to pure Python where libyaml is absent
     from yaml import CBaseLoader as _Loader
@@ -86,12 +87,24 @@ def describe(node: Node) -> str:
 
 
 _new_location = tuple.__new__  # Location(...) without NamedTuple's Python-level __new__ (once per value)
+_ScalarEvent = yaml.ScalarEvent
+_SequenceEndEvent = yaml.SequenceEndEvent
+_MappingEndEvent = yaml.MappingEndEvent
+_MERGE_TAG = _YAML + "merge"
+
+
+_SAVE_AS_UTF8 = "save it as UTF-8 (in Notepad: File, Save as, Encoding: UTF-8)"
+_UTF16 = (f'this file is saved as UTF-16 (what Notepad and Word call "Unicode"), and deck-builder reads UTF-8 text: '
+          f"{_SAVE_AS_UTF8}")
 
 
 def decode(data: bytes, path: str) -> tuple[str | None, list[Problem]]:
-    """Bytes -> text, or a located problem where the first byte that is not UTF-8 sits."""
+    """Bytes -> text, or a problem naming the encoding the file is in instead of UTF-8 (where
+    the first byte that is not UTF-8 sits, when the encoding is one byte per character)."""
     if data.startswith(b"\xef\xbb\xbf"):  # a byte order mark, as Windows Notepad writes
         data = data[3:]
+    if _utf16(data):
+        return None, [Problem(Location(path), "error", _UTF16)]
     try:
         return data.decode("utf-8"), []
     except UnicodeDecodeError as exc:
@@ -99,35 +112,153 @@ def decode(data: bytes, path: str) -> tuple[str | None, list[Problem]]:
         line = before.count(b"\n") + 1
         line_start = before.rfind(b"\n") + 1
         col = len(data[line_start : exc.start].decode("utf-8", "replace")) + 1  # characters, as editors count
-        bad = data[exc.start : exc.start + 1].hex()
-        msg = f"this file is not UTF-8 text (byte 0x{bad}); save it with UTF-8 encoding"
+        byte = data[exc.start : exc.start + 1]
+        if not before.isascii():  # UTF-8 letters before it: one stray character, not a whole file
+            msg = (f"byte 0x{byte.hex()} here is not UTF-8 text, though the file is UTF-8 up to here (a character "
+                   "pasted from a file in another encoding?): retype the character here and save the file as UTF-8")
+            return None, [Problem(Location(path, line, col), "error", msg)]
+        try:
+            data.decode("cp1252")
+            shown = byte.decode("cp1252")
+        except UnicodeDecodeError:  # not Windows-1252 either
+            msg = f"this file is not UTF-8 text but another encoding (byte 0x{byte.hex()}): {_SAVE_AS_UTF8}"
+        else:
+            msg = (f"this file is not UTF-8 text but another encoding, probably Windows-1252 (byte 0x{byte.hex()} "
+                   f"is '{shown}' there), as older Windows programs save text: {_SAVE_AS_UTF8}")
         return None, [Problem(Location(path, line, col), "error", msg)]
+
+
+def _utf16(data: bytes) -> bool:
+    """Whether DATA is UTF-16 text: a byte order mark, or (without one) a zero byte beside most
+    characters, as Latin letters, digits and line ends are in UTF-16."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    if len(data) < 2 or b"\x00" not in data[:4096]:
+        return False
+    head = data[:4096]
+    zeros = max(head[0::2].count(0), head[1::2].count(0))  # big or little endian
+    return zeros * 2 >= len(head) // 2 * 0.6
+
+
+MAX_SLIPS = 50  # syntax slips reported per file; a file with more is not YAML at all
+READ_AGAIN_CHARS = 20_000_000  # a file is read again after each slip: at most this much, or 10 times its size
 
 
 def parse(text: str, path: str) -> tuple[Node | None, list[Problem]]:
-    """YAML text -> located tree (an empty file is an empty mapping) and the problems found."""
+    """YAML text -> located tree (an empty file is an empty mapping) and the problems found.
+
+    After a syntax slip the rest of the file is read on, so that every slip is reported in one
+    run: the slip's line and the lines under it (to the next key or item at the same or a lower
+    indent) are blanked out, keeping every line number, and the file is read again. A file with a
+    slip has no tree, so nothing that follows from a slip is reported as a problem of its own."""
     if "\r" in text:  # Windows (CRLF) and old Mac (CR) line ends: lines as the parser and editors count them
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    builder = _Builder(text, path)
-    try:
-        root = builder.build()
-    except yaml.MarkedYAMLError as exc:
-        slips = yamlhints.line_slips(text, path)  # look-alike colons: the likely cause
-        if slips:
-            return None, slips  # the parser's complaint would only confuse
-        return None, [yamlhints.syntax_problem(exc, text, path)]
-    except yaml.reader.ReaderError as exc:  # a control character: no mark, only a position
-        before = text[: exc.position]
-        line = before.count("\n") + 1
-        col = exc.position - (before.rfind("\n") + 1) + 1
-        msg = f"control character U+{exc.character:04X} is not allowed in YAML text; delete it"
-        return None, [Problem(Location(path, line, col), "error", msg)]
-    except yaml.YAMLError as exc:
-        return None, [Problem(Location(path), "error", "invalid YAML: " + " ".join(str(exc).split()))]
-    problems = builder.problems + builder.syntax_problems()
-    if root is None:
-        return Map({}, Location(path, 1, 1)), problems  # empty, only comments, or a bare "---"
-    return root, problems
+    slips: list[Problem] = []
+    if any(c in text for c in LINE_SEPARATORS):
+        text, slips = yamlhints.separated_lines(text, path)
+    lookalikes_done = False
+    budget = max(10 * len(text), READ_AGAIN_CHARS)  # how much reading again a file's slips may cost
+    while True:
+        budget -= len(text)
+        builder = _Builder(text, path)
+        try:
+            root = builder.build()
+        except yaml.MarkedYAMLError as exc:
+            if not lookalikes_done:
+                lookalikes_done = True
+                found = yamlhints.line_slips(text, path)  # look-alike colons: the likely cause
+                if found:  # the parser's complaint would only confuse; read on as if each were a ':'
+                    slips += found
+                    text = _retyped(text, found)
+                    continue
+            if len(slips) >= MAX_SLIPS or budget < 0:  # enough to go on with (check stays linear in the file)
+                slips.append(Problem(Location(path), "error", f"more lines of this file could not be read than the "
+                                     f"{len(slips)} shown: fix those and run check again"))
+                return None, slips
+            slip = yamlhints.syntax_problem(exc, text, path)
+            after, blanked = _blank_slip(text, slip.location.line)
+            slips += _indent_slips(text, blanked, slip, path)
+        except yaml.reader.ReaderError as exc:  # a control character: no mark, only a position
+            before = text[: exc.position]
+            line = before.count("\n") + 1
+            col = exc.position - (before.rfind("\n") + 1) + 1
+            msg = f"control character U+{exc.character:04X} is not allowed in YAML text; delete it"
+            c = chr(exc.character) if isinstance(exc.character, int) else exc.character
+            count = text.count(c)
+            if count > 1:  # they come in crowds: one problem, then read on as if each were a space
+                msg += f" (this file has {count} of them; the first is shown)"
+            slip = Problem(Location(path, line, col), "error", msg)
+            after = text.replace(c, " ")
+            blanked = range(0)
+        except yaml.YAMLError as exc:
+            slips.append(Problem(Location(path), "error", "invalid YAML: " + " ".join(str(exc).split())))
+            return None, slips
+        else:
+            if slips:
+                return None, slips + builder.problems + builder.syntax_problems()
+            problems = builder.problems + builder.syntax_problems()
+            if root is None:
+                return Map({}, Location(path, 1, 1)), problems  # empty, only comments, or a bare "---"
+            return root, problems
+        slips.append(slip)
+        if after == text:  # nothing left to blank out
+            return None, slips
+        text = after
+
+
+def _retyped(text: str, found: list[Problem]) -> str:
+    """TEXT with the look-alike colons and spaces FOUND typed as ':' and ' '."""
+    lines = text.split("\n")
+    for p in found:
+        line = lines[p.location.line - 1]
+        typed = " " if line[p.location.col - 1] in yamlhints.ODD_SPACES else ":"
+        lines[p.location.line - 1] = line[: p.location.col - 1] + typed + line[p.location.col:]
+    return "\n".join(lines)
+
+
+def _indent(line: str) -> int:
+    """How far LINE is indented as an editor shows it (a tab as 4 columns)."""
+    body = line.lstrip()
+    return len(line[: len(line) - len(body)].expandtabs(4))
+
+
+def _indent_slips(text: str, blanked: range, slip: Problem, path: str) -> list[Problem]:
+    """A tab or odd space in the indentation is a slip of its own on every line: the others on
+    the lines BLANKED out after SLIP, which the next reading will not see."""
+    out = []
+    lines = text.split("\n")
+    for n in blanked:
+        if n + 1 == slip.location.line:
+            continue
+        odd = yamlhints.indent_slip(lines[n])
+        if odd is not None:
+            out.append(Problem(Location(path, n + 1, odd[0] + 1), "error", yamlhints.indent_message(odd[1], yamlhints.wanted_indent(lines, n))))
+    return out
+
+
+def _starts_entry(line: str) -> bool:
+    """Whether LINE starts a key ('key:') or a list item ('- ')."""
+    body = line.strip()
+    return body[:1] not in ("", "#") and (body == "-" or body.startswith("- ") or ":" in body)
+
+
+def _blank_slip(text: str, line: int) -> tuple[str, range]:
+    """TEXT with the slip on LINE and the lines under it blanked out, up to the next line that
+    starts a key or an item at the same or a lower indent (each keeps its line break), and the
+    line indexes blanked out."""
+    lines = text.split("\n")
+    first = max(line, 1) - 1
+    if first >= len(lines):
+        return text, range(0)
+    if lines[first].strip() in ("---", "..."):  # a second document: the rest is not this file's
+        end = len(lines)
+    else:
+        indent = _indent(lines[first])
+        end = next((n for n in range(first + 1, len(lines))
+                    if _starts_entry(lines[n]) and _indent(lines[n]) <= indent), len(lines))
+    if not any(lines[n].strip() for n in range(first, end)):
+        return text, range(0)
+    return "\n".join(lines[:first] + [""] * (end - first) + lines[end:]), range(first, end)
 
 
 class _Builder:
@@ -146,6 +277,7 @@ class _Builder:
         self.comment_lines = yamlhints.comment_lines(text) if "#" in text else None
         self.flow_depth = 0  # inside how many [ ] and { } (where comments are looked for between values)
         self.flow_end = None  # the end of the last list or mapping in brackets read
+        self.key = None  # the key whose value is being read, for the messages about it
 
     def error(self, loc: Location, message: str) -> None:
         self.problems.append(Problem(loc, "error", message))
@@ -201,6 +333,8 @@ class _Builder:
             lines = self.comment_lines
             if lines is not None and (end.line in lines or mark.line in lines):  # a line with a '#'
                 comment = self.dropped(style, mark, end)
+            if end.line != mark.line:  # lines YAML joins, or a block
+                self.joined_lines(style or None, mark, end)
             return Scalar(value, loc, null, style or None, end.line != mark.line, False, comment)
         if cls is yaml.SequenceStartEvent:
             if event.tag not in _SEQ_TAGS:
@@ -219,12 +353,31 @@ class _Builder:
                 self.flow_comments(last, event.start_mark)
                 self.flow_closed(event)
                 return Seq(items, loc, flow)
-            event = self.next()
-            while type(event) is not yaml.SequenceEndEvent:
-                items.append(self.node(event, depth + 1))
-                event = self.next()
+            next_event, plain = self.next, self.plain
+            event = next_event()
+            while type(event) is not _SequenceEndEvent:
+                if type(event) is _ScalarEvent and event.tag is None and event.anchor is None and depth < MAX_DEPTH:
+                    items.append(plain(event))  # most items: what node() would make, with fewer tests
+                else:
+                    items.append(self.node(event, depth + 1))
+                event = next_event()
             return Seq(items, loc, flow)
         return self.mapping(event, loc, depth)
+
+    def plain(self, event) -> Scalar:
+        """node() for a ScalarEvent without tag or anchor, within MAX_DEPTH: most values."""
+        mark = event.start_mark
+        end = event.end_mark
+        style = event.style
+        value = event.value
+        comment = None
+        lines = self.comment_lines
+        if lines is not None and (end.line in lines or mark.line in lines):  # a line with a '#'
+            comment = self.dropped(style, mark, end)
+        if end.line != mark.line:  # lines YAML joins, or a block
+            self.joined_lines(style or None, mark, end)
+        return Scalar(value, _new_location(Location, (self.path, mark.line + 1, mark.column + 1)),
+                      not style and value in _NULLS, style or None, end.line != mark.line, False, comment)
 
     def mapping(self, start, loc: Location, depth: int) -> Node:
         if start.tag not in _MAP_TAGS:
@@ -234,15 +387,17 @@ class _Builder:
         if scan:
             self.flow_depth += 1
             last = (start.end_mark, False)
-        event = self.next()
+        next_event, plain, path = self.next, self.plain, self.path
+        event = next_event()
         last_value = None
-        while type(event) is not yaml.MappingEndEvent:
+        while type(event) is not _MappingEndEvent:
             key_event = event
             if scan:
                 self.flow_comments(last, key_event.start_mark)
                 last = (key_event.end_mark, False) if type(key_event) is yaml.ScalarEvent else (None, False)
-            key_loc = self.loc(key_event.start_mark)
-            if type(key_event) is not yaml.ScalarEvent:
+            mark = key_event.start_mark
+            key_loc = _new_location(Location, (path, mark.line + 1, mark.column + 1))
+            if type(key_event) is not _ScalarEvent:
                 if type(key_event) is yaml.AliasEvent:
                     self.aliases.append((key_loc, key_event.anchor))
                 else:
@@ -255,15 +410,23 @@ class _Builder:
                 self.anchors.append((key_loc, key_event.anchor))
             key = key_event.value
             odd = yamlhints.odd_key_problem(key, key_loc) if key and key[0] in yamlhints.ODD_SPACES else None
-            value_event = self.next()
+            value_event = next_event()
             if scan:
                 self.flow_comments(last, value_event.start_mark)
-            if key == "<<" and not key_event.style or key_event.tag == _YAML + "merge":
+            if key == "<<" and not key_event.style or key_event.tag == _MERGE_TAG:
                 self.merge_keys.append(key_loc)
                 self.skip(value_event)
-                event = self.next()
+                event = next_event()
                 continue
-            value = self.node(value_event, depth + 1)
+            if (type(value_event) is _ScalarEvent and value_event.tag is None and value_event.anchor is None
+                    and depth < MAX_DEPTH):
+                self.key = key
+                value = plain(value_event)  # most values: what node() would make, with fewer tests
+                self.key = None
+            else:
+                self.key = key
+                value = self.node(value_event, depth + 1)
+                self.key = None
             if scan:
                 last = self.ended(value_event)
             last_value = value
@@ -286,6 +449,38 @@ class _Builder:
         oneline = (not flow and len(entries) == 1 and isinstance(last_value, Scalar)
                    and last_value.loc.line == loc.line and not last_value.multiline)
         return Map(entries, loc, flow, oneline)
+
+    def joined_lines(self, style: str | None, start, end) -> None:
+        """Warn where a text's lines will not read on the card as the user laid them out: a list
+        item or table row on a line YAML joins to the one above (text that is not a block), or a
+        table (cards show none)."""
+        if start.line == end.line:
+            return
+        what = f"{self.key}: " if self.key else ""
+        lines = self.text[start.index:end.index].split("\n")
+        if style in (None, '"', "'", ">") and not yamlhints.LIST_ITEM.match(lines[0]):  # (a pasted list
+            # where a list belongs is an error of its own, which says how to write the list)
+            for n, line in enumerate(lines[1:], start.line + 2):
+                body = line.lstrip(" ")
+                m = yamlhints.LIST_ITEM.match(body)
+                if m and (style != ">" or len(line) - len(body) <= start.column):
+                    block = f"'{self.key}: |'" if self.key else "a block ('|')"
+                    self.problems.append(Problem(Location(self.path, n, len(line) - len(body) + 1), "warning",
+                                                 f"{what}this line starts a list item, but it continues the text above, "
+                                                 "whose lines YAML joins into one, so the card shows them run together: "
+                                                 f"write the text as a block, {block} with every line indented under it"))
+                    return
+        rows = [(n, line.strip()) for n, line in enumerate(lines, start.line + 1)
+                if line.strip().startswith("|") and line.strip().count("|") >= 2 or "\t" in line.strip()]
+        if len(rows) >= 2 and rows[1][0] == rows[0][0] + 1:
+            n, first = rows[0]
+            data = next((r for _, r in rows[1:] if not set(r) <= set("|-: \t")), first)
+            cells = [c.strip() for c in re.split(r"[|\t]", data) if c.strip()]
+            line = lines[n - start.line - 1]
+            self.problems.append(Problem(Location(self.path, n, len(line) - len(line.lstrip()) + 1), "warning",
+                                         f"{what}these lines are a table, and cards show no tables, so its rows run "
+                                         "together on one line: write each row as a list item instead, such as "
+                                         f"- {', '.join(cells)}"))
 
     def dropped(self, style: str, start, end) -> tuple[Location, str, str | None] | None:
         """What YAML dropped as a comment right after a text (plain or quoted) ending at END, or

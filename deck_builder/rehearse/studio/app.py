@@ -8,6 +8,8 @@ the page with its FILE:LINE:COL messages, as `check` prints them.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import secrets
 import sys
@@ -52,6 +54,20 @@ class Studio:
         self.lock = threading.Lock()
         self.decoding = threading.Semaphore(1)  # one answer at a time: the page keeps the other core
         self.listen_missing = listen.missing()  # None, or how to install the recogniser
+        self.link_key = secrets.token_bytes(32)  # signs recording links (the server derives it from its key)
+
+    # -- recording links -------------------------------------------------------------------
+
+    def _signature(self, question: str, name: str) -> str:
+        return hmac.new(self.link_key, f"{question}/{name}".encode(), hashlib.sha256).hexdigest()[:32]
+
+    def recording_url(self, question: str, name: str) -> str:
+        """The address an <audio> element plays, which cannot send the key as a header: signed,
+        it opens this one recording and nothing else."""
+        return f"/recordings/{question}/{name}?sig={self._signature(question, name)}"
+
+    def link_ok(self, question: str, name: str, sig: str) -> bool:
+        return hmac.compare_digest(sig.encode(), self._signature(question, name).encode())
 
     # -- the workspace ---------------------------------------------------------------------
 
@@ -115,7 +131,10 @@ class Studio:
 
     def start_mock(self, body: dict) -> dict:
         ws = self.load()
-        company_id = body.get("company") or None
+        company_id = body.get("company")
+        if company_id is not None and not isinstance(company_id, str):
+            raise ApiError(400, f"company: expected a company id or null, got {company_id!r}")
+        company_id = company_id or None
         count = _integer(body.get("count", self.defaults["count"]), "count", 1, 100)
         seconds = _integer(body.get("seconds", self.defaults["seconds"]), "seconds", 5, 3600)
         company = None
@@ -123,10 +142,25 @@ class Studio:
             company = ws.companies.get(str(company_id))
             if company is None:
                 raise ApiError(404, f"no company '{company_id}'; the companies are: {', '.join(ws.companies) or 'none yet'}")
-        try:
-            session = mock.start_session(ws, company, count, seconds, self.seed)
-        except UserError as exc:
-            raise ApiError(422, exc.message) from None
+        asked = body.get("questions")  # the page reopening its mock after a restart: the same questions
+        if asked is not None:
+            if not isinstance(asked, list) or not 1 <= len(asked) <= 100 or len(set(map(str, asked))) != len(asked) \
+                    or not all(isinstance(i, str) for i in asked):
+                raise ApiError(400, "questions: expected a list of different question ids")
+            gone = [i for i in asked if i not in ws.questions]
+            if gone:
+                raise ApiError(404, f"no question '{gone[0]}' in the workspace any more; start a new mock")
+            session = mock.Session(ws, company, [ws.questions[i] for i in asked], seconds)
+            rated = body.get("rated", [])  # answered before the restart: their ratings are in the history
+            if not isinstance(rated, list) or not all(isinstance(i, str) and i in asked for i in rated):
+                raise ApiError(400, "rated: expected the ids of questions of this mock")
+            last = {p.question: p for p in mock.read_history(ws.root)}
+            session.results.extend(last[i] for i in dict.fromkeys(rated) if i in last)
+        else:
+            try:
+                session = mock.start_session(ws, company, count, seconds, self.seed)
+            except UserError as exc:
+                raise ApiError(422, exc.message) from None
         sid = secrets.token_hex(8)
         with self.lock:
             self.sessions[sid] = session
@@ -176,7 +210,7 @@ class Studio:
             rec = self.recordings.save(q.id, content_type, body, length, seconds, upload_limit(session.seconds))
         except UploadError as exc:
             raise ApiError(exc.status, exc.message) from None
-        out = recording_json(rec)
+        out = recording_json(rec, self.recording_url)
         out["listening"] = self._start_hearing(sid, index, session, q, rec.name)
         return out
 
@@ -260,7 +294,7 @@ class Studio:
     def rate(self, sid: str, index: int, body: dict) -> dict:
         session, q = self._answer(sid, index)
         rating = body.get("rating")
-        if rating not in mock.RATINGS or isinstance(rating, bool):
+        if not isinstance(rating, int) or isinstance(rating, bool) or rating not in mock.RATINGS:
             raise ApiError(400, "a rating is 1, 2, 3 or 4")
         seconds = body.get("seconds", 0)
         if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or not 0 <= seconds <= 86400:
@@ -302,7 +336,7 @@ class Studio:
             recordings = self.recordings.list()
         except UploadError as exc:
             raise ApiError(exc.status, exc.message) from None
-        return progress(ws, mock.read_history(ws.root), recordings)
+        return progress(ws, mock.read_history(ws.root), recordings, url=self.recording_url)
 
     def recording_file(self, question: str, name: str) -> Path | None:
         try:

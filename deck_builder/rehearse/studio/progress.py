@@ -4,6 +4,7 @@ and rated good or better recently; and what to work on next."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
 from ...cards import render
@@ -31,8 +32,8 @@ def _when(p: Practice) -> datetime | None:
     return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
 
 
-def recording_json(r: Recording) -> dict:
-    return {"question": r.question, "name": r.name, "url": f"/recordings/{r.question}/{r.name}",
+def recording_json(r: Recording, url: Callable[[str, str], str]) -> dict:
+    return {"question": r.question, "name": r.name, "url": url(r.question, r.name),
             "time": r.time.isoformat(), "seconds": r.seconds, "size": r.size}
 
 
@@ -43,7 +44,7 @@ def why_next(rating: int | None) -> str:
 
 
 def progress(ws: Workspace, history: list[Practice], recordings: dict[str, list[Recording]],
-             now: datetime | None = None) -> dict:
+             now: datetime | None = None, url: Callable[[str, str], str] = lambda q, n: f"/recordings/{q}/{n}") -> dict:
     """Workspace, history and recordings -> the progress page's data."""
     now = now or datetime.now(timezone.utc)
     recent = now - timedelta(days=RECENT_DAYS)
@@ -64,7 +65,7 @@ def progress(ws: Workspace, history: list[Practice], recordings: dict[str, list[
             "ratings": [{"time": p.time, "rating": p.rating, "company": p.company, "seconds": round(p.seconds, 1)}
                         for p in practised],
             "last": {"time": practised[-1].time, "rating": practised[-1].rating} if practised else None,
-            "recordings": [recording_json(r) for r in reversed(recordings.get(q.id, []))],  # newest first
+            "recordings": [recording_json(r, url) for r in reversed(recordings.get(q.id, []))],  # newest first
         })
 
     companies = []

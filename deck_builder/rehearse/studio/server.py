@@ -1,18 +1,32 @@
 """The studio's HTTP side: the standard library's ThreadingHTTPServer on 127.0.0.1 only.
 
 Who may ask: every request must name this server as its Host (a DNS-rebinding page names
-its own), must not come from another origin (Origin, Sec-Fetch-Site), and must carry the
-secret: in the first address as ?key=, then as a cookie. Everything else gets 403. Routes
-are fixed; a recording is found only by a name the server gave it (recordings.py), static
-files only from a fixed list of package files. One studio per workspace: the running one
-is written to WORKSPACE/.deck-builder/studio.json and a second one is told where it is.
+its own) and must not come from another origin (Origin, Sec-Fetch-Site). The page and its
+two static files (package files, no user data) are served to such requests; everything
+else must carry the secret as an X-Studio-Key header, or, for a recording that an <audio>
+element fetches, a signature of that one recording's path (?sig=). Everything else gets 403.
+
+The secret travels in the address's fragment (#key=), which browsers never send, and the
+page keeps it in sessionStorage, which is per origin (port included). There is no cookie:
+browsers send cookies to every port of a host (RFC 6265, 8.5: "cookies do not provide
+isolation by port"), so a cookie would reach any other server on 127.0.0.1.
+
+Routes are fixed; a recording is found only by a name the server gave it (recordings.py),
+static files only from a fixed list of package files. One studio per workspace: the running
+one is written to WORKSPACE/.deck-builder/studio.json and a second one is told where it is.
+Its port and key are remembered in WORKSPACE/.deck-builder/studio-address.json, so the
+address stays the same across restarts while that port is free (the browser remembers the
+microphone permission per address, and an open page keeps working).
 """
 
 from __future__ import annotations
 
+import errno
+import hashlib
 import hmac
 import http.client
 import json
+import math
 import os
 import re
 import secrets
@@ -22,17 +36,22 @@ import socketserver
 import sys
 import threading
 import time
-from http.cookies import CookieError, SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+from ...atomic import replacing
 from ...sources.problems import UserError
 from ...sources.workspace import STATE_DIR
 from .app import ApiError, Studio
 
 LOCK_FILE = "studio.json"
+ADDRESS_FILE = "studio-address.json"
+KEY_HEADER = "X-Studio-Key"
+OPEN_ROUTES = {"index", "static"}  # package files only: the page itself brings the key
+BACKLOG = 256  # connections waiting to be accepted; socketserver's default of 5 drops a burst of 200
+MAX_SECONDS = 86400
 JSON_LIMIT = 64 * 1024
 LINGER_SECONDS = 5  # how long the rest of a refused request's body may keep coming
 STATIC = {"studio.js": "text/javascript; charset=utf-8", "studio.css": "text/css; charset=utf-8"}
@@ -73,26 +92,44 @@ HEADERS = {
 }
 REFUSED = ("This is deck-builder studio. It answers only the page it opened itself: open the address "
            "that `deck-builder studio` printed in its terminal (it carries a key).\n")
-RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+RANGE = re.compile(r"bytes=(\d{0,18})-(\d{0,18})")  # 18 digits: any file, and no huge int() to parse
+OLD_COOKIE = re.compile(r"(?:^|;)\s*(deck-builder-studio-\d{1,5})=")  # see _index
 
 
 class StudioServer(ThreadingHTTPServer):
     daemon_threads = True
-    allow_reuse_address = False
+    request_queue_size = BACKLOG
+    # The remembered port must be free again at once after a stop (its old connections linger
+    # in TIME_WAIT). Only on Linux: elsewhere SO_REUSEADDR lets a socket share a port that
+    # another program listens on (all of it on Windows, its wildcard address on macOS); there
+    # a port still in TIME_WAIT means a new address instead.
+    allow_reuse_address = sys.platform.startswith("linux")
 
-    def __init__(self, studio: Studio):
+    def __init__(self, studio: Studio, port: int = 0, secret: str | None = None):
         self.studio = studio
-        self.secret = secrets.token_urlsafe(32)
-        super().__init__(("127.0.0.1", 0), Handler)
+        self.secret = secret or secrets.token_urlsafe(32)
+        try:
+            super().__init__(("127.0.0.1", port), Handler)
+        except OSError as exc:
+            if not port or exc.errno not in (errno.EADDRINUSE, errno.EACCES):
+                raise
+            self.secret = secrets.token_urlsafe(32)  # another address: another key
+            super().__init__(("127.0.0.1", 0), Handler)
         self.port = self.server_address[1]
         self.hosts = {f"127.0.0.1:{self.port}", f"localhost:{self.port}"}
         self.origins = {f"http://{host}" for host in self.hosts}
-        self.cookie = f"deck-builder-studio-{self.port}"  # cookies ignore ports: one name per server
+        studio.link_key = hmac.new(self.secret.encode(), b"recording links", hashlib.sha256).digest()
 
     def server_bind(self) -> None:
         # HTTPServer.server_bind looks the address up in DNS (getfqdn); this one is known.
         socketserver.TCPServer.server_bind(self)
         self.server_name, self.server_port = "127.0.0.1", self.server_address[1]
+
+    def handle_error(self, request, client_address) -> None:
+        """A client that went away (a closed tab, a reset) is no error; anything else is a bug."""
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)
 
     @property
     def address(self) -> str:
@@ -100,7 +137,7 @@ class StudioServer(ThreadingHTTPServer):
 
     @property
     def url(self) -> str:
-        return f"{self.address}?key={self.secret}"
+        return f"{self.address}#key={self.secret}"
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -128,7 +165,7 @@ class Handler(BaseHTTPRequestHandler):
 
     # -- who may ask -----------------------------------------------------------------------
 
-    def _refusal(self, method: str, query: dict) -> str | None:
+    def _refusal(self, route: str | None, query: dict, groups: tuple) -> str | None:
         hosts = self.headers.get_all("Host") or []
         if len(hosts) != 1 or hosts[0].lower() not in self.server.hosts:
             return "foreign Host"
@@ -137,47 +174,25 @@ class Handler(BaseHTTPRequestHandler):
             return "cross-site Origin"
         if self.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
             return "cross-site request"
-        if self._has_cookie():
+        if route in OPEN_ROUTES:
             return None
-        if method == "GET" and self._key(query):
+        keys = self.headers.get_all(KEY_HEADER) or []
+        if len(keys) == 1 and hmac.compare_digest(keys[0].strip().encode(), self.server.secret.encode()):
+            return None
+        if route == "recording" and self.server.studio.link_ok(*groups, query.get("sig", [""])[0]):
             return None
         return "no key"
-
-    def _key(self, query: dict) -> bool:
-        given = query.get("key", [""])[0]
-        return hmac.compare_digest(given.encode(), self.server.secret.encode())
-
-    def _has_cookie(self) -> bool:
-        for header in self.headers.get_all("Cookie") or []:
-            try:
-                jar = SimpleCookie(header)
-            except CookieError:
-                continue
-            morsel = jar.get(self.server.cookie)
-            if morsel is not None and hmac.compare_digest(morsel.value.encode(), self.server.secret.encode()):
-                return True
-        return False
 
     # -- dispatch --------------------------------------------------------------------------
 
     def _dispatch(self, method: str) -> None:
         self._body_read = False
         try:
-            url = urlsplit(self.path)
-            query = parse_qs(url.query)
-            refusal = self._refusal(method, query)
-            if refusal:
-                self._send(403, REFUSED.encode(), "text/plain; charset=utf-8")
-                return
-            for pattern, name in ROUTES.get(method, []):
-                m = pattern.fullmatch(url.path)
-                if m:
-                    getattr(self, f"_{name}")(query, *m.groups())
-                    return
-            self._send_json(404, {"error": f"nothing at {url.path}"})
-        except ApiError as exc:
-            self._send_json(exc.status, {"error": exc.message, "problems": exc.problems})
-        except (BrokenPipeError, ConnectionResetError, TimeoutError):
+            try:
+                self._route(method)
+            except ApiError as exc:
+                self._send_json(exc.status, {"error": exc.message, "problems": exc.problems})
+        except (ConnectionError, TimeoutError):  # the client went away, maybe mid-upload
             self.close_connection = True
         except Exception as exc:  # a bug: say so in the terminal and the page, keep serving
             print(f"studio: internal error on {method} {urlsplit(self.path).path}: {type(exc).__name__}: {exc}",
@@ -187,13 +202,31 @@ class Handler(BaseHTTPRequestHandler):
             except OSError:
                 self.close_connection = True
 
+    def _route(self, method: str) -> None:
+        url = urlsplit(self.path)
+        query = parse_qs(url.query)
+        route, groups = None, ()
+        for pattern, name in ROUTES.get(method, []):
+            m = pattern.fullmatch(url.path)
+            if m:
+                route, groups = name, m.groups()
+                break
+        if self._refusal(route, query, groups):
+            self._send(403, REFUSED.encode(), "text/plain; charset=utf-8")
+        elif route is None:
+            self._send_json(404, {"error": f"nothing at {url.path}"})
+        else:
+            getattr(self, f"_{route}")(query, *groups)
+
     def _send(self, status: int, body: bytes, content_type: str, headers: dict | None = None) -> None:
         self.send_response(status)
         for name, value in {**HEADERS, **(headers or {})}.items():
-            self.send_header(name, value)
+            for one in value if isinstance(value, list) else [value]:
+                self.send_header(name, one)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
-        if not self._body_read and int(self.headers.get("Content-Length") or 0):
+        if not self._body_read and (self.headers.get("Content-Length") not in (None, "0")
+                                    or self.headers.get("Transfer-Encoding")):
             # The request's body was not read: it must not be taken for the next request.
             self.send_header("Connection", "close")
             self.close_connection = True
@@ -242,6 +275,8 @@ class Handler(BaseHTTPRequestHandler):
             body = json.loads(data.decode("utf-8"))
         except ValueError:
             raise ApiError(400, "the body is not valid JSON") from None
+        except RecursionError:
+            raise ApiError(400, "the body is JSON nested too deeply") from None
         if not isinstance(body, dict):
             raise ApiError(400, "expected a JSON object")
         return body
@@ -258,12 +293,12 @@ class Handler(BaseHTTPRequestHandler):
     # -- routes ----------------------------------------------------------------------------
 
     def _index(self, query: dict) -> None:
-        if "key" in query:  # the first address: trade the key for a cookie, and drop it from the address bar
-            cookie = f"{self.server.cookie}={self.server.secret}; Path=/; HttpOnly; SameSite=Strict"
-            self._send(303, b"", "text/plain", {"Location": "/", "Set-Cookie": cookie})
-            return
         page = (resources.files("deck_builder.rehearse.studio") / "static" / "index.html").read_bytes()
-        self._send(200, page, "text/html; charset=utf-8")
+        # Earlier studios kept the key in a cookie, which the browser sends to every port of
+        # 127.0.0.1 until it is closed: end those cookies.
+        old = {m.group(1) for header in self.headers.get_all("Cookie") or [] for m in OLD_COOKIE.finditer(header)}
+        headers = {"Set-Cookie": [f"{name}=; Path=/; Max-Age=0" for name in sorted(old)]} if old else None
+        self._send(200, page, "text/html; charset=utf-8", headers)
 
     def _static(self, query: dict, name: str) -> None:
         if name not in STATIC:
@@ -298,9 +333,9 @@ class Handler(BaseHTTPRequestHandler):
         try:
             seconds = float(query.get("seconds", ["0"])[0])
         except ValueError:
-            seconds = 0.0
-        if not seconds >= 0:  # NaN too
-            seconds = 0.0
+            seconds = math.nan
+        if not 0 <= seconds <= MAX_SECONDS:  # NaN, inf and -1 too
+            raise ApiError(400, f"seconds: expected the answer's length, from 0 to {MAX_SECONDS}")
         result = self.server.studio.save_recording(sid, int(index), self.headers.get_content_type(), self.rfile,
                                                    self._length(), seconds)
         self._body_read = True
@@ -361,7 +396,7 @@ class Running:
         except OSError as exc:
             raise UserError(f"cannot create {self.path.parent} ({exc.strerror}): the studio keeps your "
                             "ratings and recordings there; make the workspace writable") from None
-        info = {"pid": os.getpid(), "port": server.port, "url": server.url, "cookie": server.cookie,
+        info = {"pid": os.getpid(), "port": server.port, "url": server.url,
                 "about": "deck-builder studio is running for this workspace at this address "
                          "(removed when it stops)"}
         for _ in range(3):
@@ -389,7 +424,7 @@ class Running:
         for _ in range(10):  # a studio that is starting may not have written it all yet
             try:
                 info = json.loads(self.path.read_text(encoding="utf-8"))
-                port, secret, cookie = int(info["port"]), str(info["url"]).split("?key=", 1)[1], str(info["cookie"])
+                port, secret = int(info["port"]), str(info["url"]).split("#key=", 1)[1]
                 break
             except FileNotFoundError:
                 return None
@@ -399,7 +434,7 @@ class Running:
             return None
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=3)
-            conn.request("GET", "/api/alive", headers={"Host": f"127.0.0.1:{port}", "Cookie": f"{cookie}={secret}"})
+            conn.request("GET", "/api/alive", headers={"Host": f"127.0.0.1:{port}", KEY_HEADER: secret})
             resp = conn.getresponse()
             alive = json.loads(resp.read()) if resp.status == 200 else {}
             conn.close()
@@ -413,6 +448,38 @@ class Running:
                 self.path.unlink()
         except (OSError, ValueError, AttributeError):
             pass
+
+
+class Address:
+    """WORKSPACE/.deck-builder/studio-address.json: the last studio's port and key, to use again."""
+
+    def __init__(self, root: Path):
+        self.path = root / STATE_DIR / ADDRESS_FILE
+
+    def load(self) -> tuple[int, str | None]:
+        """The remembered (port, key), or (0, None) for a new one."""
+        try:
+            info = json.loads(self.path.read_text(encoding="utf-8"))
+            port, key = info["port"], info["key"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return 0, None
+        if not isinstance(port, int) or not 1024 <= port <= 65535 or not isinstance(key, str) \
+                or not re.fullmatch(r"[A-Za-z0-9_-]{40,100}", key):
+            return 0, None
+        return port, key
+
+    def save(self, server: StudioServer) -> None:
+        if self.load() == (server.port, server.secret):
+            return
+        try:
+            with replacing(self.path) as tmp:
+                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # it holds the key
+                with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                    json.dump({"port": server.port, "key": server.secret,
+                               "about": "deck-builder studio uses this address again while its port is free; "
+                                        "delete this file for a new one"}, fh)
+        except OSError:
+            pass  # a new address next time; claim() has said already if the folder is not writable
 
 
 # -- the command -----------------------------------------------------------------------------
@@ -433,13 +500,15 @@ def _desktop() -> bool:
 
 def run_studio(studio: Studio, open_browser: bool, echo) -> int:
     """Serve STUDIO until Ctrl-C, SIGTERM or SIGHUP; returns the exit status."""
-    server = StudioServer(studio)
+    address = Address(studio.root)
+    server = StudioServer(studio, *address.load())
     running = Running(studio.root)
     try:
         running.claim(server)
     except BaseException:
         server.server_close()
         raise
+    address.save(server)
 
     def on_signal(signum, frame):
         raise Stop(signum)

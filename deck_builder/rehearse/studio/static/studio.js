@@ -6,6 +6,7 @@
 const $ = (id) => document.getElementById(id);
 const RECORDING_TYPES = ["audio/webm;codecs=opus", "audio/ogg;codecs=opus", "audio/mp4", "audio/webm"];
 const BITS_PER_SECOND = 64000;
+const KEY_STORE = "deck-builder-studio-key";
 
 const studio = {
   state: null,     // /api/state
@@ -14,8 +15,22 @@ const studio = {
   mic: null,       // {stream} or {reason}
   answer: null,    // the answer in progress or under review
   view: "start",
+  key: null,       // the secret: from the address's #key=, then sessionStorage (this tab, this origin only)
 };
 window.studio = studio; // for the tests and the curious
+
+// The key never travels in a cookie (browsers send cookies to every port of 127.0.0.1) nor in
+// a request's address: the page sends it as a header, to this server only.
+function readKey() {
+  const m = /(?:^#|&)key=([A-Za-z0-9_-]+)/.exec(location.hash);
+  if (m) {
+    studio.key = m[1];
+    try { sessionStorage.setItem(KEY_STORE, m[1]); } catch (e) { /* storage off: this load only */ }
+    history.replaceState(null, "", location.pathname); // out of the address bar (and of what is shared)
+  } else {
+    try { studio.key = sessionStorage.getItem(KEY_STORE); } catch (e) { studio.key = null; }
+  }
+}
 
 // -- talking to the server -------------------------------------------------------------------
 
@@ -24,7 +39,7 @@ class ApiError extends Error {
 }
 
 async function api(path, options = {}) {
-  const init = { method: options.method || "GET", credentials: "same-origin", headers: {} };
+  const init = { method: options.method || "GET", credentials: "omit", headers: { "X-Studio-Key": studio.key || "" } };
   if (options.json !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(options.json);
@@ -39,8 +54,8 @@ async function api(path, options = {}) {
     throw new ApiError(0, "The studio is not answering: was it stopped? Start it again with deck-builder studio.");
   }
   if (response.status === 403) {
-    throw new ApiError(403, "This page is not allowed to talk to the studio any more (it was restarted with a new key?). " +
-      "Open the address that deck-builder studio printed in its terminal.");
+    throw new ApiError(403, "This page is not allowed to talk to the studio (it was opened without its key, or the studio " +
+      "now runs with a new one). Open the address that deck-builder studio printed in its terminal: it ends with #key=….");
   }
   const data = await response.json().catch(() => ({}));
   if (!response.ok) throw new ApiError(response.status, data.error || `error ${response.status}`, data.problems);
@@ -85,7 +100,9 @@ function ago(iso) {
   return then.toLocaleDateString();
 }
 
-function show(view) {
+// A view change moves the focus to FOCUS, or to the new view's heading (which a screen reader
+// then reads), unless it is on a control still shown (the tabs): never to nothing.
+function show(view, focus) {
   studio.view = view;
   for (const section of document.querySelectorAll(".view")) section.hidden = section.id !== `view-${view}`;
   const tab = view === "progress" ? "progress" : "start";
@@ -93,6 +110,10 @@ function show(view) {
     if (t.dataset.view === tab) t.setAttribute("aria-current", "page"); else t.removeAttribute("aria-current");
   }
   window.scrollTo(0, 0);
+  const active = document.activeElement;
+  const lost = !active || active === document.body || !active.checkVisibility || !active.checkVisibility();
+  if (focus) focus.focus();
+  else if (lost || active.closest(".view")) $(`view-${view}`).querySelector("h1").focus();
 }
 
 function ratingWords(r) { return studio.state.ratings[String(r)]; }
@@ -142,10 +163,12 @@ async function begin(event) {
   $("start-error").hidden = true;
   $("begin").disabled = true;
   try {
+    const company = $("company").value || null;
     studio.mock = await api("/api/mock", {
       method: "POST",
-      json: { company: $("company").value || null, count: Number($("count").value), seconds: Number($("seconds").value) },
+      json: { company, count: Number($("count").value), seconds: Number($("seconds").value) },
     });
+    studio.mock.reopen = { company, seconds: studio.mock.seconds, questions: studio.mock.questions.map((q) => q.id), rated: [] };
     studio.mic = await openMicrophone();
     studio.index = 0;
     ask();
@@ -153,6 +176,19 @@ async function begin(event) {
     showError($("start-error"), e);
   } finally {
     $("begin").disabled = false;
+  }
+}
+
+// A studio that was stopped and started again (same address and key) has forgotten the open
+// mock: open it again, with the same questions, and ask once more.
+async function withMock(call) {
+  try {
+    return await call(studio.mock.id);
+  } catch (e) {
+    if (e.status !== 404 || !studio.mock.reopen) throw e;
+    const again = await api("/api/mock", { method: "POST", json: studio.mock.reopen });
+    studio.mock.id = again.id;
+    return await call(again.id);
   }
 }
 
@@ -203,7 +239,9 @@ function speak(text) {
 function ask() {
   const m = studio.mock;
   const q = m.questions[studio.index];
-  studio.answer = { phase: "ready", question: q, started: 0, took: 0, timer: null, recorder: null, chunks: [] };
+  forgetTake(studio.answer);
+  studio.answer = { phase: "ready", question: q, index: studio.index, started: 0, took: 0, timer: null, recorder: null,
+    chunks: [], blob: null, saveError: null, localUrl: null };
   $("q-step").textContent = `Question ${studio.index + 1} of ${m.questions.length}`;
   $("q-speaker").innerHTML = m.speaker;
   $("q-text").innerHTML = q.ask_html;
@@ -216,8 +254,7 @@ function ask() {
   mic.className = "mic " + (studio.mic.stream ? "" : "off");
   mic.textContent = studio.mic.stream ? "The microphone records from Start to Done." : studio.mic.reason;
   $("q-repeat").hidden = !studio.state.settings.speak;
-  show("question");
-  $("q-go").focus();
+  show("question", $("q-go"));
   speak(q.ask);
 }
 
@@ -272,17 +309,32 @@ async function finishAnswer(timeUp) {
   if (a.recorder) {
     if (a.recorder.state !== "inactive") a.recorder.stop();
     await a.stopped;
-    const blob = new Blob(a.chunks, { type: a.recorder.mimeType || studio.mic.type || "audio/webm" });
-    try {
-      const type = blob.type.split(";")[0];
-      a.recording = await api(
-        `/api/mock/${studio.mock.id}/answers/${studio.index}/recording?seconds=${a.took.toFixed(1)}`,
-        { method: "POST", body: blob, type });
-    } catch (e) {
-      a.reason = `The recording could not be saved: ${e.message}`;
-    }
+    a.blob = new Blob(a.chunks, { type: a.recorder.mimeType || studio.mic.type || "audio/webm" });
+    await saveTake(a);
   }
   review();
+}
+
+// The take stays in the page (a.blob) until the answer is rated: if the studio cannot store
+// it (stopped, disk full), the user can try again or download it.
+async function saveTake(a) {
+  try {
+    a.recording = await withMock((id) => api(
+      `/api/mock/${id}/answers/${a.index}/recording?seconds=${a.took.toFixed(1)}`,
+      { method: "POST", body: a.blob, type: a.blob.type.split(";")[0] }));
+    a.saveError = null;
+  } catch (e) {
+    a.saveError = e;
+  }
+}
+
+function forgetTake(a) {
+  if (a && a.localUrl) URL.revokeObjectURL(a.localUrl);
+}
+
+function unsaved() {
+  const a = studio.answer;
+  return !!(a && a.blob && !a.recording && a.saveError && a.saveError.status !== 409);
 }
 
 // -- the review ------------------------------------------------------------------------------
@@ -297,8 +349,27 @@ function pointsList(items, start, label) {
   return box;
 }
 
-function player(recording) {
-  const audio = el("audio", { controls: true, preload: "metadata", src: recording.url });
+// The browser's own audio controls keep every key while one of their buttons has the focus
+// (Chromium gives the page none, not even to a capturing listener: measured), so 1-4 would
+// not rate from there. The page draws its own: a Play button, a position slider and the time.
+function player(src, name, seconds = 0, preload = "metadata") {
+  const audio = el("audio", { preload, src });
+  const play = el("button", { type: "button", class: "play", "aria-label": `Play ${name}` }, "▶ Play");
+  const seek = el("input", { type: "range", min: "0", max: "0", step: "0.1", value: "0", "aria-label": `Position in ${name}` });
+  const time = el("span", { class: "time", "aria-hidden": "true" }, `0:00 / ${clock(seconds)}`);
+  const update = () => {
+    const length = isFinite(audio.duration) && audio.duration > 0 ? audio.duration : seconds;
+    const at = Math.min(audio.currentTime, length);
+    seek.max = String(length);
+    seek.value = String(at);
+    seek.setAttribute("aria-valuetext", `${clock(at)} of ${clock(length)}`);
+    time.textContent = `${clock(at)} / ${clock(length)}`;
+    play.textContent = audio.paused ? "▶ Play" : "❚❚ Pause";
+    play.setAttribute("aria-label", `${audio.paused ? "Play" : "Pause"} ${name}`);
+  };
+  play.addEventListener("click", () => { if (audio.paused) audio.play().catch(() => {}); else audio.pause(); });
+  seek.addEventListener("input", () => { audio.currentTime = Number(seek.value); });
+  for (const type of ["timeupdate", "durationchange", "play", "pause", "ended", "seeked"]) audio.addEventListener(type, update);
   // MediaRecorder's WebM files carry no length: seeking to the end makes the browser find it.
   audio.addEventListener("loadedmetadata", () => {
     if (audio.duration === Infinity) {
@@ -308,7 +379,8 @@ function player(recording) {
       });
     }
   });
-  return audio;
+  update();
+  return el("div", { class: "player", role: "group", "aria-label": name }, play, seek, time, audio);
 }
 
 function review() {
@@ -318,13 +390,7 @@ function review() {
   a.phase = "review";
   $("r-step").textContent = `Question ${studio.index + 1} of ${studio.mock.questions.length}: your answer`;
   $("r-question").innerHTML = q.ask_html;
-  const box = $("r-player");
-  box.replaceChildren();
-  if (a.recording) {
-    box.append(el("p", { class: "label" }, "Listen to yourself"), player(a.recording));
-  } else {
-    box.append(el("p", { class: "muted", id: "r-nothing" }, "Nothing was recorded. " + (a.reason || studio.mic.reason || "")));
-  }
+  showTake(a);
   $("r-length").textContent = a.timeUp
     ? `Time ran out: you used all ${clock(seconds)}.`
     : `You took ${clock(a.took)} of the ${clock(seconds)} allowed.`;
@@ -343,9 +409,38 @@ function review() {
   startHearing(a);
   $("r-error").hidden = true;
   for (const b of document.querySelectorAll("[data-rating]")) b.disabled = false;
-  show("review");
-  const first = document.querySelector("#r-player audio") || document.querySelector("[data-rating='3']");
-  first.focus();
+  show("review", document.querySelector("#r-player .play") || document.querySelector("[data-rating='3']"));
+}
+
+function showTake(a) {
+  const box = $("r-player");
+  box.replaceChildren();
+  box.classList.toggle("unsaved", unsaved());
+  if (a.recording) {
+    box.append(el("p", { class: "label" }, "Listen to yourself"), player(a.recording.url, "your answer", a.took));
+  } else if (a.blob && a.saveError && a.saveError.status !== 409) {
+    if (!a.localUrl) a.localUrl = URL.createObjectURL(a.blob);
+    const ext = { "audio/ogg": "ogg", "audio/mp4": "m4a" }[a.blob.type.split(";")[0]] || "webm";
+    const retry = el("button", { type: "button", id: "r-retry" }, "Try saving again");
+    retry.addEventListener("click", async () => {
+      retry.disabled = true;
+      retry.textContent = "Saving…";
+      await saveTake(a);
+      showTake(a);
+      (a.recording ? $("r-player").querySelector(".play") : $("r-retry")).focus();
+    });
+    box.append(
+      el("p", { class: "label" }, "Listen to yourself (not saved yet)"),
+      player(a.localUrl, "your answer (kept in this page only)", a.took),
+      el("p", { class: "error", role: "alert", id: "r-unsaved" }, `The recording could not be saved: ${a.saveError.message} ` +
+        "Your answer is kept in this page until you rate it: once the studio runs again, press “Try saving again”, or download the recording to keep it."),
+      el("div", { class: "actions" }, retry,
+        el("a", { class: "button", id: "r-download", href: a.localUrl, download: `${a.question.id}-answer.${ext}` },
+          "Download the recording")));
+  } else {
+    const why = a.saveError ? `The recording could not be saved: ${a.saveError.message}` : a.reason || studio.mic.reason || "";
+    box.append(el("p", { class: "muted", id: "r-nothing" }, "Nothing was recorded. " + why));
+  }
 }
 
 // -- what the studio heard (deck_builder/rehearse/listen.py) ---------------------------------
@@ -415,11 +510,12 @@ async function rate(rating) {
   a.phase = "rating";
   for (const b of document.querySelectorAll("[data-rating]")) b.disabled = true;
   try {
-    await api(`/api/mock/${studio.mock.id}/answers/${studio.index}/rating`, {
+    await withMock((id) => api(`/api/mock/${id}/answers/${studio.index}/rating`, {
       method: "POST",
       json: { rating, seconds: Math.round(a.took * 10) / 10, recording: a.recording ? a.recording.name : null,
               ...(a.ticked ? { ticked: a.ticked } : {}) },
-    });
+    }));
+    studio.mock.reopen.rated.push(a.question.id);
   } catch (e) {
     a.phase = "review";
     for (const b of document.querySelectorAll("[data-rating]")) b.disabled = false;
@@ -427,6 +523,7 @@ async function rate(rating) {
     return;
   }
   for (const audio of document.querySelectorAll("#r-player audio")) audio.pause();
+  forgetTake(a);
   studio.index += 1;
   if (studio.index < studio.mock.questions.length) ask(); else report();
 }
@@ -438,6 +535,7 @@ async function report() {
   if (a && a.timer) clearInterval(a.timer);
   if (a && a.recorder && a.recorder.state !== "inactive") a.recorder.stop();
   if ("speechSynthesis" in window) speechSynthesis.cancel();
+  forgetTake(a);
   studio.answer = null;
   closeMicrophone();
   let data;
@@ -456,8 +554,7 @@ async function report() {
   const work = data.work_on.map((w) => `${w.id} (${w.rating})`);
   $("report-work").textContent = !data.rows.length ? "" : work.length ? `Work on: ${work.join(", ")}` : "Nothing rated below 3: well done.";
   $("report-history").textContent = data.rows.length ? data.lines[data.lines.length - 1] : "";
-  show("report");
-  $("again").focus();
+  show("report", $("again"));
 }
 
 // -- progress --------------------------------------------------------------------------------
@@ -501,25 +598,35 @@ function meter(label, count, total) {
 }
 
 function recordingItem(rec) {
-  const when = new Date(rec.time);
-  const remove = el("button", { type: "button", class: "danger", "aria-label": `Delete the recording of ${when.toLocaleString()}` }, "Delete");
+  const when = new Date(rec.time).toLocaleString();
+  const named = `Delete the recording of ${when}`;
+  const remove = el("button", { type: "button", class: "danger", "aria-label": named }, "Delete");
   let armed = null;
   remove.addEventListener("click", async () => {
     if (!armed) {
       remove.textContent = "Delete for good?";
-      armed = setTimeout(() => { armed = null; remove.textContent = "Delete"; }, 5000);
+      remove.setAttribute("aria-label", `${named} for good? Press again to delete it`);
+      armed = setTimeout(() => { armed = null; remove.textContent = "Delete"; remove.setAttribute("aria-label", named); }, 5000);
       return;
     }
     clearTimeout(armed);
+    const items = [...remove.closest(".recs").children];
+    const at = items.indexOf(remove.closest("li"));
     try {
       await api(`/api/recordings/${rec.question}/${rec.name}`, { method: "DELETE" });
-      loadProgress();
+      await loadProgress();
     } catch (e) {
       showError($("fatal"), e);
+      return;
     }
+    // The focus goes to the recording now in its place (or the one before), else to the count.
+    const card = document.querySelector(`[data-question="${rec.question}"]`);
+    if (!card) return;
+    const left = card.querySelectorAll(".recs li button.danger");
+    (left[Math.min(at, left.length - 1)] || card.querySelector(".rec-count")).focus();
   });
-  const audio = el("audio", { controls: true, preload: "none", src: rec.url });
-  return el("li", { "data-recording": rec.name }, el("span", {}, `${when.toLocaleString()} · ${clock(rec.seconds)}`), remove, audio);
+  return el("li", { "data-recording": rec.name }, el("span", {}, `${when} · ${clock(rec.seconds)}`), remove,
+    player(rec.url, `the recording of ${when}`, rec.seconds, "none"));
 }
 
 async function loadProgress() {
@@ -559,7 +666,7 @@ async function loadProgress() {
     questions.append(el("article", { class: "card qcard", "data-question": q.id },
       el("h3", { html: q.ask_html }),
       el("div", { class: "qmeta" }, sparkline(q.ratings), el("span", {}, last)),
-      el("p", { class: "muted small" }, q.recordings.length ? `${q.recordings.length} recording${q.recordings.length === 1 ? "" : "s"}` : "No recordings"),
+      el("p", { class: "muted small rec-count", tabindex: "-1" }, q.recordings.length ? `${q.recordings.length} recording${q.recordings.length === 1 ? "" : "s"}` : "No recordings"),
       recs));
   }
   document.body.dataset.progress = "1";
@@ -568,22 +675,35 @@ async function loadProgress() {
 // -- keys and wiring -------------------------------------------------------------------------
 
 function typing(target) {
-  return target && ((target.tagName === "INPUT" && target.type !== "checkbox") || target.tagName === "SELECT" ||
-    target.tagName === "TEXTAREA");
+  if (!target) return false;
+  if (target.tagName === "INPUT") return !["range", "checkbox", "button"].includes(target.type);
+  return target.tagName === "SELECT" || target.tagName === "TEXTAREA";
 }
 
-document.addEventListener("keydown", (event) => {
+// Space starts and stops, unless the focus is on another control (Space presses "End the mock
+// here" as any button). The keys are caught on the way down (capture), before any control.
+function spaceIsOurs(event) {
+  if (studio.view !== "question" || !(event.key === " " || event.code === "Space")) return false;
+  const control = event.target.closest && event.target.closest("button, a[href], audio, select, input, textarea, summary");
+  return !control || control.id === "q-go";
+}
+
+window.addEventListener("keydown", (event) => {
   if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
-  if (studio.view === "question" && (event.key === " " || event.code === "Space")) {
+  if (spaceIsOurs(event)) {
     event.preventDefault(); // not also a click on the focused button
     if (!event.repeat) toggleAnswer();
   } else if (studio.view === "review" && ["1", "2", "3", "4"].includes(event.key)) {
     event.preventDefault();
+    event.stopPropagation();
     rate(Number(event.key));
   }
-});
-document.addEventListener("keyup", (event) => {
-  if (studio.view === "question" && (event.key === " " || event.code === "Space")) event.preventDefault();
+}, true);
+window.addEventListener("keyup", (event) => {
+  if (spaceIsOurs(event)) event.preventDefault();
+}, true);
+window.addEventListener("beforeunload", (event) => {
+  if (unsaved()) event.preventDefault(); // the browser asks: leave the page and lose the take?
 });
 
 function toggleAnswer() {
@@ -593,6 +713,7 @@ function toggleAnswer() {
 }
 
 document.addEventListener("DOMContentLoaded", () => {
+  readKey();
   $("start-form").addEventListener("submit", begin);
   $("set-record").addEventListener("change", (e) => saveSetting("record", e.target.checked));
   $("set-speak").addEventListener("change", (e) => saveSetting("speak", e.target.checked));
@@ -605,7 +726,7 @@ document.addEventListener("DOMContentLoaded", () => {
   for (const t of document.querySelectorAll(".tab")) {
     t.addEventListener("click", () => {
       if (studio.answer) return; // a mock is open: finish it, or end it with "End the mock here"
-      if (t.dataset.view === "progress") loadProgress(); else show("start");
+      if (t.dataset.view === "progress") loadProgress(); else show("start", t);
     });
   }
   load();
