@@ -246,7 +246,8 @@ def mock_command(folder: str, company_id: str | None, count: int, seconds: int, 
     SECONDS to answer aloud (a countdown; press Enter when done), then shows your
     key points and story and asks you to rate yourself from 1 (missed it) to 4
     (nailed it). Ends with a report. Each answer is appended to
-    FOLDER/.deck-builder/mock-history.jsonl, which the studio shares.
+    FOLDER/.deck-builder/mock-history.jsonl, which the studio shares. Recording
+    your answers and hearing which key points you said are in the studio.
     """
     import sys
 

@@ -51,6 +51,7 @@ def test_wheel_ships_banks_skeleton_and_stylesheet(tmp_path):
         "deck_builder/rehearse/studio/static/index.html",
         "deck_builder/rehearse/studio/static/studio.js",
         "deck_builder/rehearse/studio/static/studio.css",
+        "deck_builder/rehearse/common-words.txt",  # listen.py steers the recogniser with it
         "deck_builder/push/__init__.py",
         "deck_builder/push/collection.py",
     ):

@@ -3,7 +3,7 @@ the browser. Here are which questions to ask (weakest first), what to show after
 the history file that remembers every rating, the report, and the terminal's own loop.
 
 The history is one file, WORKSPACE/.deck-builder/mock-history.jsonl, one JSON line per rated
-answer; `check`'s summary and `brief --questions` read it too.
+answer; `check`'s summary and `brief --questions` read it too (its format: docs/studio.md).
 """
 
 from __future__ import annotations
@@ -33,6 +33,15 @@ RATINGS = {1: "missed it", 2: "shaky", 3: "good", 4: "nailed it"}
 
 
 @dataclass(frozen=True)
+class PointCheck:
+    """One key point of a rated answer: what the studio heard, and what the user ticked."""
+
+    point: str  # the point as shown (plain text, placeholders filled)
+    heard: bool | None  # the recogniser heard it; None when it did not listen
+    ticked: bool | None  # the user says it was covered (starts as heard); None: rated before it was heard
+
+
+@dataclass(frozen=True)
 class Practice:
     """One rated answer, as a line of the history file."""
 
@@ -42,6 +51,8 @@ class Practice:
     seconds: float  # how long the answer took
     time: str  # when, ISO 8601 in UTC
     recording: str | None = None  # the studio's recording of it (see studio/recordings.py)
+    points: tuple[PointCheck, ...] = ()  # the studio's check of each key point, when it listened
+    transcript: str | None = None  # what the recogniser heard (rehearse/listen.py)
 
 
 def history_path(root: Path) -> Path:
@@ -63,11 +74,28 @@ def read_history(root: Path) -> list[Practice]:
             if rating not in RATINGS:
                 continue
             recording = d.get("recording")
+            transcript = d.get("transcript")
             out.append(Practice(str(d["question"]), d.get("company"), rating, float(d.get("seconds", 0)),
-                                str(d.get("time", "")), recording if isinstance(recording, str) else None))
+                                str(d.get("time", "")), recording if isinstance(recording, str) else None,
+                                _point_checks(d.get("points")),
+                                transcript if isinstance(transcript, str) else None))
         except (ValueError, KeyError, TypeError, AttributeError):
             continue
     return out
+
+
+def _point_checks(saved) -> tuple[PointCheck, ...]:
+    """A line's "points" -> its checks; lines written before the studio listened have none."""
+    if not isinstance(saved, list):
+        return ()
+    out = []
+    for item in saved:
+        if isinstance(item, dict) and isinstance(item.get("point"), str):
+            heard = item.get("heard")
+            ticked = item.get("ticked")
+            out.append(PointCheck(item["point"], heard if isinstance(heard, bool) else None,
+                                  ticked if isinstance(ticked, bool) else None))
+    return tuple(out)
 
 
 def append_history(root: Path, practice: Practice) -> None:
@@ -82,6 +110,10 @@ def append_history(root: Path, practice: Practice) -> None:
               "rating": practice.rating, "seconds": round(practice.seconds, 1)}
     if practice.recording:
         record["recording"] = practice.recording
+    if practice.points:
+        record["points"] = [{"point": c.point, "heard": c.heard, "ticked": c.ticked} for c in practice.points]
+    if practice.transcript is not None:
+        record["transcript"] = practice.transcript
     data = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
     with _APPENDING:  # the studio's threads; other processes: the file lock below
         _append(path, data)
@@ -219,11 +251,13 @@ class Session:
         stories = tuple(self.ws.stories[sid] for sid in answer.stories) if answer else ()
         return Review(tuple(tailored), tuple(answer.points) if answer else (), stories, q.why)
 
-    def rate(self, q: Question, rating: int, seconds: float, recording: str | None = None) -> Practice:
+    def rate(self, q: Question, rating: int, seconds: float, recording: str | None = None,
+             points: tuple[PointCheck, ...] = (), transcript: str | None = None) -> Practice:
         """Record a rating in the shared history; returns the line written."""
         if rating not in RATINGS:
             raise ValueError(f"a rating is 1, 2, 3 or 4, not {rating!r}")
-        practice = Practice(q.id, self.company.id if self.company else None, rating, seconds, now_iso(), recording)
+        practice = Practice(q.id, self.company.id if self.company else None, rating, seconds, now_iso(), recording,
+                            points, transcript)
         append_history(self.ws.root, practice)
         self.results.append(practice)
         return practice
@@ -283,6 +317,7 @@ def run_in_terminal(session: Session, stdin, echo, interactive: bool) -> Report:
     echo(f"Mock interview: {plural(len(session.questions), 'question')}"
          f"{' for ' + render.line(session.company.name) if session.company else ''}, "
          f"{clock(session.seconds)} each. Answer aloud, as you would in the room.")
+    echo("(To record your answers and see which key points were heard, rehearse in `deck-builder studio`.)")
     for n, q in enumerate(session.questions, 1):
         echo(f"\nQuestion {n} of {len(session.questions)}  [{q.id}]")
         echo(f"  {render.line(session.speaker)}: \"{question_text(q, session.company)}\"")

@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import json
 import secrets
+import sys
 import threading
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from ...cards import render
 from ...sources.model import Question, Workspace
 from ...sources.problems import ProblemsError, UserError
 from ...sources.workspace import STATE_DIR
-from .. import mock
+from .. import listen, mock
 from .progress import progress, recording_json
 from .recordings import Recordings, UploadError, upload_limit
 
@@ -49,7 +50,10 @@ class Studio:
         self.seed = seed
         self.recordings = Recordings(self.root)
         self.sessions: dict[str, mock.Session] = {}
+        self.hearings: dict[str, dict[int, dict]] = {}  # mock id -> answer -> what was heard (listen.py)
         self.lock = threading.Lock()
+        self.decoding = threading.Semaphore(1)  # one answer at a time: the page keeps the other core
+        self.listen_missing = listen.missing()  # None, or how to install the recogniser
         self.link_key = secrets.token_bytes(32)  # signs recording links (the server derives it from its key)
 
     # -- recording links -------------------------------------------------------------------
@@ -92,6 +96,7 @@ class Studio:
             "lang": (ws.settings.tts or "").replace("_", "-") or None,
             "recordings_folder": str(self.recordings.folder),
             "history_file": str(mock.history_path(ws.root)),
+            "listen": {"available": self.listen_missing is None, "install": self.listen_missing},
         }
 
     # -- settings --------------------------------------------------------------------------
@@ -160,7 +165,9 @@ class Studio:
         with self.lock:
             self.sessions[sid] = session
             while len(self.sessions) > KEEP_SESSIONS:
-                self.sessions.pop(next(iter(self.sessions)))
+                oldest = next(iter(self.sessions))
+                self.sessions.pop(oldest)
+                self.hearings.pop(oldest, None)
         return {
             "id": sid, "seconds": seconds, "speaker": render.plain(session.speaker),
             "company": render.plain(company.name) if company else None,
@@ -203,7 +210,86 @@ class Studio:
             rec = self.recordings.save(q.id, content_type, body, length, seconds, upload_limit(session.seconds))
         except UploadError as exc:
             raise ApiError(exc.status, exc.message) from None
-        return recording_json(rec, self.recording_url)
+        out = recording_json(rec, self.recording_url)
+        out["listening"] = self._start_hearing(sid, index, session, q, rec.name)
+        return out
+
+    # -- hearing the answer (listen.py), off the request thread ----------------------------
+
+    def _points(self, session: mock.Session, q: Question) -> tuple[list[str], list[str]]:
+        """(the key points in the review's order, the answer's other texts), as plain text."""
+        review = session.review(q)
+        v = session.values
+        points = [render.text(p, v) for p in (*review.tailored, *review.general)]
+        context = [render.text(t, v, block=True) for s in review.stories for t in (s.title, s.result) if t]
+        return points, context
+
+    def _start_hearing(self, sid: str, index: int, session: mock.Session, q: Question, name: str) -> bool:
+        """Start transcribing the recording NAME in a thread of its own; False when it cannot."""
+        points, context = self._points(session, q)
+        tts = session.ws.settings.tts
+        if self.listen_missing is not None or not points or (tts and not tts.lower().startswith("en")):
+            return False  # the recogniser knows US English only: another language would never be heard
+        path = self.recordings.find(q.id, name)
+        if path is None:
+            return False
+        entry = {"state": "listening", "recording": name, "points": points}
+        with self.lock:
+            self.hearings.setdefault(sid, {})[index] = entry
+
+        def work() -> None:
+            with self.decoding:
+                try:
+                    hearing = listen.hear(path, points, context)
+                except Exception as exc:  # an unreadable recording, a recogniser that fails: say so
+                    print(f"studio: could not listen to {path.name}: {type(exc).__name__}: {exc}", file=sys.stderr)
+                    done = {"state": "failed"}
+                else:
+                    done = {"state": "done", "transcript": hearing.transcript, "heard": list(hearing.heard)}
+            with self.lock:
+                entry.update(done)
+
+        threading.Thread(target=work, name=f"listen-{q.id}", daemon=True).start()
+        return True
+
+    def heard(self, sid: str, index: int) -> dict:
+        """What the recogniser heard in an answer: listening, done (per point, the transcript),
+        failed, or off (not installed, or nothing recorded)."""
+        session, _ = self._answer(sid, index)
+        with self.lock:
+            entry = dict(self.hearings.get(sid, {}).get(index) or {})
+        if not entry:
+            tts = session.ws.settings.tts
+            why = self.listen_missing
+            if why is None and tts and not tts.lower().startswith("en"):
+                why = f"Hearing your answers works in English only (this deck's language is {tts}), so it is off."
+            return {"state": "off", "why": why, "install": self.listen_missing}
+        out = {"state": entry["state"], "points": entry["points"]}
+        if entry["state"] == "done":
+            out.update(heard=entry["heard"], transcript=entry["transcript"])
+        elif entry["state"] == "failed":
+            out["error"] = "The recording could not be heard (see the studio's terminal); rate it as usual."
+        return out
+
+    def _checks(self, sid: str, index: int, recording: str | None,
+                ticked) -> tuple[tuple[mock.PointCheck, ...], str | None]:
+        """The rating's points: what was heard in RECORDING and what the user TICKED."""
+        with self.lock:
+            entry = dict(self.hearings.get(sid, {}).get(index) or {})
+        if not entry or entry.get("recording") != recording:
+            if ticked is not None:
+                raise ApiError(400, "ticked: this answer was not heard, so it has no points to tick")
+            return (), None
+        points = entry["points"]
+        done = entry["state"] == "done"
+        heard = entry["heard"] if done else [None] * len(points)
+        if ticked is None:  # the page showed no ticks: rated before the answer was heard
+            ticked = list(heard)
+        elif (not done or not isinstance(ticked, list) or len(ticked) != len(points)
+                or not all(isinstance(t, bool) for t in ticked)):
+            raise ApiError(400, f"ticked: expected {len(points)} true or false, one per key point")
+        return (tuple(mock.PointCheck(p, h, t) for p, h, t in zip(points, heard, ticked)),
+                entry["transcript"] if done else None)
 
     def rate(self, sid: str, index: int, body: dict) -> dict:
         session, q = self._answer(sid, index)
@@ -217,11 +303,12 @@ class Studio:
         if recording is not None and (not isinstance(recording, str)
                                       or self.recordings.find(q.id, recording) is None):
             raise ApiError(400, "recording: not one of this question's recordings")
+        checks, transcript = self._checks(sid, index, recording, body.get("ticked"))
         with self.lock:
             if any(p.question == q.id for p in session.results):
                 raise ApiError(409, "this answer is rated already")
             try:
-                practice = session.rate(q, rating, float(seconds), recording)
+                practice = session.rate(q, rating, float(seconds), recording, checks, transcript)
             except OSError as exc:
                 raise ApiError(507, f"the rating could not be written to {mock.history_path(self.root)} "
                                     f"({exc.strerror}); it was not saved") from None

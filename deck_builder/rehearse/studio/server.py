@@ -62,6 +62,7 @@ ROUTES = {
         (re.compile(r"/api/progress"), "progress"),
         (re.compile(r"/api/alive"), "alive"),
         (re.compile(r"/api/mock/([0-9a-f]{16})/report"), "report"),
+        (re.compile(r"/api/mock/([0-9a-f]{16})/answers/(\d{1,3})/heard"), "heard"),
         (re.compile(rf"/recordings/({ID})/([0-9A-Za-z.-]+)"), "recording"),
         (re.compile(r"/static/([a-z]+\.[a-z]+)"), "static"),
         (re.compile(r"/"), "index"),
@@ -315,6 +316,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def _report(self, query: dict, sid: str) -> None:
         self._send_json(200, self.server.studio.report(sid))
+
+    def _heard(self, query: dict, sid: str, index: str) -> None:
+        self._send_json(200, self.server.studio.heard(sid, int(index)))
 
     def _start_mock(self, query: dict) -> None:
         self._send_json(201, self.server.studio.start_mock(self._json_body()))

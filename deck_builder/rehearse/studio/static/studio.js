@@ -406,6 +406,7 @@ function review() {
   if (!q.stories.length) stories.append(el("p", { class: "muted" }, "No story linked to this answer (stories: in answers.yaml)."));
   const why = $("r-why");
   why.replaceChildren(q.why_html ? el("p", { html: q.why_html }) : el("p", { class: "muted" }, "Not given for this question."));
+  startHearing(a);
   $("r-error").hidden = true;
   for (const b of document.querySelectorAll("[data-rating]")) b.disabled = false;
   show("review", document.querySelector("#r-player .play") || document.querySelector("[data-rating='3']"));
@@ -442,6 +443,67 @@ function showTake(a) {
   }
 }
 
+// -- what the studio heard (deck_builder/rehearse/listen.py) ---------------------------------
+// Decoding runs on the server, off the request; the page asks every half second until it is
+// done. Errors are mostly points said but not heard: the words are "Heard" and "Not heard",
+// and the user's ticks (starting as heard) are what is saved as covered.
+
+function startHearing(a) {
+  const box = $("r-heard");
+  box.replaceChildren();
+  a.ticked = null;
+  if (!a.recording) return;
+  if (!a.recording.listening) { // the server says why (not installed, another language), if it has a reason
+    pollHearing(a, studio.mock.id, studio.index);
+    return;
+  }
+  box.append(el("p", { class: "listening", role: "status", id: "r-listening" }, "Listening for your key points…"));
+  pollHearing(a, studio.mock.id, studio.index);
+}
+
+async function pollHearing(a, mockId, index) {
+  for (;;) {
+    let data;
+    try {
+      data = await api(`/api/mock/${mockId}/answers/${index}/heard`);
+    } catch (e) {
+      if (studio.answer === a) $("r-heard").replaceChildren(el("p", { class: "muted small" }, `Could not listen: ${e.message}`));
+      return;
+    }
+    if (studio.answer !== a || a.phase !== "review") return;
+    if (data.state !== "listening") { showHearing(a, data); return; }
+    await new Promise((done) => setTimeout(done, 500));
+  }
+}
+
+function showHearing(a, data) {
+  const box = $("r-heard");
+  box.replaceChildren();
+  if (data.state !== "done") {
+    const why = data.error || data.why;
+    if (why) box.append(el("p", { class: "muted small", id: "r-install" }, why));
+    return;
+  }
+  a.ticked = data.heard.slice();
+  const items = document.querySelectorAll("#r-points li");
+  items.forEach((li, i) => {
+    if (i >= data.heard.length) return;
+    const heard = data.heard[i];
+    const tick = el("input", { type: "checkbox", class: "tick", "aria-label": `I covered point ${i + 1}` });
+    tick.checked = heard;
+    tick.addEventListener("change", () => { a.ticked[i] = tick.checked; });
+    li.classList.add("checked-point");
+    li.prepend(tick);
+    li.append(" ", el("span", { class: heard ? "heard yes" : "heard no" }, heard ? "Heard" : "Not heard"));
+  });
+  const count = data.heard.filter(Boolean).length;
+  box.append(el("p", { class: "small", id: "r-heard-summary", role: "status" },
+    `Heard ${count} of ${data.heard.length} key point${data.heard.length === 1 ? "" : "s"}. ` +
+    "Tick any point you covered that was not heard, before you rate."));
+  const words = el("p", { id: "r-transcript" }, data.transcript || "No words were heard (was the microphone muted?).");
+  box.append(el("details", { class: "transcript", open: true }, el("summary", {}, "What it heard"), words));
+}
+
 async function rate(rating) {
   const a = studio.answer;
   if (!a || a.phase !== "review") return;
@@ -450,7 +512,8 @@ async function rate(rating) {
   try {
     await withMock((id) => api(`/api/mock/${id}/answers/${studio.index}/rating`, {
       method: "POST",
-      json: { rating, seconds: Math.round(a.took * 10) / 10, recording: a.recording ? a.recording.name : null },
+      json: { rating, seconds: Math.round(a.took * 10) / 10, recording: a.recording ? a.recording.name : null,
+              ...(a.ticked ? { ticked: a.ticked } : {}) },
     }));
     studio.mock.reopen.rated.push(a.question.id);
   } catch (e) {

@@ -1,0 +1,217 @@
+"""Hear a recorded answer on the user's machine: which of the question's key points it heard.
+
+    recording (WebM/Opus, Ogg, MP4) -> 16 kHz mono PCM (PyAV)
+    the question's points and story + the commonest English words -> a small language model
+    PCM + that model -> a transcript (pocketsphinx, its bundled US-English model)
+    transcript + each point -> heard or not heard
+
+Nothing leaves the machine and nothing is downloaded: pocketsphinx's wheel carries its model.
+Both are optional (the `listen` extra) and imported only here, inside the functions that use
+them. Errors are almost all points said but not heard, so the page says "not heard", never
+"missed"; a point left out must never be reported heard, which is what the thresholds below
+were tuned for (on flite's voices, clean and noisy; tests/test_listen.py).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import tempfile
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from importlib import resources
+from pathlib import Path
+
+INSTALL = "pip install 'deck-builder[listen]'"
+RATE = 16000  # what pocketsphinx's US-English acoustic model was trained on
+# A point is heard when most of its content words are: at least HEARD_SHARE of them, and
+# at least two when it has two or more (one shared word is chance, in a minute of talk).
+HEARD_SHARE = 0.5
+FUZZY = 0.84  # "warehouse" / "warehouses" after stemming; not "cost" / "cast"
+# Words that carry no point of their own (the recogniser hears them everywhere).
+STOPWORDS = frozenset("""
+a about above after again against all also am an and any are as at be because been before being below
+between both but by can could did do does doing done down during each even ever every few for from further
+get got had has have having he her here hers herself him himself his how i if in into is it its itself
+just let like made make many me more most much my myself no nor not now of off on once one only or other
+our ours ourselves out over own really same she should so some such than that the their theirs them
+themselves then there these they this those through to too under until up us very was we well were what
+when where which while who whom why will with would you your yours yourself yourselves
+i'm i've i'd i'll it's don't didn't can't won't that's there's we're they're you're we've
+able across along already always another around away back came come first going good got great know
+lot made new next put right said say see take thing things think time two way went year years
+within without upon onto toward towards per via among behind beyond
+""".split())
+
+
+def missing() -> str | None:
+    """None when the recogniser can run here; else what to install, in the user's words."""
+    absent = [name for name in ("pocketsphinx", "av") if importlib.util.find_spec(name) is None]
+    if not absent:
+        return None
+    return (f"To see which key points were heard, install the recogniser ({' and '.join(absent)}): "
+            f"{INSTALL}, then start the studio again. It runs on this computer; nothing is sent anywhere.")
+
+
+@dataclass(frozen=True)
+class Hearing:
+    """What the recogniser made of one answer."""
+
+    transcript: str
+    heard: tuple[bool, ...]  # one per key point, in the review's order
+    seconds: float  # the audio's length
+
+
+# -- audio -----------------------------------------------------------------------------------
+
+def decode_audio(path: Path) -> bytes:
+    """A recording (any container and codec FFmpeg reads) -> 16 kHz mono 16-bit PCM."""
+    import av
+
+    out = bytearray()
+    with av.open(str(path)) as container:
+        stream = next((s for s in container.streams if s.type == "audio"), None)
+        if stream is None:
+            return b""
+        resampler = av.AudioResampler(format="s16", layout="mono", rate=RATE)
+        for frame in container.decode(stream):
+            for piece in resampler.resample(frame):
+                out += bytes(piece.planes[0])[: piece.samples * 2]
+        for piece in resampler.resample(None):  # what the resampler still holds
+            out += bytes(piece.planes[0])[: piece.samples * 2]
+    return bytes(out)
+
+
+# -- words -----------------------------------------------------------------------------------
+
+UNITS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+         "sixteen seventeen eighteen nineteen").split()
+TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
+
+
+def number_words(n: int) -> list[str]:
+    """12 -> ["twelve"], 1998 -> ["one", "thousand", "nine", "hundred", "ninety", "eight"]."""
+    if n < 20:
+        return [UNITS[n]]
+    if n < 100:
+        return [TENS[n // 10]] + (number_words(n % 10) if n % 10 else [])
+    if n < 1000:
+        return [UNITS[n // 100], "hundred"] + (number_words(n % 100) if n % 100 else [])
+    if n < 1_000_000:
+        return number_words(n // 1000) + ["thousand"] + (number_words(n % 1000) if n % 1000 else [])
+    return number_words(n // 1_000_000) + ["million"] + (number_words(n % 1_000_000) if n % 1_000_000 else [])
+
+
+# A figure is said as words, but they are no evidence of a point: one figure often appears
+# in two points (a saving in the problem and in the result), and "point" in "one point four"
+# made a left-out point heard at 15 dB of noise (benchmarks/listen.py).
+NUMBER_WORDS = frozenset(UNITS) | frozenset(TENS) | {"point", "hundred", "thousand", "million"}
+TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[a-z]+(?:'[a-z]+)?")
+
+
+def spoken_words(text: str) -> list[str]:
+    """Text as it is said, lower case: "$1.4M in 20 days" -> one point four m in twenty days."""
+    words: list[str] = []
+    for token in TOKEN.findall(text.lower().replace("\u2019", "'")):
+        if token[0].isdigit():
+            whole, _, fraction = token.replace(",", "").partition(".")
+            words += number_words(int(whole[:9]))
+            if fraction:
+                words += ["point"] + [UNITS[int(d)] for d in fraction[:3]]
+        else:
+            words.append(token)
+    return words
+
+
+def stem(word: str) -> str:
+    """A light English stemmer: enough for "closing" / "closed" / "closes" to meet."""
+    for suffix in ("ingly", "edly", "ings", "ing", "ied", "ies", "ed", "es", "ly", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            word = word[: -len(suffix)]
+            break
+    if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "aeiouls":
+        word = word[:-1]  # "stopp(ed)" -> "stop"
+    return word.rstrip("e") if len(word) > 4 else word
+
+
+def content_words(text: str) -> list[str]:
+    """The words of TEXT that carry its meaning, stemmed, each once."""
+    out: list[str] = []
+    for word in spoken_words(text):
+        if word in STOPWORDS or len(word) < 3 or word in NUMBER_WORDS:
+            continue
+        s = stem(word)
+        if s not in out:
+            out.append(s)
+    return out
+
+
+def _matches(word: str, said: set[str]) -> bool:
+    if word in said:
+        return True
+    return len(word) >= 5 and any(abs(len(w) - len(word)) <= 2 and SequenceMatcher(None, word, w).ratio() >= FUZZY
+                                  for w in said)
+
+
+def heard_points(points: list[str], transcript: str) -> tuple[bool, ...]:
+    """Each point -> whether the transcript holds enough of its content words."""
+    said = set(content_words(transcript))
+    out = []
+    for point in points:
+        words = content_words(point)
+        if not words:
+            out.append(False)
+            continue
+        found = sum(_matches(w, said) for w in words)
+        out.append(found >= max(min(2, len(words)), HEARD_SHARE * len(words)))
+    return tuple(out)
+
+
+# -- the recogniser --------------------------------------------------------------------------
+
+def common_words() -> list[str]:
+    """The bundled model's commonest words (scripts/common_words.py wrote the list)."""
+    text = (resources.files("deck_builder.rehearse") / "common-words.txt").read_text(encoding="utf-8")
+    return text.split()
+
+
+def steering_model(texts: list[str], folder: Path) -> Path:
+    """The question's own texts (points, story) + the common words -> an ARPA model in FOLDER."""
+    from pocketsphinx.lm import ArpaBoLM
+
+    sentences = "\n".join(" ".join(spoken_words(t)) for t in texts if spoken_words(t))
+    model = ArpaBoLM(text=sentences, add_start=True, word_file_count=1)
+    known = set(model.grams_1)
+    for word in common_words():  # read_word_file's job, without a second file
+        if word not in known:
+            model.grams_1[word] = 1
+    model.compute()
+    path = folder / "steer.lm"
+    with open(path, "w", encoding="utf-8") as fh:
+        model.write(fh)
+    return path
+
+
+def transcribe(pcm: bytes, language_model: Path | None = None) -> str:
+    """16 kHz mono PCM -> the words pocketsphinx heard (the stock model when none is given)."""
+    from pocketsphinx import Decoder
+
+    options = {"loglevel": "FATAL"}
+    if language_model is not None:
+        options["lm"] = str(language_model)
+    decoder = Decoder(**options)
+    # Words of the user's that the dictionary cannot say (names, jargon) stay out of the
+    # model (pocketsphinx has no letter-to-sound rules): the other words of a point carry it.
+    decoder.start_utt()
+    decoder.process_raw(pcm, full_utt=True)
+    decoder.end_utt()
+    hyp = decoder.hyp()
+    return hyp.hypstr if hyp is not None else ""
+
+
+def hear(recording: Path, points: list[str], context: list[str]) -> Hearing:
+    """A recording and the question's points (and its other texts) -> what was heard."""
+    pcm = decode_audio(recording)
+    with tempfile.TemporaryDirectory(prefix="deck-builder-listen-") as tmp:
+        transcript = transcribe(pcm, steering_model(points + context, Path(tmp))) if pcm else ""
+    return Hearing(transcript, heard_points(points, transcript), len(pcm) / (2 * RATE))
