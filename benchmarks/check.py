@@ -99,23 +99,10 @@ def make_workspace(root: Path, notes: int, seed: int = 1) -> None:
 
 def make_alike_workspace(root: Path, notes: int, seed: int = 1) -> None:
     """Every fact one of three templates with numbers changed, every answer one template."""
+    from scale import interview_sources
+
     rng = random.Random(seed)
-    root.mkdir(parents=True)
-    (root / "questions").mkdir()
-    (root / "companies").mkdir()
-    (root / "deck.yaml").write_text("deck: Alike\nbanks: []\npoint_cards: false\n")
-    n_answers, n_stories = max(1, notes * 3 // 10), max(1, notes // 10)
-    qs = [{"id": f"q{i}", "ask": f"Tell me about situation {i} at {{company}}.", "why": "They want evidence."}
-          for i in range(n_answers)]
-    (root / "questions" / "bank.yaml").write_text(yaml.safe_dump({"bank": "Alike", "questions": qs}))
-    (root / "stories.yaml").write_text(yaml.safe_dump({
-        f"s{i}": {"title": f"Story {i}", "situation": "A busy peak season.", "task": "Fix the backlog.",
-                  "action": "Re-planned shifts and added a night crew.", "result": f"Cleared in {i % 9 + 2} days."}
-        for i in range(n_stories)}))
-    (root / "answers.yaml").write_text(yaml.safe_dump({
-        f"q{i}": {"points": [f"Point {j} of answer {i}, short and specific." for j in range(4)],
-                  "stories": [f"s{i % n_stories}"]} for i in range(n_answers)}))
-    rest = notes - n_answers - n_stories
+    rest = interview_sources(root, notes, "Alike", markdown=False)
     companies = max(1, rest // 500)
     per = rest // companies
     for c in range(companies):
@@ -143,9 +130,9 @@ def make_alike_workspace(root: Path, notes: int, seed: int = 1) -> None:
 SHAPES = {"realistic": make_workspace, "alike": make_alike_workspace}
 
 # `deck-builder check` with the near-duplicate ratio by difflib's SequenceMatcher alone.
-BASELINE = ("import functools, sys; from deck_builder import lint; "
+BASELINE = ("import functools, sys; from deck_builder.sources import lint; "
             "lint.near_duplicates = functools.partial(lint.near_duplicates, similar=lint.similar_by_difflib); "
-            "from deck_builder.interrupts import run; run()")
+            "from deck_builder.__main__ import run; run()")
 
 
 def check_command(root: Path) -> list[str]:
@@ -158,7 +145,7 @@ def baseline_command(root: Path) -> list[str]:
 
 def against_command(root: Path, source: Path) -> list[str]:
     """`deck-builder check` from the deck_builder package in SOURCE (an older checkout)."""
-    code = f"import sys; sys.path.insert(0, {str(source)!r}); from deck_builder.interrupts import run; run()"
+    code = f"import sys; sys.path.insert(0, {str(source)!r}); from deck_builder.__main__ import run; run()"
     return [sys.executable, "-c", code, "check", str(root)]
 
 

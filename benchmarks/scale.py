@@ -35,24 +35,32 @@ from baseline import (
 )
 
 
-def make_workspace(root: Path, notes: int) -> None:
-    """About NOTES notes: 30% answers, 10% stories, 60% company items."""
+def interview_sources(root: Path, notes: int, deck: str, markdown: bool = True) -> int:
+    """A workspace's folders, deck.yaml, one bank, stories and answers for about NOTES notes
+    (30% answers, 10% stories) -> how many notes are left for the companies. MARKDOWN: one
+    bold phrase per story (else plain text)."""
     root.mkdir(parents=True)
     (root / "questions").mkdir()
     (root / "companies").mkdir()
-    (root / "deck.yaml").write_text("deck: Scale\nbanks: []\npoint_cards: false\n")
+    (root / "deck.yaml").write_text(f"deck: {deck}\nbanks: []\npoint_cards: false\n")
     n_answers, n_stories = max(1, notes * 3 // 10), max(1, notes // 10)
     qs = [{"id": f"q{i}", "ask": f"Tell me about situation {i} at {{company}}.", "category": "general",
            "why": "They want evidence."} for i in range(n_answers)]
-    (root / "questions" / "scale.yaml").write_text(yaml.safe_dump({"bank": "Scale", "questions": qs}))
+    (root / "questions" / f"{deck.lower()}.yaml").write_text(yaml.safe_dump({"bank": deck, "questions": qs}))
+    crew = "**night crew**" if markdown else "night crew"
     (root / "stories.yaml").write_text(yaml.safe_dump({
         f"s{i}": {"title": f"Story {i}", "situation": "A busy peak season.", "task": "Fix the backlog.",
-                  "action": "Re-planned shifts and added a **night crew**.", "result": f"Cleared in {i % 9 + 2} days."}
+                  "action": f"Re-planned shifts and added a {crew}.", "result": f"Cleared in {i % 9 + 2} days."}
         for i in range(n_stories)}))
     (root / "answers.yaml").write_text(yaml.safe_dump({
         f"q{i}": {"points": [f"Point {j} of answer {i}, short and specific." for j in range(4)],
                   "stories": [f"s{i % n_stories}"]} for i in range(n_answers)}))
-    rest = notes - n_answers - n_stories
+    return notes - n_answers - n_stories
+
+
+def make_workspace(root: Path, notes: int) -> None:
+    """About NOTES notes: 30% answers, 10% stories, 60% company items."""
+    rest = interview_sources(root, notes, "Scale")
     companies = max(1, rest // 500)
     per = rest // companies
     for c in range(companies):

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ..atomic import replacing
 from .outcome import DeliveryError
-from .profile import ANKIWEB
+from .profile import ANKIWEB, CollectionFolder
 
 LOGIN_FILE = "login.json"
 
@@ -52,7 +52,7 @@ class Login:
 
 
 @dataclass(frozen=True)
-class OwnCollection:
+class OwnCollection(CollectionFolder):
     """deck-builder's own collection; it answers what push asks of an Anki profile."""
 
     folder: Path
@@ -67,14 +67,6 @@ class OwnCollection:
     @property
     def own(self) -> bool:
         return True
-
-    @property
-    def collection(self) -> Path:
-        return self.folder / "collection.anki2"
-
-    @property
-    def backups(self) -> Path:
-        return self.folder / "backups"
 
     @property
     def login_file(self) -> Path:

@@ -134,16 +134,10 @@ def choose_profile(prefs: Prefs, given: str | None) -> str:
                         "choose one with --profile NAME")
 
 
-@dataclass(frozen=True)
-class Profile:
-    name: str
-    folder: Path
-    settings: dict
-    last_run_version: int | None
+class CollectionFolder:
+    """Where a collection and its backups live in a FOLDER (an Anki profile's, or deck-builder's own)."""
 
-    @property
-    def described(self) -> str:
-        return f"profile '{self.name}'"
+    folder: Path
 
     @property
     def collection(self) -> Path:
@@ -152,6 +146,18 @@ class Profile:
     @property
     def backups(self) -> Path:
         return self.folder / "backups"
+
+
+@dataclass(frozen=True)
+class Profile(CollectionFolder):
+    name: str
+    folder: Path
+    settings: dict
+    last_run_version: int | None
+
+    @property
+    def described(self) -> str:
+        return f"profile '{self.name}'"
 
     @property
     def sync_key(self) -> str | None:
