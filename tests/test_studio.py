@@ -240,7 +240,8 @@ def test_a_recorded_mock_plays_back_and_its_ratings_go_to_the_shared_history(reh
     assert [(h["question"], h["rating"], h["company"]) for h in lines] == [(asked[0], 2, None), (asked[1], 4, None)]
     assert {h["recording"] for h in lines} == {f.name for f in files}
     report = rehearsed["report"]
-    assert "2 shaky" in report and "4 nailed it" in report and f"Work on: {asked[0]} (2)" in report
+    assert "2 shaky" in report and "4 nailed it" in report and "Weakest first: one answer rated below 3." in report
+    assert report.index("2 shaky") < report.index("4 nailed it")
     assert "the next mock asks your weakest questions first" in report
     assert not rehearsed["errors"], rehearsed["errors"]
 
@@ -287,6 +288,188 @@ def test_progress_shows_ratings_recordings_and_deletes_a_recording(rehearsed):
     page.wait_for_function(f"() => document.querySelectorAll(\"[data-question='{shaky}'] .recs li\").length === 0")
     assert not before.exists()
     assert [f.parent.name for f in recordings_in(ws)] == [nailed]
+
+
+# -- try again, the report and Progress (issue 16 point 3) -----------------------------------
+
+ACME = {**SMALL, "companies/acme.yaml": "name: 'Acme & <b>Co</b>'\n"}
+
+
+def take_audio_ready(page, selector: str) -> None:
+    page.wait_for_function("(s) => { const a = document.querySelector(s); return a && isFinite(a.duration) && a.duration > 0; }",
+                           arg=selector, timeout=15000)
+
+
+def fetched_head(page, src: str) -> list:
+    """The first bytes of what an <audio> element's SRC serves, fetched as the element does (no key)."""
+    return page.evaluate("async (src) => { const r = await fetch(src); if (!r.ok) return [r.status];"
+                         " return [...new Uint8Array(await r.arrayBuffer()).slice(0, 4)]; }", src)
+
+
+@pytest.fixture(scope="module")
+def retaken(tmp_path_factory, chromium):
+    """A two-question mock at Acme & <b>Co</b>: the first answered twice ("Try again") and
+    the first take kept and rated 4 from the keyboard, the second rated 2."""
+    from conftest import write_files
+
+    ws = write_files(tmp_path_factory.mktemp("retaken") / "ws", ACME)
+    studio = Studio(ws, "--count", "2", "--seconds", "30", "--company", "acme", "--seed", "1")
+    page, errors = open_page(chromium, studio)
+    page.click("#begin")
+    out = {"ws": ws, "studio": studio, "page": page, "errors": errors}
+    page.wait_for_function("() => studio.answer && studio.answer.phase === 'ready'")
+    out["first"], out["second"] = page.evaluate("() => studio.mock.questions.map((q) => q.id)")
+    answer_aloud(page, 1.2)
+    page.wait_for_function(AUDIO_DURATION, timeout=15000)
+    out["take1"] = page.evaluate("() => ({name: studio.answer.recording.name, took: studio.answer.took})")
+    page.focus("#r-again")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#view-question:not([hidden])")
+    out["asking_again"] = {"step": page.inner_text("#q-step"), "note": page.inner_text("#q-take"),
+                           "focus": page.evaluate("() => document.activeElement.id"),
+                           "files": [f.name for f in recordings_in(ws)]}
+    answer_aloud(page, 3)
+    take_audio_ready(page, ".take:nth-of-type(1) audio")
+    take_audio_ready(page, ".take:nth-of-type(2) audio")
+    out["review"] = {"takes": page.locator(".takes .take").count(), "files": [f.name for f in recordings_in(ws)],
+                     "labels": page.locator(".takes label").all_inner_texts(),
+                     "srcs": page.eval_on_selector_all(".takes audio", "(all) => all.map((a) => a.src)"),
+                     "focus": page.evaluate("() => document.activeElement.getAttribute('aria-label')"),
+                     "note": page.inner_text("#r-keep-note")}
+    out["take2"] = page.evaluate("() => ({name: studio.answer.recording.name, took: studio.answer.took})")
+    out["heads"] = [fetched_head(page, src) for src in out["review"]["srcs"]]
+    page.check("#keep-1")
+    out["length_kept"] = page.inner_text("#r-length")
+    page.keyboard.press("4")  # from the radio button: 1-4 still rate
+    page.wait_for_function("() => studio.index === 1 && studio.answer.phase === 'ready'")
+    answer_aloud(page, 1.2)
+    page.wait_for_function(AUDIO_DURATION, timeout=15000)
+    page.keyboard.press("2")
+    page.wait_for_selector("#view-report:not([hidden])")
+    yield out
+    page.context.close()
+    studio.stop()
+
+
+def test_try_again_keeps_the_first_take_until_one_is_chosen_then_keeps_only_that(retaken):
+    r, ws = retaken, retaken["ws"]
+    again = r["asking_again"]
+    assert again["step"] == "Question 1 of 2, take 2" and again["focus"] == "q-go"
+    assert again["note"] == "Your earlier take is kept: after this answer you choose which one to keep."
+    assert again["files"] == [r["take1"]["name"]]  # trying again deleted nothing
+    review = r["review"]
+    assert review["takes"] == 2 and sorted(review["files"]) == sorted([r["take1"]["name"], r["take2"]["name"]])
+    assert re.fullmatch(r"Keep take 1 \(0:0\d\)", review["labels"][0]), review["labels"]
+    assert re.fullmatch(r"Keep take 2 \(0:0\d\)", review["labels"][1]), review["labels"]
+    assert review["focus"] == "Play take 2"  # the newest take, as after a single one
+    assert review["note"] == "Rating keeps the chosen take; the other is deleted then, not before."
+    assert r["heads"] == [[0x1a, 0x45, 0xdf, 0xa3]] * 2  # both players play their own take
+    assert r["length_kept"] == f"You took 0:0{round(r['take1']['took'])} of the 0:30 allowed."  # the kept take's time
+    lines = history(ws)
+    assert [(h["question"], h["rating"], h["company"]) for h in lines] == [(r["first"], 4, "acme"), (r["second"], 2, "acme")]
+    assert lines[0]["recording"] == r["take1"]["name"]
+    assert abs(lines[0]["seconds"] - r["take1"]["took"]) < 0.11  # the kept take's time, not the last one's
+    assert r["take2"]["name"] not in [f.name for f in recordings_in(ws)]  # deleted once chosen
+    assert sorted(f.name for f in recordings_in(ws)) == sorted([r["take1"]["name"], lines[1]["recording"]])
+    assert not r["errors"], r["errors"]
+
+
+def test_the_report_shows_each_answer_as_asked_weakest_first_and_practises_one_now(retaken):
+    page, r = retaken["page"], retaken
+    rows = page.locator("#report-rows > li")
+    assert [rows.nth(i).get_attribute("data-answer") for i in range(rows.count())] == [r["second"], r["first"]]
+    n = {q: q[1:] for q in (r["first"], r["second"])}
+    for i, q in enumerate((r["second"], r["first"])):
+        row = rows.nth(i)
+        assert row.locator("h2").inner_text() == f"Question {n[q]} for Acme & <b>Co</b>?"  # filled in, and escaped
+        assert row.locator(".took").inner_text().startswith("You took 0:0")
+        src = row.locator("audio").get_attribute("src")
+        assert fetched_head(page, src) == [0x1a, 0x45, 0xdf, 0xa3]
+        assert row.locator(".play").get_attribute("aria-label") == f"Play your answer to “Question {n[q]} for Acme & <b>Co</b>?”"
+    assert rows.nth(0).locator(".rating").inner_text() == "2 shaky"
+    assert rows.nth(1).locator(".rating").inner_text() == "4 nailed it"
+    assert history(r["ws"])[0]["recording"] in rows.nth(1).locator("audio").get_attribute("src")  # the kept take
+    assert page.inner_text("#report-work").startswith("Weakest first: one answer rated below 3.")
+    assert r["first"] not in page.inner_text("#report-work")  # questions, never their ids
+    rows.nth(0).locator("button.practise").click()
+    page.wait_for_function("() => studio.answer && studio.answer.phase === 'ready'")
+    assert page.evaluate("() => studio.mock.questions.map((q) => q.id)") == [r["second"]]
+    assert page.inner_text("#q-step") == "Question 1 of 1"
+    assert page.inner_text("#q-text") == f"Question {n[r['second']]} for Acme & <b>Co</b>?"
+    assert page.inner_text("#q-speaker") == "Interviewer, Acme & <b>Co</b>"
+    page.click("#q-end")
+    page.wait_for_selector("#view-report:not([hidden])")
+    assert not r["errors"], r["errors"]
+
+
+def test_progress_asks_as_the_chosen_company_weakest_first_with_each_recordings_rating(retaken):
+    page, r = retaken["page"], retaken
+    page.click(".tab[data-view='progress']")
+    page.wait_for_selector("body[data-progress]")
+    assert page.input_value("#p-company") == "acme"  # the latest mock's company
+    cards = page.locator("#questions .qcard")
+    order = [cards.nth(i).get_attribute("data-question") for i in range(cards.count())]
+    never = ({"q1", "q2", "q3"} - {r["first"], r["second"]}).pop()
+    assert order == [r["second"], never, r["first"]]  # 2 shaky, never practised, 4 nailed it: the mock's own order
+    for i, q in enumerate(order):
+        assert cards.nth(i).locator("h3").inner_text() == f"Question {q[1:]} for Acme & <b>Co</b>?"
+    assert "our company" not in page.inner_text("#view-progress")
+    assert cards.nth(0).locator(".recs li .rating").all_inner_texts() == ["2 shaky"]
+    assert cards.nth(2).locator(".recs li .rating").all_inner_texts() == ["4 nailed it"]
+    assert cards.nth(2).locator(".recs li").count() == 1  # the take not kept is gone
+    src = cards.nth(0).locator("audio").get_attribute("src")
+    assert fetched_head(page, src) == [0x1a, 0x45, 0xdf, 0xa3]
+    assert page.locator("#next > li").first.inner_text().startswith(f"Question {r['second'][1:]} for Acme & <b>Co</b>?")
+    page.select_option("#p-company", "")  # no company: the generic words, and the focus stays on the picker
+    page.wait_for_function("() => document.querySelector('#questions h3').textContent.includes('our company')")
+    assert page.evaluate("() => document.activeElement.id") == "p-company"
+    page.select_option("#p-company", "acme")
+    page.wait_for_function("() => document.querySelector('#questions h3').textContent.includes('Acme')")
+    cards.nth(1).locator("button.practise").click()  # practise this now: that question, at Acme
+    page.wait_for_function("() => studio.answer && studio.answer.phase === 'ready'")
+    assert page.evaluate("() => [studio.mock.questions.map((q) => q.id), studio.mock.company]") == [[never], "Acme &amp; &lt;b&gt;Co&lt;/b&gt;"]
+    page.click("#q-end")
+    page.wait_for_selector("#view-report:not([hidden])")
+    assert not r["errors"], r["errors"]
+
+
+def test_progress_orders_as_the_next_mock_and_fills_in_the_company(workspace):
+    from deck_builder.rehearse import mock
+    from deck_builder.rehearse.studio.progress import progress
+    from deck_builder.sources.workspace import load_workspace
+
+    ws, _ = load_workspace(str(workspace(ACME)))
+    acme = ws.companies["acme"]
+    said = [mock.Practice("q1", "acme", 4, 10, mock.now_iso()), mock.Practice("q3", None, 1, 10, mock.now_iso())]
+    data = progress(ws, said, {}, company=acme)
+    assert [q["id"] for q in data["questions"]] == [q.id for q in mock.weakest_first(list(ws.questions.values()), said)]
+    assert [q["id"] for q in data["questions"]] == ["q3", "q2", "q1"]
+    assert data["questions"][0]["ask"] == "Question 3 for Acme & <b>Co</b>?"
+    assert data["questions"][0]["ask_html"] == "Question 3 for Acme &amp; &lt;b&gt;Co&lt;/b&gt;?"
+    assert [n["id"] for n in data["next"]] == ["q3", "q2"] and data["company"]["id"] == "acme"
+    assert progress(ws, said, {})["questions"][0]["ask"] == "Question 3 for our company?"
+
+
+def test_a_rating_deletes_only_the_takes_it_is_told_to_and_only_then(small):
+    _, m = small.api("POST", "/api/mock", {"count": 1})
+    takes = []
+    for _ in range(2):
+        status, _, data = small.request("POST", f"/api/mock/{m['id']}/answers/0/recording?seconds=3",
+                                        b"\x1a\x45\xdf\xa3" + b"\0" * 100, {"Content-Type": "audio/webm"})
+        assert status == 201
+        takes.append(json.loads(data)["name"])
+    rate = f"/api/mock/{m['id']}/answers/0/rating"
+    for bad in ({"rating": 3, "recording": takes[0], "discard": takes[0]},
+                {"rating": 3, "recording": takes[0], "discard": [takes[0]]},  # not the one kept
+                {"rating": 3, "recording": takes[0], "discard": ["../../answers.yaml"]},
+                {"rating": 3, "recording": takes[0], "discard": [7]}):
+        status, data = small.api("POST", rate, bad)
+        assert status == 400 and data["error"] == "discard: expected the names of this question's other recordings", bad
+    assert sorted(f.name for f in recordings_in(small.ws)) == sorted(takes) and history(small.ws) == []
+    status, data = small.api("POST", rate, {"rating": 3, "recording": takes[0], "discard": [takes[1]]})
+    assert status == 201 and data["deleted"] == [takes[1]]
+    assert [f.name for f in recordings_in(small.ws)] == [takes[0]]
+    assert [(h["rating"], h["recording"]) for h in history(small.ws)] == [(3, takes[0])]
 
 
 def test_with_the_microphone_refused_the_mock_still_runs_and_says_why(playwright, tmp_path, start_studio):

@@ -181,6 +181,13 @@ def choose_questions(ws: Workspace, company: Company | None, count: int, seed: i
     return [q for _, _, q in keyed[:count]]
 
 
+def weakest_first(questions: list[Question], history: list[Practice]) -> list[Question]:
+    """QUESTIONS in the order the next mock asks them (WEAKEST_FIRST); ties keep their order,
+    so a page listing them does not shuffle on every look."""
+    last = last_ratings(history)
+    return sorted(questions, key=lambda q: WEAKEST_FIRST[last.get(q.id)])
+
+
 def question_text(q: Question, company: Company | None) -> str:
     """The question as the interviewer asks it (plain text: placeholders filled, no Markdown)."""
     return render.text(q.ask, placeholder_values(company))
@@ -214,6 +221,11 @@ class Report:
     @property
     def weak(self) -> list[Practice]:
         return [p for p in self.results if p.rating <= 2]
+
+    @property
+    def weakest_first(self) -> list[Practice]:
+        """The answers by WEAKEST_FIRST of their rating; ties in the order asked."""
+        return sorted(self.results, key=lambda p: WEAKEST_FIRST[p.rating])
 
     def lines(self) -> list[str]:
         if not self.results:

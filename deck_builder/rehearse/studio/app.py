@@ -22,7 +22,7 @@ from ...sources.model import Question, Workspace
 from ...sources.problems import ProblemsError, UserError
 from ...sources.workspace import STATE_DIR
 from .. import listen, mock
-from .progress import progress, recording_json
+from .progress import latest_company, progress, recording_json
 from .recordings import Recordings, UploadError, upload_limit
 
 SETTINGS_FILE = "studio-settings.json"
@@ -51,6 +51,7 @@ class Studio:
         self.recordings = Recordings(self.root)
         self.sessions: dict[str, mock.Session] = {}
         self.hearings: dict[str, dict[int, dict]] = {}  # mock id -> answer -> what was heard (listen.py)
+        self.takes: dict[str, dict[int, dict[str, dict]]] = {}  # mock id -> answer -> each take's hearing
         self.lock = threading.Lock()
         self.decoding = threading.Semaphore(1)  # one answer at a time: the page keeps the other core
         self.listen_missing = listen.missing()  # None, or how to install the recogniser
@@ -168,6 +169,7 @@ class Studio:
                 oldest = next(iter(self.sessions))
                 self.sessions.pop(oldest)
                 self.hearings.pop(oldest, None)
+                self.takes.pop(oldest, None)
         return {
             "id": sid, "seconds": seconds, "speaker": render.plain(session.speaker),
             "company": render.plain(company.name) if company else None,
@@ -236,6 +238,7 @@ class Studio:
         entry = {"state": "listening", "recording": name, "points": points}
         with self.lock:
             self.hearings.setdefault(sid, {})[index] = entry
+            self.takes.setdefault(sid, {}).setdefault(index, {})[name] = entry  # "try again": kept per take
 
         def work() -> None:
             with self.decoding:
@@ -273,9 +276,10 @@ class Studio:
 
     def _checks(self, sid: str, index: int, recording: str | None,
                 ticked) -> tuple[tuple[mock.PointCheck, ...], str | None]:
-        """The rating's points: what was heard in RECORDING and what the user TICKED."""
+        """The rating's points: what was heard in RECORDING (the take kept) and what the user TICKED."""
         with self.lock:
-            entry = dict(self.hearings.get(sid, {}).get(index) or {})
+            entry = dict(self.takes.get(sid, {}).get(index, {}).get(recording or "")
+                         or self.hearings.get(sid, {}).get(index) or {})
         if not entry or entry.get("recording") != recording:
             if ticked is not None:
                 raise ApiError(400, "ticked: this answer was not heard, so it has no points to tick")
@@ -303,6 +307,10 @@ class Studio:
         if recording is not None and (not isinstance(recording, str)
                                       or self.recordings.find(q.id, recording) is None):
             raise ApiError(400, "recording: not one of this question's recordings")
+        discard = body.get("discard", [])  # the other takes ("try again"), which the user chose not to keep
+        if not isinstance(discard, list) or not all(isinstance(n, str) and n != recording
+                                                    and self.recordings.find(q.id, n) for n in discard):
+            raise ApiError(400, "discard: expected the names of this question's other recordings")
         checks, transcript = self._checks(sid, index, recording, body.get("ticked"))
         with self.lock:
             if any(p.question == q.id for p in session.results):
@@ -312,31 +320,62 @@ class Studio:
             except OSError as exc:
                 raise ApiError(507, f"the rating could not be written to {mock.history_path(self.root)} "
                                     f"({exc.strerror}); it was not saved") from None
-        return {"question": practice.question, "rating": practice.rating, "words": mock.RATINGS[practice.rating]}
+            self.takes.get(sid, {}).pop(index, None)
+        deleted, kept = [], []
+        for name in dict.fromkeys(discard):  # only once the rating, and so the choice, is saved
+            try:
+                (deleted if self.recordings.delete(q.id, name) else kept).append(name)
+            except (OSError, UploadError):
+                kept.append(name)
+        return {"question": practice.question, "rating": practice.rating, "words": mock.RATINGS[practice.rating],
+                "deleted": deleted, "not_deleted": kept}
 
     def report(self, sid: str) -> dict:
         session = self.sessions.get(sid)
         if session is None:
             raise ApiError(404, "this mock is no longer open; start a new one")
         report = session.report()
-        asks = {q.id: render.inline(q.ask, session.values) for q in session.questions}
+        asked = {q.id: q for q in session.questions}
+        rows = []
+        for p in report.weakest_first:
+            q = asked.get(p.question)
+            found = self.recording_file(p.question, p.recording) if p.recording else None
+            rows.append({
+                "id": p.question,
+                "ask": mock.question_text(q, session.company) if q else p.question,  # as the mock asked it
+                "ask_html": render.inline(q.ask, session.values) if q else "",
+                "rating": p.rating, "words": mock.RATINGS[p.rating], "seconds": round(p.seconds, 1),
+                "recording": {"name": p.recording, "url": self.recording_url(p.question, p.recording)}
+                if found else None,
+                "points": [{"point": c.point, "heard": c.heard, "ticked": c.ticked} for c in p.points],
+            })
         return {
-            "rows": [{"id": p.question, "ask_html": asks.get(p.question, ""), "rating": p.rating,
-                      "words": mock.RATINGS[p.rating], "seconds": round(p.seconds, 1)} for p in report.results],
+            "rows": rows,
             "work_on": [{"id": p.question, "rating": p.rating} for p in report.weak],
             "lines": report.lines(),
             "asked": len(session.questions),
+            "company": session.company.id if session.company else None,
         }
 
     # -- progress and recordings -----------------------------------------------------------
 
-    def progress(self) -> dict:
+    def progress(self, company_id: str | None = None) -> dict:
+        """Progress, the questions as asked at COMPANY_ID ("": none; None: the latest mock's)."""
         ws = self.load()
         try:
             recordings = self.recordings.list()
         except UploadError as exc:
             raise ApiError(exc.status, exc.message) from None
-        return progress(ws, mock.read_history(ws.root), recordings, url=self.recording_url)
+        history = mock.read_history(ws.root)
+        if company_id is None:
+            company = latest_company(ws, history)
+        elif company_id:
+            company = ws.companies.get(company_id)
+            if company is None:
+                raise ApiError(404, f"no company '{company_id}'; the companies are: {', '.join(ws.companies) or 'none yet'}")
+        else:
+            company = None
+        return progress(ws, history, recordings, url=self.recording_url, company=company)
 
     def recording_file(self, question: str, name: str) -> Path | None:
         try:

@@ -1,6 +1,7 @@
-"""Progress in numbers the page draws: per question, its ratings over time, when it was last
-practised and its recordings; per company, how many of its questions are answered, tailored
-and rated good or better recently; and what to work on next."""
+"""Progress in numbers the page draws: per question (as asked at the chosen company, weakest
+first), its ratings over time, when it was last practised and its recordings with their
+ratings; per company, how many of its questions are answered, tailored and rated good or
+better recently; and what to work on next for the chosen company."""
 
 from __future__ import annotations
 
@@ -9,14 +10,15 @@ from datetime import datetime, timedelta, timezone
 
 from ...cards import render
 from ...cards.derive import placeholder_values
-from ...sources.model import Workspace
+from ...sources.model import Company, Workspace
 from ..mock import (
     RATINGS,
     WEAKEST_FIRST,
     Practice,
     candidates,
-    choose_questions,
     last_ratings,
+    question_text,
+    weakest_first,
 )
 from .recordings import Recording
 
@@ -44,28 +46,38 @@ def why_next(rating: int | None) -> str:
 
 
 def progress(ws: Workspace, history: list[Practice], recordings: dict[str, list[Recording]],
-             now: datetime | None = None, url: Callable[[str, str], str] = lambda q, n: f"/recordings/{q}/{n}") -> dict:
-    """Workspace, history and recordings -> the progress page's data."""
+             now: datetime | None = None, url: Callable[[str, str], str] = lambda q, n: f"/recordings/{q}/{n}",
+             company: Company | None = None) -> dict:
+    """Workspace, history and recordings -> the progress page's data, the questions as asked
+    at COMPANY (None: no company) and in the order of its next mock."""
     now = now or datetime.now(timezone.utc)
     recent = now - timedelta(days=RECENT_DAYS)
     asked = {q.id for c in [None, *ws.companies.values()] for q in candidates(ws, c)}
     by_question: dict[str, list[Practice]] = {}
+    rated: dict[str, Practice] = {}  # a recording's name -> the answer it was kept for
     for p in history:
         by_question.setdefault(p.question, []).append(p)
-    values = placeholder_values(None)
+        if p.recording:
+            rated[p.recording] = p
+    values = placeholder_values(company)
+    shown = [q for q in ws.questions.values() if q.id in asked or q.id in by_question]
     questions = []
-    for q in ws.questions.values():
-        if q.id not in asked and q.id not in by_question:
-            continue
+    for q in weakest_first(shown, history):
         practised = by_question.get(q.id, [])
+        recs = []
+        for r in reversed(recordings.get(q.id, [])):  # newest first
+            kept = rated.get(r.name)
+            recs.append({**recording_json(r, url), "rating": kept.rating if kept else None,
+                         "words": RATINGS[kept.rating] if kept else None})
         questions.append({
             "id": q.id,
+            "ask": question_text(q, company),
             "ask_html": render.inline(q.ask, values),
             "answered": q.id in ws.answers,
             "ratings": [{"time": p.time, "rating": p.rating, "company": p.company, "seconds": round(p.seconds, 1)}
                         for p in practised],
             "last": {"time": practised[-1].time, "rating": practised[-1].rating} if practised else None,
-            "recordings": [recording_json(r, url) for r in reversed(recordings.get(q.id, []))],  # newest first
+            "recordings": recs,
         })
 
     companies = []
@@ -86,7 +98,14 @@ def progress(ws: Workspace, history: list[Practice], recordings: dict[str, list[
         })
 
     ratings = last_ratings(history)
-    upcoming = choose_questions(ws, None, NEXT_COUNT, 0, history)
-    next_up = [{"id": q.id, "ask_html": render.inline(q.ask, values), "why": why_next(ratings.get(q.id))}
+    upcoming = weakest_first(candidates(ws, company), history)[:NEXT_COUNT]
+    next_up = [{"id": q.id, "ask": question_text(q, company), "ask_html": render.inline(q.ask, values),
+                "why": why_next(ratings.get(q.id))}
                for q in upcoming if WEAKEST_FIRST[ratings.get(q.id)] < WEAKEST_FIRST[4]]
-    return {"questions": questions, "companies": companies, "next": next_up, "recent_days": RECENT_DAYS}
+    return {"questions": questions, "companies": companies, "next": next_up, "recent_days": RECENT_DAYS,
+            "company": {"id": company.id, "name": render.plain(company.name)} if company else None}
+
+
+def latest_company(ws: Workspace, history: list[Practice]) -> Company | None:
+    """The company of the latest mock in HISTORY (None: it had none, or it is gone)."""
+    return ws.companies.get(history[-1].company) if history and history[-1].company else None

@@ -312,7 +312,8 @@ class Handler(BaseHTTPRequestHandler):
         self._send_json(200, self.server.studio.state())
 
     def _progress(self, query: dict) -> None:
-        self._send_json(200, self.server.studio.progress())
+        company = parse_qs(urlsplit(self.path).query, keep_blank_values=True).get("company")  # "": no company
+        self._send_json(200, self.server.studio.progress(company[0] if company else None))
 
     def _report(self, query: dict, sid: str) -> None:
         self._send_json(200, self.server.studio.report(sid))

@@ -163,20 +163,38 @@ async function begin(event) {
   $("start-error").hidden = true;
   $("begin").disabled = true;
   try {
-    const company = $("company").value || null;
-    studio.mock = await api("/api/mock", {
-      method: "POST",
-      json: { company, count: Number($("count").value), seconds: Number($("seconds").value) },
-    });
-    studio.mock.reopen = { company, seconds: studio.mock.seconds, questions: studio.mock.questions.map((q) => q.id), rated: [] };
-    studio.mic = await openMicrophone();
-    studio.index = 0;
-    ask();
+    await openMock({ company: $("company").value || null, count: Number($("count").value), seconds: Number($("seconds").value) });
   } catch (e) {
     showError($("start-error"), e);
   } finally {
     $("begin").disabled = false;
   }
+}
+
+async function openMock(json) {
+  studio.mock = await api("/api/mock", { method: "POST", json });
+  studio.mock.reopen = { company: json.company, seconds: studio.mock.seconds, questions: studio.mock.questions.map((q) => q.id), rated: [] };
+  studio.mic = await openMicrophone();
+  studio.index = 0;
+  ask();
+}
+
+// "Practise this now" (the report, Progress): a mock of that one question, at that company.
+function practiseButton(id, company, ask, seconds) {
+  const button = el("button", { type: "button", class: "practise", "aria-label": `Practise this now: ${ask}` }, "Practise this now");
+  button.addEventListener("click", async () => {
+    if (studio.answer) return;
+    button.disabled = true;
+    $("fatal").hidden = true;
+    try {
+      await openMock({ company, seconds: seconds || Number($("seconds").value), questions: [id] });
+    } catch (e) {
+      showError($("fatal"), e);
+      button.disabled = false;
+      button.focus();
+    }
+  });
+  return button;
 }
 
 // A studio that was stopped and started again (same address and key) has forgotten the open
@@ -236,13 +254,19 @@ function speak(text) {
   speechSynthesis.speak(utterance);
 }
 
-function ask() {
+// EARLIER: this question's takes so far ("Try again"), kept until the user chooses one.
+function ask(earlier = []) {
   const m = studio.mock;
   const q = m.questions[studio.index];
-  forgetTake(studio.answer);
+  if (!earlier.length) forgetTake(studio.answer);
   studio.answer = { phase: "ready", question: q, index: studio.index, started: 0, took: 0, timer: null, recorder: null,
-    chunks: [], blob: null, saveError: null, localUrl: null };
-  $("q-step").textContent = `Question ${studio.index + 1} of ${m.questions.length}`;
+    chunks: [], blob: null, saveError: null, localUrl: null, earlier, take: earlier.length + 1, hearing: null };
+  studio.answer.keep = studio.answer;
+  $("q-step").textContent = `Question ${studio.index + 1} of ${m.questions.length}` + (earlier.length ? `, take ${earlier.length + 1}` : "");
+  $("q-take").textContent = earlier.length
+    ? `Your earlier take${earlier.length === 1 ? " is" : "s are"} kept: after this answer you choose which one to keep.`
+    : "";
+  $("q-take").hidden = !earlier.length;
   $("q-speaker").innerHTML = m.speaker;
   $("q-text").innerHTML = q.ask_html;
   $("q-clock").textContent = clock(m.seconds);
@@ -390,16 +414,10 @@ function review() {
   a.phase = "review";
   $("r-step").textContent = `Question ${studio.index + 1} of ${studio.mock.questions.length}: your answer`;
   $("r-question").innerHTML = q.ask_html;
-  showTake(a);
-  $("r-length").textContent = a.timeUp
-    ? `Time ran out: you used all ${clock(seconds)}.`
-    : `You took ${clock(a.took)} of the ${clock(seconds)} allowed.`;
-  $("r-bar").style.width = `${Math.min(100, (a.took / seconds) * 100)}%`;
-  $("r-bar").parentElement.classList.toggle("over", !!a.timeUp);
-
-  const points = $("r-points");
-  points.replaceChildren(pointsList(q.tailored, 1, q.tailored_label), pointsList(q.general, q.general_start, q.general_label));
-  if (!q.tailored.length && !q.general.length) points.append(el("p", { class: "muted" }, "No points yet."));
+  if (a.earlier.length) showTakes(a); else showTake(a);
+  $("r-again").hidden = unsaved();
+  showLength(a.keep);
+  drawPoints(a);
   const stories = $("r-stories");
   stories.replaceChildren();
   for (const s of q.stories) stories.append(el("p", {}, el("strong", { html: s.title_html }), ": ", el("span", { html: s.result_html })));
@@ -409,15 +427,79 @@ function review() {
   startHearing(a);
   $("r-error").hidden = true;
   for (const b of document.querySelectorAll("[data-rating]")) b.disabled = false;
-  show("review", document.querySelector("#r-player .play") || document.querySelector("[data-rating='3']"));
+  const current = a.earlier.length ? $("r-player").querySelector(".take:last-of-type .play") : $("r-player").querySelector(".play");
+  show("review", current || document.querySelector("[data-rating='3']"));
 }
 
-function showTake(a) {
+function showLength(take) {
+  const seconds = studio.mock.seconds;
+  $("r-length").textContent = take.timeUp
+    ? `Time ran out: you used all ${clock(seconds)}.`
+    : `You took ${clock(take.took)} of the ${clock(seconds)} allowed.`;
+  $("r-bar").style.width = `${Math.min(100, (take.took / seconds) * 100)}%`;
+  $("r-bar").parentElement.classList.toggle("over", !!take.timeUp);
+}
+
+function drawPoints(a) {
+  const q = a.question;
+  const points = $("r-points");
+  points.replaceChildren(pointsList(q.tailored, 1, q.tailored_label), pointsList(q.general, q.general_start, q.general_label));
+  if (!q.tailored.length && !q.general.length) points.append(el("p", { class: "muted" }, "No points yet."));
+}
+
+// After "Try again": every take of this question, each with its player and a choice of which
+// to keep (the newest, unless the user picks another). Rating keeps that one and only then
+// deletes the others.
+function showTakes(a) {
   const box = $("r-player");
+  box.replaceChildren();
+  box.classList.remove("unsaved");
+  const takes = [...a.earlier, a];
+  const list = el("fieldset", { class: "takes" }, el("legend", { class: "label" }, "Your takes: keep one"));
+  for (const t of takes) {
+    const id = `keep-${t.take}`;
+    const radio = el("input", { type: "radio", name: "keep", id, value: String(t.take) });
+    radio.checked = a.keep === t;
+    radio.addEventListener("change", () => { if (radio.checked) keepTake(a, t); });
+    const about = t.recording ? clock(t.took) : `${clock(t.took)}, nothing recorded`;
+    const item = el("div", { class: "take" }, el("label", { class: "check", for: id }, radio, `Keep take ${t.take} `,
+      el("span", { class: "muted" }, `(${about})`)));
+    if (t === a) {
+      const own = el("div");
+      showTake(a, own, `take ${t.take}`);
+      item.append(own);
+    } else if (t.recording) {
+      item.append(player(t.recording.url, `take ${t.take}`, t.took));
+    }
+    list.append(item);
+  }
+  const others = takes.length - 1;
+  box.append(list, el("p", { class: "muted small", id: "r-keep-note" },
+    `Rating keeps the chosen take; the other${others === 1 ? " is" : "s are"} deleted then, not before.`));
+}
+
+function keepTake(a, take) {
+  a.keep = take;
+  showLength(take);
+  drawPoints(a);
+  $("r-heard").replaceChildren();
+  if (take.hearing) drawHearing(take);
+}
+
+function tryAgain() {
+  const a = studio.answer;
+  if (!a || a.phase !== "review" || unsaved()) return;
+  for (const audio of document.querySelectorAll("#r-player audio")) audio.pause();
+  a.phase = "retaken";
+  ask([...a.earlier, a]);
+}
+
+function showTake(a, box = $("r-player"), name = null) {
   box.replaceChildren();
   box.classList.toggle("unsaved", unsaved());
   if (a.recording) {
-    box.append(el("p", { class: "label" }, "Listen to yourself"), player(a.recording.url, "your answer", a.took));
+    if (name) box.append(player(a.recording.url, name, a.took));
+    else box.append(el("p", { class: "label" }, "Listen to yourself"), player(a.recording.url, "your answer", a.took));
   } else if (a.blob && a.saveError && a.saveError.status !== 409) {
     if (!a.localUrl) a.localUrl = URL.createObjectURL(a.blob);
     const ext = { "audio/ogg": "ogg", "audio/mp4": "m4a" }[a.blob.type.split(";")[0]] || "webm";
@@ -426,8 +508,9 @@ function showTake(a) {
       retry.disabled = true;
       retry.textContent = "Saving…";
       await saveTake(a);
-      showTake(a);
-      (a.recording ? $("r-player").querySelector(".play") : $("r-retry")).focus();
+      showTake(a, box, name);
+      $("r-again").hidden = unsaved();
+      (a.recording ? box.querySelector(".play") : $("r-retry")).focus();
     });
     box.append(
       el("p", { class: "label" }, "Listen to yourself (not saved yet)"),
@@ -477,6 +560,10 @@ async function pollHearing(a, mockId, index) {
 }
 
 function showHearing(a, data) {
+  if (a.keep !== a) { // another take is kept: this one's hearing waits until it is chosen
+    if (data.state === "done") { a.hearing = data; a.ticked = data.heard.slice(); }
+    return;
+  }
   const box = $("r-heard");
   box.replaceChildren();
   if (data.state !== "done") {
@@ -484,13 +571,21 @@ function showHearing(a, data) {
     if (why) box.append(el("p", { class: "muted small", id: "r-install" }, why));
     return;
   }
+  a.hearing = data;
   a.ticked = data.heard.slice();
+  drawHearing(a);
+}
+
+// What was heard in take A, with its ticks, on the key points shown.
+function drawHearing(a) {
+  const box = $("r-heard");
+  const data = a.hearing;
   const items = document.querySelectorAll("#r-points li");
   items.forEach((li, i) => {
     if (i >= data.heard.length) return;
     const heard = data.heard[i];
     const tick = el("input", { type: "checkbox", class: "tick", "aria-label": `I covered point ${i + 1}` });
-    tick.checked = heard;
+    tick.checked = a.ticked[i];
     tick.addEventListener("change", () => { a.ticked[i] = tick.checked; });
     li.classList.add("checked-point");
     li.prepend(tick);
@@ -509,11 +604,13 @@ async function rate(rating) {
   if (!a || a.phase !== "review") return;
   a.phase = "rating";
   for (const b of document.querySelectorAll("[data-rating]")) b.disabled = true;
+  const k = a.keep;
+  const discard = [...a.earlier, a].filter((t) => t !== k && t.recording).map((t) => t.recording.name);
   try {
     await withMock((id) => api(`/api/mock/${id}/answers/${studio.index}/rating`, {
       method: "POST",
-      json: { rating, seconds: Math.round(a.took * 10) / 10, recording: a.recording ? a.recording.name : null,
-              ...(a.ticked ? { ticked: a.ticked } : {}) },
+      json: { rating, seconds: Math.round(k.took * 10) / 10, recording: k.recording ? k.recording.name : null,
+              ...(k.ticked ? { ticked: k.ticked } : {}), ...(discard.length ? { discard } : {}) },
     }));
     studio.mock.reopen.rated.push(a.question.id);
   } catch (e) {
@@ -523,7 +620,7 @@ async function rate(rating) {
     return;
   }
   for (const audio of document.querySelectorAll("#r-player audio")) audio.pause();
-  forgetTake(a);
+  for (const t of [...a.earlier, a]) forgetTake(t);
   studio.index += 1;
   if (studio.index < studio.mock.questions.length) ask(); else report();
 }
@@ -548,13 +645,38 @@ async function report() {
   const rows = $("report-rows");
   rows.replaceChildren();
   for (const r of data.rows) {
-    rows.append(el("li", {}, el("span", { html: r.ask_html }), el("span", { class: `rating r${r.rating}` }, `${r.rating} ${r.words}`)));
+    rows.append(answerItem(r, data.company, studio.mock.seconds));
   }
   if (!data.rows.length) rows.append(el("li", { class: "muted" }, "No answers recorded."));
-  const work = data.work_on.map((w) => `${w.id} (${w.rating})`);
-  $("report-work").textContent = !data.rows.length ? "" : work.length ? `Work on: ${work.join(", ")}` : "Nothing rated below 3: well done.";
+  const weak = data.work_on.length;
+  $("report-work").textContent = !data.rows.length ? ""
+    : weak ? `Weakest first: ${weak === 1 ? "one answer" : `${weak} answers`} rated below 3. Practise ${weak === 1 ? "it" : "them"} now, or the next mock asks ${weak === 1 ? "it" : "them"} first.`
+    : "Nothing rated below 3: well done.";
   $("report-history").textContent = data.rows.length ? data.lines[data.lines.length - 1] : "";
   show("report", $("again"));
+}
+
+// One answer of the report: the question as asked, its rating and time, its recording and
+// which key points were heard, and "Practise this now".
+function answerItem(r, company, seconds) {
+  const item = el("li", { class: "answer-row", "data-answer": r.id },
+    el("div", { class: "row-head" }, el("h2", { class: "asked", html: r.ask_html }),
+      el("span", { class: `rating r${r.rating}` }, `${r.rating} ${r.words}`)),
+    el("p", { class: "muted small took" }, `You took ${clock(r.seconds)}` + (r.points.length
+      ? `; heard ${r.points.filter((p) => p.heard).length} of ${r.points.length} key point${r.points.length === 1 ? "" : "s"}.` : ".")));
+  if (r.recording) item.append(player(r.recording.url, `your answer to “${r.ask}”`, r.seconds));
+  else item.append(el("p", { class: "muted small" }, "Nothing was recorded."));
+  if (r.points.length) {
+    const ul = el("ul", { class: "heard-list" });
+    for (const p of r.points) {
+      const said = p.heard === true ? "Heard" : p.heard === false ? "Not heard" : "Not checked";
+      const note = p.ticked && !p.heard ? " (you covered it)" : "";
+      ul.append(el("li", {}, el("span", { class: p.heard ? "heard yes" : "heard no" }, said), " ", p.point, note));
+    }
+    item.append(el("details", { class: "transcript" }, el("summary", {}, "Key points"), ul));
+  }
+  item.append(el("div", { class: "actions" }, practiseButton(r.id, company, r.ask, seconds)));
+  return item;
 }
 
 // -- progress --------------------------------------------------------------------------------
@@ -599,6 +721,8 @@ function meter(label, count, total) {
 
 function recordingItem(rec) {
   const when = new Date(rec.time).toLocaleString();
+  const rated = rec.rating ? el("span", { class: `rating r${rec.rating}` }, `${rec.rating} ${rec.words}`)
+    : el("span", { class: "muted" }, "not rated");
   const named = `Delete the recording of ${when}`;
   const remove = el("button", { type: "button", class: "danger", "aria-label": named }, "Delete");
   let armed = null;
@@ -625,23 +749,33 @@ function recordingItem(rec) {
     const left = card.querySelectorAll(".recs li button.danger");
     (left[Math.min(at, left.length - 1)] || card.querySelector(".rec-count")).focus();
   });
-  return el("li", { "data-recording": rec.name }, el("span", {}, `${when} · ${clock(rec.seconds)}`), remove,
+  return el("li", { "data-recording": rec.name }, el("span", {}, `${when} · ${clock(rec.seconds)} · `, rated), remove,
     player(rec.url, `the recording of ${when}`, rec.seconds, "none"));
 }
 
-async function loadProgress() {
-  show("progress");
+async function loadProgress(focus) {
+  show("progress", focus);
   let data;
   try {
-    data = await api("/api/progress");
+    const chosen = studio.progressCompany; // undefined: the latest mock's company
+    data = await api("/api/progress" + (chosen === undefined ? "" : `?company=${encodeURIComponent(chosen)}`));
   } catch (e) {
     showError($("fatal"), e);
     return;
   }
   $("fatal").hidden = true;
+  const picker = $("p-company");
+  if (picker.options.length !== $("company").options.length) {
+    picker.replaceChildren(...[...$("company").options].map((o) => o.cloneNode(true)));
+  }
+  picker.value = data.company ? data.company.id : "";
+  const company = data.company ? data.company.id : null;
   const next = $("next");
   next.replaceChildren();
-  for (const n of data.next) next.append(el("li", {}, el("span", { html: n.ask_html }), el("br"), el("span", { class: "muted small" }, n.why)));
+  for (const n of data.next) {
+    next.append(el("li", {}, el("span", { html: n.ask_html }), el("br"), el("span", { class: "muted small" }, n.why), " ",
+      practiseButton(n.id, company, n.ask)));
+  }
   if (!data.next.length) next.append(el("li", { class: "muted" }, "Everything was rated 4 last time: well done."));
 
   const companies = $("companies");
@@ -666,6 +800,7 @@ async function loadProgress() {
     questions.append(el("article", { class: "card qcard", "data-question": q.id },
       el("h3", { html: q.ask_html }),
       el("div", { class: "qmeta" }, sparkline(q.ratings), el("span", {}, last)),
+      el("div", { class: "actions" }, practiseButton(q.id, company, q.ask)),
       el("p", { class: "muted small rec-count", tabindex: "-1" }, q.recordings.length ? `${q.recordings.length} recording${q.recordings.length === 1 ? "" : "s"}` : "No recordings"),
       recs));
   }
@@ -676,7 +811,7 @@ async function loadProgress() {
 
 function typing(target) {
   if (!target) return false;
-  if (target.tagName === "INPUT") return !["range", "checkbox", "button"].includes(target.type);
+  if (target.tagName === "INPUT") return !["range", "checkbox", "radio", "button"].includes(target.type);
   return target.tagName === "SELECT" || target.tagName === "TEXTAREA";
 }
 
@@ -720,9 +855,11 @@ document.addEventListener("DOMContentLoaded", () => {
   $("q-go").addEventListener("click", toggleAnswer);
   $("q-repeat").addEventListener("click", () => speak(studio.answer.question.ask));
   $("q-end").addEventListener("click", () => report());
+  $("r-again").addEventListener("click", tryAgain);
+  $("p-company").addEventListener("change", () => { studio.progressCompany = $("p-company").value; loadProgress($("p-company")); });
   for (const b of document.querySelectorAll("[data-rating]")) b.addEventListener("click", () => rate(Number(b.dataset.rating)));
   $("again").addEventListener("click", () => show("start"));
-  $("to-progress").addEventListener("click", loadProgress);
+  $("to-progress").addEventListener("click", () => loadProgress());
   for (const t of document.querySelectorAll(".tab")) {
     t.addEventListener("click", () => {
       if (studio.answer) return; // a mock is open: finish it, or end it with "End the mock here"
