@@ -364,7 +364,7 @@ def test_try_again_keeps_the_first_take_until_one_is_chosen_then_keeps_only_that
     assert review["focus"] == "Play take 2"  # the newest take, as after a single one
     assert review["note"] == "Rating keeps the chosen take; the other is deleted then, not before."
     assert r["heads"] == [[0x1a, 0x45, 0xdf, 0xa3]] * 2  # both players play their own take
-    assert r["length_kept"] == f"You took 0:0{round(r['take1']['took'])} of the 0:30 allowed."  # the kept take's time
+    assert r["length_kept"] == f"Take 1: you took 0:0{round(r['take1']['took'])} of the 0:30 allowed."  # the kept take's time
     lines = history(ws)
     assert [(h["question"], h["rating"], h["company"]) for h in lines] == [(r["first"], 4, "acme"), (r["second"], 2, "acme")]
     assert lines[0]["recording"] == r["take1"]["name"]

@@ -220,8 +220,25 @@ def test_axe_finds_nothing_on_any_view(chromium, tmp_path, start_studio, axe_sou
     finish_answering(page)
     page.wait_for_function(AUDIO_DURATION, timeout=15000)
     names = {c["name"] for c in check("review")["controls"]}
-    assert {"Play your answer", "Position in your answer", "2 shaky"} <= names, names
-    page.keyboard.press("4")
+    assert {"Play your answer", "Position in your answer", "2 shaky", "Try again"} <= names, names
+    press_until_focused(page, "#r-again")  # "Try again" from the keyboard: the same question, a second take
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#view-question:not([hidden])")
+    assert focused(page) == "button#q-go.primary big"
+    check("question-take-2")
+    start_answering(page)
+    finish_answering(page)
+    page.wait_for_function("() => [...document.querySelectorAll('.takes audio')].filter((a) => isFinite(a.duration)"
+                           " && a.duration > 0).length === 2", timeout=15000)
+    assert focused(page) == "button.play" and page.evaluate("() => document.activeElement.ariaLabel") == "Play take 2"
+    names = {c["name"] for c in check("review-takes")["controls"]}
+    assert {"Play take 1", "Play take 2", "Position in take 1", "Try again"} <= names, names
+    assert any(n.startswith("Keep take 1 (") for n in names) and any(n.startswith("Keep take 2 (") for n in names), names
+    page.focus("#keep-2")
+    page.keyboard.press("ArrowUp")  # the arrows choose among the takes, as in any radio group ...
+    page.wait_for_function("() => document.querySelector('#keep-1').checked")
+    kept = page.evaluate("() => studio.answer.keep.recording.name")
+    page.keyboard.press("4")  # ... and 1-4 still rate from there
     start_answering(page)
     studio.stop()  # the studio stops before the answer is saved
     finish_answering(page)
@@ -232,8 +249,10 @@ def test_axe_finds_nothing_on_any_view(chromium, tmp_path, start_studio, axe_sou
     page.wait_for_selector("#r-player .label:text-is('Listen to yourself')")
     page.keyboard.press("2")
     page.wait_for_selector("#view-report:not([hidden])")
-    check("report")
-    assert page.locator("#report-rows .rating").all_inner_texts() == ["4 nailed it", "2 shaky"]  # both, across the restart
+    assert page.locator("#report-rows .rating").all_inner_texts() == ["2 shaky", "4 nailed it"]  # weakest first, both
+    names = {c["name"] for c in check("report")["controls"]}
+    assert sum(n.startswith("Practise this now: ") for n in names) == 2, names
+    assert sum(n.startswith("Play your answer to “") for n in names) == 2, names
     # the audit has teeth: "2 shaky" as it was (#b86e00, 3.98:1 on white) is found
     page.evaluate("() => document.documentElement.style.setProperty('--r2', '#b86e00')")
     found = page.evaluate("async () => (await axe.run(document, { runOnly: ['color-contrast'] })).violations"
@@ -245,6 +264,9 @@ def test_axe_finds_nothing_on_any_view(chromium, tmp_path, start_studio, axe_sou
     controls = check("progress")["controls"]
     assert sum(c["name"].startswith("Play the recording of ") for c in controls) == 2
     assert sum(c["name"].startswith("Position in the recording of ") for c in controls) == 2
+    assert sum(c["name"].startswith("Practise this now: ") for c in controls) >= 3  # the next ones and each question
+    assert page.input_value("#p-company") == "northwind"  # as asked at the latest mock's company
     assert [h["rating"] for h in history(ws)] == [4, 2]
-    assert len(recordings_in(ws)) == 2
+    assert history(ws)[0]["recording"] == kept
+    assert len(recordings_in(ws)) == 2  # take 2 of the first answer went when take 1 was kept
     assert [e for e in errors if "Failed to load resource" not in e] == [], errors  # (the stopped studio)

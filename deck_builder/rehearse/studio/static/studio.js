@@ -173,6 +173,7 @@ async function begin(event) {
 
 async function openMock(json) {
   studio.mock = await api("/api/mock", { method: "POST", json });
+  studio.progressCompany = undefined; // Progress follows this mock's company now
   studio.mock.reopen = { company: json.company, seconds: studio.mock.seconds, questions: studio.mock.questions.map((q) => q.id), rated: [] };
   studio.mic = await openMicrophone();
   studio.index = 0;
@@ -433,9 +434,10 @@ function review() {
 
 function showLength(take) {
   const seconds = studio.mock.seconds;
-  $("r-length").textContent = take.timeUp
-    ? `Time ran out: you used all ${clock(seconds)}.`
-    : `You took ${clock(take.took)} of the ${clock(seconds)} allowed.`;
+  const which = take.earlier.length || take !== studio.answer ? `Take ${take.take}: ` : "";
+  $("r-length").textContent = which + (take.timeUp
+    ? `${which ? "time" : "Time"} ran out: you used all ${clock(seconds)}.`
+    : `${which ? "you" : "You"} took ${clock(take.took)} of the ${clock(seconds)} allowed.`);
   $("r-bar").style.width = `${Math.min(100, (take.took / seconds) * 100)}%`;
   $("r-bar").parentElement.classList.toggle("over", !!take.timeUp);
 }
