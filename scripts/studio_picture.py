@@ -61,7 +61,7 @@ def main() -> None:
                                 stdout=subprocess.PIPE, text=True)
         try:
             url = next(m.group(0) for line in proc.stdout
-                       if (m := re.search(r"http://127\.0\.0\.1:\d+/\?key=\S+", line)))
+                       if (m := re.search(r"http://127\.0\.0\.1:\d+/#key=\S+", line)))
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS + speech)
                 desk = browser.new_page(viewport={"width": 1100, "height": 860}, color_scheme="light")
