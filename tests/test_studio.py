@@ -322,6 +322,11 @@ def retaken(tmp_path_factory, chromium):
     answer_aloud(page, 1.2)
     page.wait_for_function(AUDIO_DURATION, timeout=15000)
     out["take1"] = page.evaluate("() => ({name: studio.answer.recording.name, took: studio.answer.took})")
+    from deck_builder.rehearse import listen
+
+    out["listening"] = listen.missing() is None
+    if out["listening"]:  # what was heard in take 1 stays with take 1
+        page.wait_for_selector("#r-heard-summary", timeout=60000)
     page.focus("#r-again")
     page.keyboard.press("Enter")
     page.wait_for_selector("#view-question:not([hidden])")
@@ -340,6 +345,9 @@ def retaken(tmp_path_factory, chromium):
     out["heads"] = [fetched_head(page, src) for src in out["review"]["srcs"]]
     page.check("#keep-1")
     out["length_kept"] = page.inner_text("#r-length")
+    if out["listening"]:
+        page.check("#r-points li:first-child .tick")  # take 1's ticks: "I covered point 1"
+        page.focus("#keep-1")
     page.keyboard.press("4")  # from the radio button: 1-4 still rate
     page.wait_for_function("() => studio.index === 1 && studio.answer.phase === 'ready'")
     answer_aloud(page, 1.2)
@@ -369,6 +377,9 @@ def test_try_again_keeps_the_first_take_until_one_is_chosen_then_keeps_only_that
     assert [(h["question"], h["rating"], h["company"]) for h in lines] == [(r["first"], 4, "acme"), (r["second"], 2, "acme")]
     assert lines[0]["recording"] == r["take1"]["name"]
     assert abs(lines[0]["seconds"] - r["take1"]["took"]) < 0.11  # the kept take's time, not the last one's
+    if r["listening"]:  # and what was heard in it, with the user's tick
+        assert [(p["point"], p["ticked"]) for p in lines[0]["points"]] == [
+            (f"Point A{r['first'][1:]}", True), (f"Point B{r['first'][1:]}", False)]
     assert r["take2"]["name"] not in [f.name for f in recordings_in(ws)]  # deleted once chosen
     assert sorted(f.name for f in recordings_in(ws)) == sorted([r["take1"]["name"], lines[1]["recording"]])
     assert not r["errors"], r["errors"]

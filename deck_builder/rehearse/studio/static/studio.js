@@ -417,6 +417,7 @@ function review() {
   $("r-question").innerHTML = q.ask_html;
   if (a.earlier.length) showTakes(a); else showTake(a);
   $("r-again").hidden = unsaved();
+  $("r-again-note").textContent = `Answer this question once more; ${a.earlier.length ? "your takes are" : "this take is"} kept until you choose one.`;
   showLength(a.keep);
   drawPoints(a);
   const stories = $("r-stories");
