@@ -566,6 +566,13 @@ def test_pages_fit_the_screen_in_light_and_dark(chromium, tmp_path, start_studio
     page.wait_for_selector("#view-review:not([hidden])")
     page.wait_for_function(AUDIO_DURATION, timeout=15000)
     shot("review")
+    page.click("#r-again")
+    page.keyboard.press("Space")
+    page.wait_for_function("() => studio.answer.chunks.length > 0", timeout=30000)
+    page.keyboard.press("Space")
+    page.wait_for_function("() => [...document.querySelectorAll('.takes audio')].filter((a) => isFinite(a.duration)"
+                           " && a.duration > 0).length === 2", timeout=15000)
+    shot("takes")
     page.keyboard.press("3")
     page.wait_for_selector("#view-report:not([hidden])")
     shot("report")
