@@ -859,6 +859,8 @@ BAD_INPUT = [
     ("two keys", "GET", "/api/state", None, {"X-Studio-Key": "x"}, 403),
     ("no such mock", "GET", "/api/mock/0123456789abcdef/report", None, {}, 404),
     ("no such route", "GET", "/api/nothing", None, {}, 404),
+    ("progress at no such company", "GET", "/api/progress?company=acme", None, {}, 404),
+    ("rating discards a list of lists", "POST", "/api/mock/{mock}/answers/0/rating", b'{"rating": 2, "discard": [[]]}', {}, 400),
     ("PUT", "PUT", "/api/mock", b"{}", {}, 501),
 ]
 
