@@ -411,7 +411,6 @@ function player(src, name, seconds = 0, preload = "metadata") {
 function review() {
   const a = studio.answer;
   const q = a.question;
-  const seconds = studio.mock.seconds;
   a.phase = "review";
   $("r-step").textContent = `Question ${studio.index + 1} of ${studio.mock.questions.length}: your answer`;
   $("r-question").innerHTML = q.ask_html;
