@@ -175,17 +175,20 @@ def _anki_options(command):
         click.option("--timeout", type=click.FloatRange(1, 3600), default=30, show_default=True, metavar="SECONDS",
                      help="How long to wait for Anki to answer, and (when longer than the login's own "
                           "time-out) for the sync server."),
+        click.option("--no-bring-forward", "bring_forward", is_flag=True, flag_value=False, default=True,
+                     help="Leave due dates alone: without it, the cards your rehearsals found weak (rated "
+                          "1-2, key points not heard or unticked) become due today (deck.yaml: bring_forward)."),
     ]
     for option in reversed(options):
         command = option(command)
     return command
 
 
-def _push_options(anki_connect, api_key, base, profile, sync, own, sync_url, timeout, **more):
+def _push_options(anki_connect, api_key, base, profile, sync, own, sync_url, timeout, bring_forward, **more):
     from .push import PushOptions
 
     return PushOptions(anki_connect=anki_connect, api_key=api_key, base=base, profile=profile, sync=sync,
-                       own=own, sync_url=sync_url, timeout=timeout, **more)
+                       own=own, sync_url=sync_url, timeout=timeout, bring_forward=bring_forward, **more)
 
 
 @main.command("watch")

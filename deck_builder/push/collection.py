@@ -196,6 +196,33 @@ class OpenCollection:
                 states.setdefault(nid, []).append((cid, queue == -1))
         return states
 
+    def card_dues(self, nids: list[int]):
+        from .forward import CardDue
+
+        out = []
+        for start in range(0, len(nids), 500):
+            chunk = nids[start : start + 500]
+            rows = self.col.db.all(f"select id, nid, ord, queue, due, odid from cards where nid in "
+                                   f"({','.join('?' * len(chunk))})", *chunk)
+            out += [CardDue(cid, nid, ord_, queue, due, odid != 0) for cid, nid, ord_, queue, due, odid in rows]
+        return out
+
+    def today(self, cards) -> int:
+        return self.col.sched.today
+
+    def set_dues(self, changes: list[tuple[int, int]]) -> set[int]:
+        """Only the due date: update_card writes no review entry (set_due_date would add a
+        "Manual" one) and stamps mod and usn, so the next sync carries it."""
+        from anki.cards import CardId
+
+        cards = []
+        for cid, due in changes:
+            card = self.col.get_card(CardId(cid))
+            card.due = due
+            cards.append(card)
+        self.col.update_cards(cards)
+        return {cid for cid, _ in changes}
+
     def suspend_cards(self, cids: list[int]) -> None:
         from anki.cards import CardId
 
