@@ -153,7 +153,7 @@ def test_a_card_already_due_suspended_or_new_is_left_and_said(example, profile, 
                                                    (CAREER[4], True, True)])
     result = cli("push", example, *closed(base))
     assert result.exit_code == 0, result.output
-    assert ("key points 1, 2 and 3 not covered: 1 card due today, 1 new, not studied yet (it comes in its turn), "
+    assert ("key points 1, 2 and 3 not covered: 1 card due today, 1 new, not studied yet (new cards come in their turn), "
             "1 suspended in Anki, left alone.") in result.stdout
     with Col(collection) as col:
         after = cards_state(col)

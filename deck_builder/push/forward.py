@@ -294,7 +294,7 @@ def _outcome(cs: list[CardDue], moved: list[CardDue], failed: list[CardDue], cha
     left = [c for c in cs if c.cid not in changes]
     kinds = [
         ("already due", [c for c in left if not c.filtered and c.queue in (LEARNING, REVIEW, DAY_LEARNING)]),
-        ("new, not studied yet (it comes in its turn)", [c for c in left if not c.filtered and c.queue == NEW]),
+        ("new, not studied yet (new cards come in their turn)", [c for c in left if not c.filtered and c.queue == NEW]),
         ("suspended in Anki, left alone", [c for c in left if not c.filtered and c.queue == SUSPENDED]),
         ("buried in Anki, left alone", [c for c in left if not c.filtered and c.queue < SUSPENDED]),
         ("in a filtered deck, left alone", [c for c in left if c.filtered]),
