@@ -5,9 +5,11 @@ the collection, with their review history, interval and ease as they were."""
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from conftest import NEEDS_AQT, Col, closed
+from test_phone import home  # noqa: F401 - the fixture: deck-builder's data folder, no Anki desktop
 from test_roundtrip import replace_in
 
 from deck_builder.cards.derive import note_guid
@@ -81,7 +83,7 @@ def studied(example, profile, cli):
 
 
 def test_a_rehearsal_then_push_makes_the_weak_cards_due_today_and_keeps_their_history(example, studied, cli):
-    base, collection, points, decision, other = studied
+    base, collection, *_ = studied
     root = example
     rehearse(root, "career-prepared", None, 3, [
         (CAREER[0], True, True),
@@ -140,6 +142,8 @@ def test_a_rehearsal_then_push_makes_the_weak_cards_due_today_and_keeps_their_hi
 
 
 def test_a_card_already_due_suspended_or_new_is_left_and_said(example, profile, cli):
+    from anki.scheduler.v3 import CardAnswer
+
     base, collection = profile
     assert cli("push", example, *closed(base)).exit_code == 0
     with Col(collection) as col:
@@ -147,24 +151,30 @@ def test_a_card_already_due_suspended_or_new_is_left_and_said(example, profile, 
         study(col, points[0])
         study(col, points[1])
         col.sched.suspend_cards([points[1]])
+        learning = col.get_card(points[3])
+        learning.start_timer()
+        col.sched.answer_card(col.sched.build_answer(card=learning, states=col._backend.get_scheduling_states(
+            points[3]), rating=CardAnswer.GOOD))  # a learning card, due again in some minutes
+        assert col.get_card(points[3]).queue == 1 and col.get_card(points[3]).due > time.time()
         before, history = cards_state(col), revlog(col)
     rehearse(example, "career-prepared", None, 3, [(CAREER[0], False, False), (CAREER[1], False, False),
-                                                   (CAREER[2], False, False), (CAREER[3], True, True),
+                                                   (CAREER[2], False, False), (CAREER[3], True, False),
                                                    (CAREER[4], True, True)])
     result = cli("push", example, *closed(base))
     assert result.exit_code == 0, result.output
-    assert ("key points 1, 2 and 3 not covered: 1 card due today, 1 new, not studied yet (new cards come in their turn), "
-            "1 suspended in Anki, left alone.") in result.stdout
+    assert ("key points 1, 2, 3 and 4 not covered: 2 cards due today, 1 new, not studied yet (new cards come in their "
+            "turn), 1 suspended in Anki, left alone.") in result.stdout
     with Col(collection) as col:
         after = cards_state(col)
         assert after[points[0]][2] == col.sched.today
+        assert after[points[3]][2] <= time.time() and after[points[3]][0] == 1  # learning: due now
         assert due_fields(after[points[1]]) == due_fields(before[points[1]])  # suspended: the user's choice
         assert due_fields(after[points[2]]) == due_fields(before[points[2]])  # new: as it was
         assert revlog(col) == history
 
 
 def test_a_later_rehearsal_of_the_same_question_says_how_it_stands(example, studied, cli):
-    base, collection, points, decision, other = studied
+    base, collection, *_ = studied
     rehearse(example, "difficult-decision", "northwind", 1, when="2026-12-04T10:15:00+00:00")
     rehearse(example, "difficult-decision", "northwind", 4, when="2026-12-04T10:20:00+00:00")
     with Col(collection) as col:
@@ -177,7 +187,7 @@ def test_a_later_rehearsal_of_the_same_question_says_how_it_stands(example, stud
 
 
 def test_deck_yaml_turns_it_off_and_a_wrong_value_is_an_error(example, studied, cli):
-    base, collection, points, decision, other = studied
+    base, collection, *_ = studied
     rehearse(example, "difficult-decision", "northwind", 1)
     (example / "deck.yaml").write_text((example / "deck.yaml").read_text() + "bring_forward: maybe\n")
     wrong = cli("push", example, *closed(base))
@@ -222,3 +232,56 @@ def _own():
     from deck_builder.push.own import own_collection
 
     return own_collection(None).collection
+
+
+def test_ankis_own_set_due_date_writes_a_review_entry_which_is_why_push_does_not_use_it(anki):
+    """The fact forward.py rests on (docs/anki.md): Set Due Date adds a "Manual" review entry,
+    saving the card with a new due adds none and marks it for the next sync."""
+    col = anki.col
+    for text in ("one", "two"):
+        note = col.new_note(col.models.by_name("Basic"))
+        note["Front"] = text
+        col.add_note(note, col.decks.id_for_name("Default"))
+    one, two = col.find_cards("")
+    for cid in (one, two):
+        study(col, cid)
+    col.sched.set_due_date([one], "0")
+    assert col.db.list("select type from revlog where cid = ? order by id", one) == [0, 4]  # 4: Manual
+    card = col.get_card(two)
+    card.due = col.sched.today
+    col.update_cards([card])
+    assert col.db.list("select type from revlog where cid = ? order by id", two) == [0]
+    assert col.get_card(two).due == col.sched.today and col.get_card(two).usn == -1
+
+
+def test_the_phone_gets_the_new_due_date_at_its_next_sync(example, home, tmp_path):  # noqa: F811
+    """deck-builder's own collection, synced: the card brought forward is due today on the
+    phone too, and the phone's review history of it is the same."""
+    from anki_desktop import SyncServer
+    from test_phone import Phone, login, push
+
+    with SyncServer(tmp_path / "sync") as server:
+        phone = Phone(tmp_path / "phone" / "collection.anki2", server)
+        try:
+            phone.add_own()
+            assert phone.sync() == 4  # the phone fills the new server
+            assert login(server).exit_code == 0
+            assert push(example, "--sync", "--yes").exit_code == 0
+            phone.sync()
+            points = cards_of(phone.col, "points", "", "career-prepared")
+            study(phone.col, points[1])
+            phone.sync()
+            assert push(example, "--sync").exit_code == 0  # the review comes to the own collection
+            due = phone.col.get_card(points[1]).due
+            assert due > phone.col.sched.today
+            history = revlog(phone.col)
+            rehearse(example, "career-prepared", None, 3, [(p, p != CAREER[1], p != CAREER[1]) for p in CAREER])
+            pushed = push(example, "--sync")
+            assert pushed.exit_code == 0, pushed.output
+            assert "key point 2 not covered: 1 card due today." in pushed.stdout
+            phone.sync()
+            card = phone.col.get_card(points[1])
+            assert card.due == phone.col.sched.today and card.queue == 2
+            assert revlog(phone.col) == history
+        finally:
+            phone.close()

@@ -418,3 +418,34 @@ def test_a_rehearsal_brings_its_cards_forward_through_ankiconnect(desktop):
     assert again.exit_code == 0 and "Brought forward" not in again.stdout
     assert {i["cardId"]: i["due"] for i in d.anki.connect("cardsInfo", cards=studied)} == \
         {c: i["due"] for c, i in after.items()}
+
+
+def test_with_anki_open_the_studio_brings_a_weak_answer_forward_at_once(desktop):
+    """A rating saved in the studio (the real server, in its own process): its cards are due
+    today in the open Anki without a push, and the next push does not apply it again."""
+    from test_studio import Studio
+
+    d = desktop
+    assert d.push().exit_code == 0
+    card = d.anki.connect("findCards", query='tag:company::northwind tag:kind::tailored "Prompt:Why do you want to work for*"')
+    assert len(card) == 1
+    assert d.anki.connect("answerCards", answers=[{"cardId": card[0], "ease": 4}]) == [True]
+    today = d.anki.driver("today")["today"]
+    before = d.anki.connect("cardsInfo", cards=card)[0]
+    reviews = d.anki.connect("getReviewsOfCards", cards=card)
+    assert before["due"] > today
+    studio = Studio(d.workspace, "--anki-connect", d.anki.url)
+    try:
+        status, mock = studio.api("POST", "/api/mock", {"company": "northwind", "questions": ["why-this-company"]})
+        assert status == 201, mock
+        status, rated = studio.api("POST", f"/api/mock/{mock['id']}/answers/0/rating", {"rating": 2, "seconds": 40})
+        assert status == 201, rated
+        line = studio.wait_for(re.compile(r"Brought forward in Anki \(due today\): .*Northwind Parcel.*\n"), 120)
+    finally:
+        studio.stop()
+    assert "rated 2 (shaky): 1 card due today, " in line.group(0)
+    after = d.anki.connect("cardsInfo", cards=card)[0]
+    assert after["due"] == today and after["interval"] == before["interval"] and after["factor"] == before["factor"]
+    assert d.anki.connect("getReviewsOfCards", cards=card) == reviews
+    again = d.push()
+    assert again.exit_code == 0 and "Brought forward" not in again.stdout

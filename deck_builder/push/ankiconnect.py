@@ -23,7 +23,7 @@ from pathlib import Path
 
 from ..apkg.plan import REMOVED_TAG, Plan
 from ..cards.notetypes import NoteType
-from .outcome import DeliveryError, NoteState
+from .outcome import CardDue, DeliveryError, NoteState
 
 DEFAULT_URL = "http://127.0.0.1:8765"
 API_VERSION = 6  # the request format we speak; AnkiConnect answers `version` with its own
@@ -199,8 +199,6 @@ class AnkiConnect:
     # -- bringing cards forward (forward.py) -----------------------------------------------
 
     def card_dues(self, nids: list[int]):
-        from .forward import CardDue
-
         query = "nid:" + ",".join(str(n) for n in nids)
         cids, filtered = self.multi([("findCards", {"query": query}), ("findCards", {"query": f"{query} deck:filtered"})])
         infos = self.call("cardsInfo", cards=cids) if cids else []

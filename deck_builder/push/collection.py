@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from ..apkg.plan import Plan
-from .outcome import DeliveryError, NoteState
+from .outcome import CardDue, DeliveryError, NoteState
 from .profile import Profile, anki_version_name
 
 EXTRA = "pip install 'deck-builder[anki]'"
@@ -197,8 +197,6 @@ class OpenCollection:
         return states
 
     def card_dues(self, nids: list[int]):
-        from .forward import CardDue
-
         out = []
         for start in range(0, len(nids), 500):
             chunk = nids[start : start + 500]

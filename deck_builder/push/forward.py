@@ -38,24 +38,12 @@ from ..rehearse.mock import RATINGS, Practice, question_text, read_history
 from ..sources.model import Workspace
 from ..sources.problems import plural
 from ..sources.workspace import STATE_DIR
-from .outcome import Delivery, NoteState
+from .outcome import CardDue, Delivery, NoteState
 
 FORWARD_FILE = "brought-forward.json"
 
 NEW, LEARNING, REVIEW, DAY_LEARNING = 0, 1, 2, 3  # Anki's card queues; below 0: suspended, buried
 SUSPENDED = -1
-
-
-@dataclass(frozen=True)
-class CardDue:
-    """One card as Anki holds it, for what bringing it forward needs."""
-
-    cid: int
-    nid: int
-    ord: int  # its template (cloze number - 1)
-    queue: int
-    due: int  # a day number (review, day learning), seconds (learning), a position (new)
-    filtered: bool = False  # in a filtered deck: its own deck's due date is kept elsewhere
 
 
 class Dues(Protocol):
@@ -303,3 +291,48 @@ def _outcome(cs: list[CardDue], moved: list[CardDue], failed: list[CardDue], cha
         if group:
             parts.append(f"{len(group)} {words}" if len(cs) > 1 else words)
     return ", ".join(parts) + "."
+
+
+class AtOnce:
+    """The studio's callback after each rating (cli.py hands it down): with Anki open, the
+    rating's cards come forward at once through AnkiConnect; with Anki closed, the next push
+    does it. Runs on the studio's worker thread, one at a time; says what it did, or why not,
+    in one line of the studio's terminal, and never raises."""
+
+    def __init__(self, folder: str, url: str, key: str | None, echo, timeout: float = 30):
+        import threading
+
+        self.folder, self.url, self.key, self.echo, self.timeout = folder, url, key, echo, timeout
+        self.lock = threading.Lock()
+        self.said_closed = False
+
+    def __call__(self) -> None:
+        with self.lock:
+            try:
+                self._apply()
+            except Exception as exc:  # noqa: BLE001 - the studio goes on whatever Anki does
+                message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
+                self.echo(f"Not brought forward in Anki now ({message}); the next deck-builder push does it.")
+
+    def _apply(self) -> None:
+        from ..build import plan_next
+        from ..cards.notetypes import note_types
+        from .ankiconnect import AnkiConnect, Unreachable
+
+        ws, plan, _ = plan_next(self.folder)
+        if not ws.settings.bring_forward or not wanted(ws, plan, read_history(ws.root), load_applied(ws.root)):
+            return
+        client = AnkiConnect(self.url, self.key, self.timeout)
+        try:
+            client.check_version()
+        except Unreachable:
+            if not self.said_closed:
+                self.said_closed = True
+                self.echo("Anki is not open: the next deck-builder push makes the cards of weak answers due today.")
+            return
+        types = note_types(ws.settings.tts, ws.settings.voices)
+        after = client.snapshot(plan, types, ws.root / "build")
+        delivery = Delivery(via=f"Anki, through AnkiConnect at {client.shown}")
+        bring_forward(delivery, ws, plan, after, client)
+        for line in delivery.brought_forward:
+            self.echo(f"Brought forward in Anki (due today): {line}")

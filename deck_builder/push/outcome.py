@@ -38,6 +38,18 @@ class NoteState:
     cards: int
 
 
+@dataclass(frozen=True)
+class CardDue:
+    """One card as Anki holds it, for what bringing it forward needs."""
+
+    cid: int
+    nid: int
+    ord: int  # its template (cloze number - 1)
+    queue: int
+    due: int  # a day number (review, day learning), seconds (learning), a position (new)
+    filtered: bool = False  # in a filtered deck: its own deck's due date is kept elsewhere
+
+
 @dataclass
 class Flagged:
     """A note in Anki that this workspace flagged as removed."""
