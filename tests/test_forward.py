@@ -83,7 +83,7 @@ def studied(example, profile, cli):
 
 
 def test_a_rehearsal_then_push_makes_the_weak_cards_due_today_and_keeps_their_history(example, studied, cli):
-    base, collection, *_ = studied
+    base, collection, points, decision, other = studied
     root = example
     rehearse(root, "career-prepared", None, 3, [
         (CAREER[0], True, True),
