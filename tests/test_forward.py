@@ -285,3 +285,25 @@ def test_the_phone_gets_the_new_due_date_at_its_next_sync(example, home, tmp_pat
             assert revlog(phone.col) == history
         finally:
             phone.close()
+
+
+def test_the_studios_callback_with_anki_closed_or_files_broken_says_so_in_one_line(example):
+    """push.forward.AtOnce, as cli.py hands it to the studio: nothing to do says nothing and
+    asks nothing of Anki; Anki closed is said once; broken files are said, with what to run."""
+    from anki_desktop import free_port
+
+    from deck_builder.push.forward import AtOnce
+
+    said: list[str] = []
+    at_once = AtOnce(str(example), f"http://127.0.0.1:{free_port()}", None, said.append)
+    rehearse(example, "career-prepared", None, 4)
+    at_once()
+    assert said == []
+    rehearse(example, "career-prepared", None, 2)
+    at_once()
+    at_once()
+    assert said == ["Anki is not open: the next deck-builder push makes the cards of weak answers due today."]
+    (example / "answers.yaml").write_text("career-prepared:\n  points: [\n", encoding="utf-8")
+    at_once()
+    assert said[1:] == ["Not brought forward in Anki now: your files have errors (deck-builder check shows them); "
+                        "once they are fixed, the next deck-builder push does it."]

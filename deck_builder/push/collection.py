@@ -213,12 +213,15 @@ class OpenCollection:
         "Manual" one) and stamps mod and usn, so the next sync carries it."""
         from anki.cards import CardId
 
-        cards = []
-        for cid, due in changes:
-            card = self.col.get_card(CardId(cid))
-            card.due = due
-            cards.append(card)
-        self.col.update_cards(cards)
+        try:
+            cards = []
+            for cid, due in changes:
+                card = self.col.get_card(CardId(cid))
+                card.due = due
+                cards.append(card)
+            self.col.update_cards(cards)
+        except Exception as exc:
+            raise DeliveryError(f"Anki's engine could not change the due dates ({exc})") from None
         return {cid for cid, _ in changes}
 
     def suspend_cards(self, cids: list[int]) -> None:

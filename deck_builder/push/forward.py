@@ -36,7 +36,7 @@ from ..cards import render
 from ..cards.derive import note_guid, placeholder_values
 from ..rehearse.mock import RATINGS, Practice, question_text, read_history
 from ..sources.model import Workspace
-from ..sources.problems import plural
+from ..sources.problems import ProblemsError, plural
 from ..sources.workspace import STATE_DIR
 from .outcome import CardDue, Delivery, NoteState
 
@@ -310,6 +310,9 @@ class AtOnce:
         with self.lock:
             try:
                 self._apply()
+            except ProblemsError:
+                self.echo("Not brought forward in Anki now: your files have errors (deck-builder check shows them); "
+                          "once they are fixed, the next deck-builder push does it.")
             except Exception as exc:  # noqa: BLE001 - the studio goes on whatever Anki does
                 message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
                 self.echo(f"Not brought forward in Anki now ({message}); the next deck-builder push does it.")
