@@ -70,6 +70,7 @@ def studied(example, profile, cli):
     base, collection = profile
     assert cli("push", example, *closed(base)).exit_code == 0
     with Col(collection) as col:
+        col.set_config("fsrs", True)  # FSRS on: each studied card has a memory state to keep
         points = cards_of(col, "points", "", "career-prepared")
         decision = [c for kind, company in (("tailored", "northwind"), ("points", "northwind"), ("answer", ""),
                                             ("points", ""))
@@ -128,6 +129,7 @@ def test_a_rehearsal_then_push_makes_the_weak_cards_due_today_and_keeps_their_hi
                 assert due == today and b[2] > today
                 assert (queue, type_, ivl, factor, reps, lapses, memory) == (b[0], b[1], b[3], b[4], b[5], b[6], b[9])
                 assert mod >= b[7] and usn == -1  # changed as a card: the next sync carries it
+                assert "stability" in memory  # FSRS's memory state, as it was
             else:
                 assert due_fields(state) == due_fields(b), cid  # the other key points, the heard ones, the rest
         assert all(col.get_card(c).due > today for c in other)

@@ -305,6 +305,7 @@ class AtOnce:
         self.folder, self.url, self.key, self.echo, self.timeout = folder, url, key, echo, timeout
         self.lock = threading.Lock()
         self.said_closed = False
+        self.said: set[str] = set()  # lines said already: a rehearsal whose cards wait for a push is said once
 
     def __call__(self) -> None:
         with self.lock:
@@ -338,4 +339,6 @@ class AtOnce:
         delivery = Delivery(via=f"Anki, through AnkiConnect at {client.shown}")
         bring_forward(delivery, ws, plan, after, client)
         for line in delivery.brought_forward:
-            self.echo(f"Brought forward in Anki (due today): {line}")
+            if line not in self.said:
+                self.said.add(line)
+                self.echo(f"Brought forward in Anki (due today): {line}")
