@@ -309,3 +309,16 @@ def test_the_studios_callback_with_anki_closed_or_files_broken_says_so_in_one_li
     at_once()
     assert said[1:] == ["Not brought forward in Anki now: your files have errors (deck-builder check shows them); "
                         "once they are fixed, the next deck-builder push does it."]
+
+
+def test_a_rehearsed_question_no_longer_in_the_files_is_said_once(example, profile, cli):
+    base, collection = profile
+    rehearse(example, "a-question-since-deleted", None, 1)
+    rehearse(example, "career-prepared", "a-company-since-deleted", 2)
+    first = cli("push", example, *closed(base))
+    assert first.exit_code == 0, first.output
+    assert ("  4 Dec, a-question-since-deleted: its question 'a-question-since-deleted' is no longer in your files.\n"
+            "  4 Dec, career-prepared (a-company-since-deleted): its company 'a-company-since-deleted' is no longer "
+            "in your files.\n") in first.stdout
+    again = cli("push", example, *closed(base))
+    assert again.exit_code == 0 and "Brought forward" not in again.stdout

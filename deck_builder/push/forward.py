@@ -145,9 +145,9 @@ def wanted(ws: Workspace, plan, history: list[Practice], applied: set[str]) -> l
         q = questions.get(line.question)
         company = companies.get(line.company) if line.company else None
         if q is None or (line.company and company is None):
-            gone = f"question '{line.question}'" if q is None else f"company '{line.company}'"
+            what = f"question '{line.question}'" if q is None else f"company '{line.company}'"
             out.append(Wanted(key, _day(line.time), line.question + (f" ({line.company})" if line.company else ""),
-                              f"its {gone} is no longer in your files"))
+                              f"its {what} is no longer in your files"))
             continue
         title = _short(question_text(q, company)) + (f" ({render.text(company.name)})" if company else "")
         values = placeholder_values(company)
