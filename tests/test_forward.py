@@ -322,3 +322,24 @@ def test_a_rehearsed_question_no_longer_in_the_files_is_said_once(example, profi
             "in your files.\n") in first.stdout
     again = cli("push", example, *closed(base))
     assert again.exit_code == 0 and "Brought forward" not in again.stdout
+
+
+def test_watch_push_brings_forward_and_says_so(example, studied, tmp_path):
+    """watch --push takes push's switch: its first push brings a rehearsal forward, in one line."""
+    import signal
+
+    from test_watch import Watcher
+
+    base, collection, points, *_ = studied
+    rehearse(example, "career-prepared", None, 3, [(p, p != CAREER[1], p != CAREER[1]) for p in CAREER])
+    w = Watcher(example, tmp_path / "out" / "deck.apkg", "--push", *closed(base))
+    try:
+        assert "in Anki: " in w.wait_for("in Anki: ")
+        line = w.wait_for("brought forward")
+    finally:
+        w.proc.send_signal(signal.SIGINT)
+        w.proc.wait(timeout=60)
+    assert line.endswith("  brought forward from your rehearsal of 4 Dec, Please detail how your career has prepared "
+                         "you for this…: key point 2 not covered: 1 card due today.")
+    with Col(collection) as col:
+        assert col.get_card(points[1]).due == col.sched.today
