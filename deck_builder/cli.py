@@ -175,17 +175,20 @@ def _anki_options(command):
         click.option("--timeout", type=click.FloatRange(1, 3600), default=30, show_default=True, metavar="SECONDS",
                      help="How long to wait for Anki to answer, and (when longer than the login's own "
                           "time-out) for the sync server."),
+        click.option("--no-bring-forward", "bring_forward", is_flag=True, flag_value=False, default=True,
+                     help="Leave due dates alone: without it, the cards your rehearsals found weak (rated "
+                          "1-2, key points not heard or unticked) become due today (deck.yaml: bring_forward)."),
     ]
     for option in reversed(options):
         command = option(command)
     return command
 
 
-def _push_options(anki_connect, api_key, base, profile, sync, own, sync_url, timeout, **more):
+def _push_options(anki_connect, api_key, base, profile, sync, own, sync_url, timeout, bring_forward, **more):
     from .push import PushOptions
 
     return PushOptions(anki_connect=anki_connect, api_key=api_key, base=base, profile=profile, sync=sync,
-                       own=own, sync_url=sync_url, timeout=timeout, **more)
+                       own=own, sync_url=sync_url, timeout=timeout, bring_forward=bring_forward, **more)
 
 
 @main.command("watch")
@@ -276,8 +279,15 @@ def mock_command(folder: str, company_id: str | None, count: int, seconds: int, 
 @click.argument("folder", default=".", type=click.Path())
 @_mock_options
 @click.option("--no-open", is_flag=True, help="Print the address instead of opening the browser.")
+@click.option("--anki-connect", "anki_connect", metavar="URL", default="http://127.0.0.1:8765", show_default=True,
+              envvar="DECK_BUILDER_ANKI_CONNECT", help="Where AnkiConnect answers when Anki is open.")
+@click.option("--api-key", metavar="KEY", envvar="DECK_BUILDER_ANKI_KEY",
+              help="AnkiConnect's API key, if you set one (or $DECK_BUILDER_ANKI_KEY).")
+@click.option("--no-bring-forward", "bring_forward", is_flag=True, flag_value=False, default=True,
+              help="Leave due dates alone: without it, with Anki open, the cards of an answer you rate 1-2 "
+                   "(or of key points not heard or unticked) become due today at once (deck.yaml: bring_forward).")
 def studio_command(folder: str, company_id: str | None, count: int, seconds: int, seed: int | None,
-                   no_open: bool) -> None:
+                   no_open: bool, anki_connect: str, api_key: str | None, bring_forward: bool) -> None:
     """Rehearse in the browser: a mock interview you hear back, and your progress.
 
     Starts a local web app (on 127.0.0.1 only, behind a secret key in its
@@ -288,8 +298,10 @@ def studio_command(folder: str, company_id: str | None, count: int, seconds: int
     microphone, plays it back beside your key points, story and what the
     interviewer looks for, and asks you to rate yourself 1-4 (keys: Space
     starts and stops, 1-4 rate). Ratings go to the history that mock, check and
-    brief read; recordings stay in FOLDER/.deck-builder/recordings. The progress
-    page shows your ratings over time and what to work on next. Ctrl-C stops it.
+    brief read; recordings stay in FOLDER/.deck-builder/recordings. With Anki
+    open, a weak answer's cards become due today in Anki at once (otherwise at
+    the next push). The progress page shows your ratings over time and what to
+    work on next. Ctrl-C stops it.
     """
     from .rehearse import mock
     from .rehearse.studio.app import Studio
@@ -298,7 +310,12 @@ def studio_command(folder: str, company_id: str | None, count: int, seconds: int
 
     ws, _ = load_workspace(folder)
     mock.require_questions(ws, find_company(ws, company_id) if company_id is not None else None)
-    status = run_studio(Studio(folder, company_id, count, seconds, seed), not no_open, click.echo)
+    after_rating = None
+    if bring_forward:
+        from .push.forward import AtOnce
+
+        after_rating = AtOnce(folder, anki_connect, api_key, click.echo)
+    status = run_studio(Studio(folder, company_id, count, seconds, seed, after_rating), not no_open, click.echo)
     if status:
         raise SystemExit(status)
 

@@ -24,6 +24,19 @@ def _own_data_folder_in_tmp(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("xdg-data")))
 
 
+@pytest.fixture(autouse=True)
+def _no_anki_of_the_user(monkeypatch):
+    """AnkiConnect's default address is the user's own Anki: a studio or push a test starts
+    without --anki-connect (the studio brings rated cards forward at once) reaches a port where
+    nothing listens instead, never the Anki of whoever runs the tests."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("DECK_BUILDER_ANKI_CONNECT", f"http://127.0.0.1:{port}")
+
+
 @pytest.fixture
 def example(tmp_path: Path) -> Path:
     """A fresh copy of decks/example."""

@@ -364,3 +364,88 @@ def test_a_failing_suspend_after_the_import_says_anki_was_changed(desktop):
     assert "Anki was not changed" not in result.output
     assert d.text("tag:deck-builder::removed -tag:mine")  # the import did happen: the note is flagged
     assert d.push().exit_code == 0  # the next push suspends it
+
+
+def test_a_rehearsal_brings_its_cards_forward_through_ankiconnect(desktop):
+    """Issue 16 point 2 with Anki open: due today, review history and interval unchanged."""
+    from test_forward import rehearse
+
+    d = desktop
+    assert d.push().exit_code == 0  # Anki in step with the files
+    points_note = d.anki.connect("findNotes", query='tag:kind::points -"tag:company::*" "Text:*dock door*"')
+    assert len(points_note) == 1
+    points = d.anki.connect("findCards", query=f"nid:{points_note[0]}")
+    tailored = d.anki.connect("findCards", query='tag:company::northwind "Prompt:*difficult business decision*"')
+    tailored += d.anki.connect("findCards", query='tag:company::northwind "Text:*difficult business decision*"')
+    assert len(points) == 4 and len(tailored) == 3
+    assert d.anki.connect("answerCards", answers=[{"cardId": c, "ease": 4} for c in points + tailored]) == [True] * 7
+    today = d.anki.driver("today")["today"]
+    studied = points + tailored
+    before = {i["cardId"]: i for i in d.anki.connect("cardsInfo", cards=studied)}
+    assert all(i["queue"] == 2 and i["due"] > today for i in before.values())
+    reviews = d.anki.connect("getReviewsOfCards", cards=studied)
+    everything = d.anki.connect("findCards", query="deck:*")
+    untouched = {i["cardId"]: i for i in d.anki.connect("cardsInfo", cards=everything) if i["cardId"] not in studied}
+
+    rehearse(d.workspace, "lessons-learned", None, 3, [
+        ("Measure at the dock door: most delays start upstream of where they show.", True, True),
+        ("Train before go-live, not after; I learned that the hard way.", False, False),
+        ("Front-line supervisors make or break any change; involve them from day one.", False, True),
+        ("Peak is won in August: plan labour and capacity months ahead.", True, True),
+    ])
+    rehearse(d.workspace, "difficult-decision", "northwind", 1)
+    result = d.push()
+    assert result.exit_code == 0, result.output
+    assert ": key point 2 not covered: 1 card due today." in result.stdout
+    assert ("(Northwind Parcel): rated 1 (missed it): 3 cards due today, 5 new, not studied yet (new cards come "
+            "in their turn).") in result.stdout
+
+    after = {i["cardId"]: i for i in d.anki.connect("cardsInfo", cards=studied)}
+    second_point = next(c for c in points if after[c]["ord"] == 1)
+    forward = {second_point, *tailored}
+    for cid, info in after.items():
+        b = before[cid]
+        assert (info["interval"], info["factor"], info["reps"], info["lapses"], info["queue"]) == \
+            (b["interval"], b["factor"], b["reps"], b["lapses"], b["queue"])
+        assert info["due"] == (today if cid in forward else b["due"])
+        if cid in forward:
+            assert info["mod"] >= b["mod"]
+    assert d.anki.connect("getReviewsOfCards", cards=studied) == reviews  # no "Manual" entry
+    assert {i["cardId"]: i["due"] for i in d.anki.connect("cardsInfo", cards=list(untouched))} == \
+        {c: i["due"] for c, i in untouched.items()}
+
+    again = d.push()
+    assert again.exit_code == 0 and "Brought forward" not in again.stdout
+    assert {i["cardId"]: i["due"] for i in d.anki.connect("cardsInfo", cards=studied)} == \
+        {c: i["due"] for c, i in after.items()}
+
+
+def test_with_anki_open_the_studio_brings_a_weak_answer_forward_at_once(desktop):
+    """A rating saved in the studio (the real server, in its own process): its cards are due
+    today in the open Anki without a push, and the next push does not apply it again."""
+    from test_studio import Studio
+
+    d = desktop
+    assert d.push().exit_code == 0
+    card = d.anki.connect("findCards", query='tag:company::northwind tag:kind::tailored "Prompt:Why do you want to work for*"')
+    assert len(card) == 1
+    assert d.anki.connect("answerCards", answers=[{"cardId": card[0], "ease": 4}]) == [True]
+    today = d.anki.driver("today")["today"]
+    before = d.anki.connect("cardsInfo", cards=card)[0]
+    reviews = d.anki.connect("getReviewsOfCards", cards=card)
+    assert before["due"] > today
+    studio = Studio(d.workspace, "--anki-connect", d.anki.url)
+    try:
+        status, mock = studio.api("POST", "/api/mock", {"company": "northwind", "questions": ["why-this-company"]})
+        assert status == 201, mock
+        status, rated = studio.api("POST", f"/api/mock/{mock['id']}/answers/0/rating", {"rating": 2, "seconds": 40})
+        assert status == 201, rated
+        line = studio.wait_for(re.compile(r"Brought forward in Anki \(due today\): .*Northwind Parcel.*\n"), 120)
+    finally:
+        studio.stop()
+    assert "rated 2 (shaky): 1 card due today, " in line.group(0)
+    after = d.anki.connect("cardsInfo", cards=card)[0]
+    assert after["due"] == today and after["interval"] == before["interval"] and after["factor"] == before["factor"]
+    assert d.anki.connect("getReviewsOfCards", cards=card) == reviews
+    again = d.push()
+    assert again.exit_code == 0 and "Brought forward" not in again.stdout

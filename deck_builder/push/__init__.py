@@ -6,6 +6,8 @@
                -> read the notes back, compare with the plan (outcome.classify)
                -> --prune: delete the notes this workspace flagged as removed, after asking
                -> suspend the cards of removed items, unsuspend returned ones (suspend.py)
+               -> bring forward the cards the rehearsals found weak: due today, nothing else
+                  changed (forward.py; off with --no-bring-forward or deck.yaml's bring_forward)
                -> --sync: sync with AnkiWeb or the user's own server, so phones get it (sync.py;
                   the own collection syncs before the import too, to get the user's collection)
 
@@ -49,6 +51,7 @@ class PushOptions:
     confirm_sync: Callable[[str], bool] | None = None  # asks a first-sync question (None: never agreed)
     own_folder: Path | None = None  # where the own collection lives (default: own.data_folder())
     how_to_agree: str = "answer yes, or give --yes"  # said when a first sync was not agreed to
+    bring_forward: bool = True  # rehearsal's weak cards due today (forward.py); deck.yaml can turn it off too
 
 
 @dataclass
@@ -154,6 +157,7 @@ def _running(client: AnkiConnect, result: BuildResult, options: PushOptions, con
     if options.prune:
         _prune(delivery, result, confirm, client.delete_notes)
     _suspend(delivery, result, after, client)
+    _bring_forward(delivery, result, after, client, options)
     if options.sync:
         _sync_running(delivery, client, options)
 
@@ -217,6 +221,7 @@ def _closed(result: BuildResult, options: PushOptions, confirm: Confirm, confirm
         if options.prune:
             _prune(delivery, result, confirm, col.delete_notes)
         _suspend(delivery, result, after, col)
+        _bring_forward(delivery, result, after, col, options)
         if syncer is not None:
             try:
                 delivery.sync = syncer.after_import()
@@ -306,6 +311,20 @@ def _suspend(delivery: Delivery, result: BuildResult, after: dict[str, NoteState
     """Removed items' cards leave the review queue; returned items' cards come back to it."""
     labels = {p.guid: p.label for p in result.plan.notes}
     settle_suspended(delivery, result.workspace.root, result.plan, after, cards, lambda g: labels.get(g, g))
+
+
+def _bring_forward(delivery: Delivery, result: BuildResult, after: dict[str, NoteState], cards,
+                   options: PushOptions) -> None:
+    """The rehearsals' weak cards become due today, unless the user turned it off."""
+    if not (options.bring_forward and result.workspace.settings.bring_forward):
+        return
+    from .forward import bring_forward
+
+    try:
+        bring_forward(delivery, result.workspace, result.plan, after, cards)
+    except DeliveryError as exc:
+        raise DeliveryError(f"the package was imported, but bringing rehearsed cards forward failed: {exc.message}. "
+                            "Push again to bring them forward", changed_nothing=False) from None
 
 
 def _types(result: BuildResult):

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from ..apkg.plan import REMOVED_TAG, Plan
 from ..cards.notetypes import NoteType
-from .outcome import DeliveryError, NoteState
+from .outcome import CardDue, DeliveryError, NoteState
 
 DEFAULT_URL = "http://127.0.0.1:8765"
 API_VERSION = 6  # the request format we speak; AnkiConnect answers `version` with its own
@@ -184,6 +184,51 @@ class AnkiConnect:
 
     def suspend_cards(self, cids: list[int]) -> None:
         self.call("suspend", cards=cids)
+
+    def multi(self, actions: list[tuple[str, dict]]) -> list:
+        """Several actions in one request -> their results; raises on the first error."""
+        inner = [{"action": a, "version": API_VERSION, "params": p, **({"key": self.key} if self.key else {})}
+                 for a, p in actions]
+        out = []
+        for (action, _), reply in zip(actions, self.call("multi", actions=inner)):
+            if isinstance(reply, dict) and reply.get("error") is not None:
+                raise DeliveryError(self._explain(action, str(reply["error"])))
+            out.append(reply.get("result") if isinstance(reply, dict) else reply)
+        return out
+
+    # -- bringing cards forward (forward.py) -----------------------------------------------
+
+    def card_dues(self, nids: list[int]):
+        query = "nid:" + ",".join(str(n) for n in nids)
+        cids, filtered = self.multi([("findCards", {"query": query}), ("findCards", {"query": f"{query} deck:filtered"})])
+        infos = self.call("cardsInfo", cards=cids) if cids else []
+        return [CardDue(int(i["cardId"]), int(i["note"]), int(i["ord"]), int(i["queue"]), int(i["due"]),
+                        int(i["cardId"]) in set(filtered)) for i in infos]
+
+    def today(self, cards) -> int:
+        """The collection's day number. No action tells it, so it is measured on a card whose due
+        is a day number: Anki's search `prop:due<K` counts days from today, so the K where the
+        card starts to match gives its distance from today (31 thresholds a round, one request)."""
+        card = next(c for c in cards if not c.filtered)
+        low, high = -(2 ** 22), 2 ** 22  # its due minus today lies in [low, high)
+        while high - low > 1:
+            step = max(1, (high - low) // 32)
+            ks = list(range(low + step, high, step))[:31]
+            found = self.multi([("findCards", {"query": f"cid:{card.cid} prop:due<{k}"}) for k in ks])
+            above = [k for k, hit in zip(ks, found) if hit]
+            below = [k for k, hit in zip(ks, found) if not hit]
+            high = min(above, default=high)
+            low = max(below, default=low)
+        return card.due - low
+
+    def set_dues(self, changes: list[tuple[int, int]]) -> set[int]:
+        """Only the due date (setSpecificValueOfCard: no review entry, unlike setDueDate, which
+        writes a "Manual" one); read back, so only what Anki holds now counts as taken."""
+        self.multi([("setSpecificValueOfCard", {"card": cid, "keys": ["due"], "newValues": [due]})
+                    for cid, due in changes])
+        wanted = dict(changes)
+        infos = self.call("cardsInfo", cards=sorted(wanted))
+        return {int(i["cardId"]) for i in infos if i and wanted.get(int(i["cardId"])) == int(i["due"])}
 
     def unsuspend_cards(self, cids: list[int]) -> None:
         self.call("unsuspend", cards=cids)

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from ..apkg.plan import Plan
-from .outcome import DeliveryError, NoteState
+from .outcome import CardDue, DeliveryError, NoteState
 from .profile import Profile, anki_version_name
 
 EXTRA = "pip install 'deck-builder[anki]'"
@@ -195,6 +195,34 @@ class OpenCollection:
             for cid, nid, queue in rows:
                 states.setdefault(nid, []).append((cid, queue == -1))
         return states
+
+    def card_dues(self, nids: list[int]):
+        out = []
+        for start in range(0, len(nids), 500):
+            chunk = nids[start : start + 500]
+            rows = self.col.db.all(f"select id, nid, ord, queue, due, odid from cards where nid in "
+                                   f"({','.join('?' * len(chunk))})", *chunk)
+            out += [CardDue(cid, nid, ord_, queue, due, odid != 0) for cid, nid, ord_, queue, due, odid in rows]
+        return out
+
+    def today(self, cards) -> int:
+        return self.col.sched.today
+
+    def set_dues(self, changes: list[tuple[int, int]]) -> set[int]:
+        """Only the due date: update_card writes no review entry (set_due_date would add a
+        "Manual" one) and stamps mod and usn, so the next sync carries it."""
+        from anki.cards import CardId
+
+        try:
+            cards = []
+            for cid, due in changes:
+                card = self.col.get_card(CardId(cid))
+                card.due = due
+                cards.append(card)
+            self.col.update_cards(cards)
+        except Exception as exc:
+            raise DeliveryError(f"Anki's engine could not change the due dates ({exc})") from None
+        return {cid for cid, _ in changes}
 
     def suspend_cards(self, cids: list[int]) -> None:
         from anki.cards import CardId

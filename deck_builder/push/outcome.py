@@ -38,6 +38,18 @@ class NoteState:
     cards: int
 
 
+@dataclass(frozen=True)
+class CardDue:
+    """One card as Anki holds it, for what bringing it forward needs."""
+
+    cid: int
+    nid: int
+    ord: int  # its template (cloze number - 1)
+    queue: int
+    due: int  # a day number (review, day learning), seconds (learning), a position (new)
+    filtered: bool = False  # in a filtered deck: its own deck's due date is kept elsewhere
+
+
 @dataclass
 class Flagged:
     """A note in Anki that this workspace flagged as removed."""
@@ -65,6 +77,8 @@ class Delivery:
     pruned: list[str] = field(default_factory=list)
     suspended: int = 0  # cards of flagged notes that deck-builder holds suspended
     unsuspended: list[str] = field(default_factory=list)  # items back in the files: their cards unsuspended
+    brought_forward: list[str] = field(default_factory=list)  # each rehearsal line, and what it did (forward.py)
+    forward_failed: int = 0  # cards Anki did not take a due date for
     notes: list[str] = field(default_factory=list)  # which collection, which server, and the other choice
     sync_steps: list[str] = field(default_factory=list)  # a first or full sync, in the user's words
     backup: Path | None = None

@@ -69,6 +69,10 @@ def delivery_report(d: Delivery) -> list[str]:
                          "so they leave your review queue.")
     if d.unsuspended:
         lines += ["", f"Back in your files, and back in your review queue: {_names(d.unsuspended)}."]
+    if d.brought_forward:
+        lines += ["", "Brought forward from your rehearsals (due today in Anki; review history unchanged):"]
+        lines += [f"  {line}" for line in d.brought_forward]
+        lines.append("  push --no-bring-forward (or bring_forward: false in deck.yaml) turns this off.")
     if d.sync_steps:
         lines += [""] + [f"{step}." for step in d.sync_steps]
     if d.sync:

@@ -79,6 +79,10 @@ SETTINGS = Record((  # deck.yaml
         "Besides the card from a question to all its points, give each answer (and each company's tailored "
         "answer) with two or more points one cloze card per point: the question and the other points stay "
         "visible, one point is hidden.", "`true`"),
+    Key("bring_forward", FLAG, False, "`true` or `false` (`yes`/`no`, `on`/`off` also work)",
+        "After a rehearsal, `push` makes the cards of each question you rated 1 or 2, and of each key point "
+        "that was not heard or that you unticked, due today in Anki. Only their due date changes, never their "
+        "review history. `false` turns it off (as `push --no-bring-forward` does once).", "`true`"),
 ))
 
 BANK = Record((  # questions/NAME.yaml

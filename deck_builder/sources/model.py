@@ -50,6 +50,7 @@ class Settings:
     tts: str | None = None  # locale such as en_US: questions are read aloud
     voices: tuple[str, ...] = ()  # TTS voice names to prefer, in order
     point_cards: bool = True  # one cloze card per key point, besides the whole-answer card
+    bring_forward: bool = True  # push makes the cards rehearsals found weak due today
 
 
 @dataclass(frozen=True, slots=True)

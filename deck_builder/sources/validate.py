@@ -468,6 +468,10 @@ def read_settings(r: Reader, node: Node | None, available_banks) -> Settings:
         flag = r.flag(f["point_cards"], "point_cards")
         if flag is not None:
             kwargs["point_cards"] = flag
+    if "bring_forward" in f:
+        flag = r.flag(f["bring_forward"], "bring_forward")
+        if flag is not None:
+            kwargs["bring_forward"] = flag
     return Settings(**kwargs)
 
 

@@ -56,6 +56,10 @@ def op_state(done) -> None:
           "syncs_finished": _syncs["finished"]})
 
 
+def op_today(done) -> None:
+    done({"today": mw.col.sched.today})
+
+
 def op_config(done, addon: str, config: dict) -> None:
     current = mw.addonManager.getConfig(addon) or {}
     current.update(config)
@@ -227,7 +231,7 @@ def op_close_profile(done) -> None:
     done({"state": mw.state})
 
 
-OPS = {"state": op_state, "config": op_config, "busy": op_busy, "review": op_review,
+OPS = {"state": op_state, "today": op_today, "config": op_config, "busy": op_busy, "review": op_review,
        "leave_review": op_leave_review, "close_profile": op_close_profile}
 
 

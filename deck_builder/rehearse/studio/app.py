@@ -15,6 +15,7 @@ import secrets
 import sys
 import threading
 from pathlib import Path
+from typing import Callable
 
 from ...atomic import replacing
 from ...cards import render
@@ -43,8 +44,10 @@ class ApiError(Exception):
 class Studio:
     """One workspace's studio: the command's options, the page's settings and open mocks."""
 
-    def __init__(self, folder: str, company_id: str | None, count: int, seconds: int, seed: int | None):
+    def __init__(self, folder: str, company_id: str | None, count: int, seconds: int, seed: int | None,
+                 after_rating: Callable[[], None] | None = None):
         self.folder = folder
+        self.after_rating = after_rating  # called on a worker thread once a rating is saved (cli.py: push's)
         self.root = Path(folder)
         self.defaults = {"company": company_id, "count": count, "seconds": seconds}
         self.seed = seed
@@ -327,6 +330,8 @@ class Studio:
                 (deleted if self.recordings.delete(q.id, name) else kept).append(name)
             except (OSError, UploadError):
                 kept.append(name)
+        if self.after_rating is not None:
+            threading.Thread(target=self.after_rating, name="after-rating", daemon=True).start()
         return {"question": practice.question, "rating": practice.rating, "words": mock.RATINGS[practice.rating],
                 "deleted": deleted, "not_deleted": kept}
 
