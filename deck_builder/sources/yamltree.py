@@ -156,6 +156,10 @@ def parse(text: str, path: str) -> tuple[Node | None, list[Problem]]:
     slips: list[Problem] = []
     if any(c in text for c in LINE_SEPARATORS):
         text, slips = yamlhints.separated_lines(text, path)
+    if not slips:
+        tree = plain_tree(text, path)
+        if tree is not None:
+            return tree, []
     lookalikes_done = False
     budget = max(10 * len(text), READ_AGAIN_CHARS)  # how much reading again a file's slips may cost
     while True:
@@ -204,6 +208,135 @@ def parse(text: str, path: str) -> tuple[Node | None, list[Problem]]:
         if after == text:  # nothing left to blank out
             return None, slips
         text = after
+
+
+# -- the plain block YAML most files are: read line by line ------------------------------
+#
+# Most files are block mappings and lists of one-line plain texts ("key: text", "- text",
+# "- key: text"), with no comment, quote, block, bracket, tab, anchor, tag or repeated key.
+# Such a file is read here, one regular expression over the whole text and a walk over its
+# lines, into the very tree _Builder makes of the parser's events (with no problem: nothing
+# in it can have one), in about a third of the time. Anything else, or any doubt, is left to
+# the parser (plain_tree returns None). tests/test_plain_tree.py checks both give the same.
+
+# a character the parser refuses or reads as more than text: a line break other than '\n', a
+# byte order mark, a control character (in a text of ASCII only, the control characters)
+_NOT_PLAIN = re.compile("[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+_NOT_PLAIN_ASCII = re.compile("[\x00-\x09\x0b-\x1f\x7f]")
+# one line: indent, '- ', 'key:' and the spaces after it, and the rest: a one-line plain text
+# (not starting with an indicator, no ': ', not ending in ':'), or nothing. A line that is
+# none of these does not match, and the file is left to the parser.
+_PLAIN_LINE = re.compile(r"^( *)(- )?(?:([A-Za-z0-9_][A-Za-z0-9_.\-]*):( +|$))?"
+                         r"((?![ ?:,\[\]{}#&*!|>'\"%@`]|-(?: |$))[^:\n]*(?::(?! |$)[^:\n]*)*)$", re.M)
+_PLAIN_DEPTH = MAX_DEPTH - 10  # deeper is left to the parser, which reports the limit
+
+
+class _NotPlain(Exception):
+    """The file is not the plain YAML plain_tree reads: the parser reads it."""
+
+
+def plain_tree(text: str, path: str) -> Node | None:
+    """TEXT's located tree, exactly as _Builder would make it, when TEXT is plain block YAML
+    (see above) that the parser would read without a problem; otherwise None."""
+    if ("#" in text or "\t" in text or "\n---" in text or "\n..." in text or text.startswith(("---", "..."))
+            or (_NOT_PLAIN_ASCII if text.isascii() else _NOT_PLAIN).search(text)):
+        return None  # a comment, a tab, a document marker, or a character above
+    lines = _PLAIN_LINE.findall(text)
+    if len(lines) != text.count("\n") + 1:
+        return None  # a line that is not plain
+    rows = [(n, len(indent), dash, key, spaces, rest)
+            for n, (indent, dash, key, spaces, rest) in enumerate(lines, 1) if dash or key or rest]
+    if not rows:
+        return None
+    reader = _PlainReader(rows, path)
+    try:
+        root, i = reader.block(0, 0)
+    except _NotPlain:
+        return None
+    return root if i == len(rows) else None
+
+
+class _PlainReader:
+    """The walk over a plain file's lines: (line number, indent, '- ', key, spaces, rest)."""
+
+    __slots__ = ("rows", "end", "path")
+
+    def __init__(self, rows: list, path: str) -> None:
+        self.rows = rows
+        self.end = len(rows)
+        self.path = path
+
+    def block(self, i: int, depth: int) -> tuple[Node, int]:
+        """The list or mapping starting on row I -> (it, the row after it)."""
+        _, indent, dash, key, _, _ = self.rows[i]
+        if dash:
+            return self.seq(i, indent, depth)
+        if key:
+            return self.mapping(i, indent, depth)
+        raise _NotPlain  # text on a line of its own: it may go on over the lines under it
+
+    def seq(self, i: int, col: int, depth: int) -> tuple[Seq, int]:
+        """The items written '- ' at COL from row I on."""
+        if depth > _PLAIN_DEPTH:
+            raise _NotPlain
+        rows, end, path, new = self.rows, self.end, self.path, _new_location
+        items = []
+        loc = new(Location, (path, rows[i][0], col + 1))
+        while i < end:
+            line, indent, dash, key, _, rest = rows[i]
+            if indent != col or not dash:
+                if indent > col:
+                    raise _NotPlain
+                break
+            if key:
+                item, i = self.mapping(i, col + 2, depth + 1)
+            else:
+                if not rest:
+                    raise _NotPlain  # '- ' alone: nothing, or a value on the lines under it
+                if rest[-1] == " ":
+                    rest = rest.rstrip(" ")
+                item = Scalar(rest, new(Location, (path, line, col + 3)), rest in _NULLS)
+                i += 1
+            items.append(item)
+        return Seq(items, loc), i
+
+    def mapping(self, i: int, col: int, depth: int) -> tuple[Map, int]:
+        """The keys written at COL from row I on (row I may be a list item's '- key:')."""
+        if depth > _PLAIN_DEPTH:
+            raise _NotPlain
+        rows, end, path, new = self.rows, self.end, self.path, _new_location
+        entries: dict[str, tuple[Location, object]] = {}
+        start = rows[i][0]
+        loc = new(Location, (path, start, col + 1))
+        value = None
+        first = True
+        while i < end:
+            line, indent, dash, key, spaces, rest = rows[i]
+            if first:
+                first = False
+            elif indent != col or dash or not key:
+                if indent < col:
+                    break
+                raise _NotPlain
+            if key in entries or len(key) > 1000:
+                raise _NotPlain  # a repeated key is the parser's to report; a key that long is an error
+            key_loc = new(Location, (path, line, col + 1))
+            i += 1
+            if rest:
+                if rest[-1] == " ":
+                    rest = rest.rstrip(" ")
+                value = Scalar(rest, new(Location, (path, line, col + len(key) + len(spaces) + 2)), rest in _NULLS)
+            elif i < end and rows[i][1] > col:
+                value, i = self.block(i, depth + 1)
+            elif i < end and rows[i][1] == col and rows[i][2]:  # a list under its key, at the key's indent
+                value, i = self.seq(i, col, depth + 1)
+            else:  # nothing: the parser places it right after the ':'
+                value = Scalar("", new(Location, (path, line, col + len(key) + 2)), True)
+            entries[key] = (key_loc, value)
+            if i < end and rows[i][1] > col:
+                raise _NotPlain  # text going on over the next line, or an indent the parser refuses
+        oneline = (len(entries) == 1 and isinstance(value, Scalar) and value.loc.line == start)
+        return Map(entries, loc, False, oneline), i
 
 
 def _retyped(text: str, found: list[Problem]) -> str:
