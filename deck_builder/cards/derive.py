@@ -187,6 +187,8 @@ def invisible_mark(guid: str, attempt: int = 0) -> str:
 
 def _shown_text(field_html: str) -> str:
     """Roughly what Anki's duplicate check compares: the field without HTML."""
+    if "<" not in field_html and "&" not in field_html:  # most first fields: no tag, no entity
+        return field_html.strip()
     import html
 
     return html.unescape(re.sub(r"<[^>]*>", "", field_html)).strip()

@@ -253,8 +253,8 @@ class Renderer:
 
     def _inline(self, text: str, values: dict[str, str]) -> str:
         text = text.strip()
-        if not _MARKUP.search(text):
-            return _finish(_escape(text), values)
+        if not _MARKUP.search(text):  # no '&', '<' or '>' either: only double quotes to escape
+            return _finish(text.replace('"', "&quot;") if '"' in text else text, values)
         formulas: list[str] = []
         if "\\" in text:
             text, formulas = _without_math(text)
@@ -263,8 +263,8 @@ class Renderer:
 
     def _block(self, text: str, values: dict[str, str]) -> str:
         text = text.strip()
-        if not _MARKUP.search(text) and not _BLOCK_START.match(text):
-            return _finish(_escape(text), values)
+        if not _MARKUP.search(text) and not _BLOCK_START.match(text):  # (as in _inline)
+            return _finish(text.replace('"', "&quot;") if '"' in text else text, values)
         formulas: list[str] = []
         if "\\" in text:
             text, formulas = _without_math(text)
