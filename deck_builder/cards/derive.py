@@ -70,9 +70,12 @@ def note_guid(kind: str, company: str, item: str) -> str:
     return (pairs[n] + pairs[p2] + pairs[p3] + pairs[p4] + pairs[p5]).lstrip("a") or "a"
 
 
+_TAG_GAPS = re.compile(r"[\s:]+")
+
+
 def tag_word(text: str) -> str:
     """Anki tags cannot hold spaces."""
-    return re.sub(r"[\s:]+", "-", text.strip().lower()) or "none"
+    return _TAG_GAPS.sub("-", text.strip().lower()) or "none"
 
 
 def company_deck(root: str, company: Company) -> str:

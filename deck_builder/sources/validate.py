@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import unicodedata
@@ -60,6 +59,8 @@ _DEEP_START = " \t>*+-.)0123456789"  # what a line MAYBE_DEEP matches starts wit
 
 def nearest(word: str, choices) -> str | None:
     """The closest valid spelling of a misspelt key or id, if any is close."""
+    import difflib  # only for a message: imported when one needs it
+
     match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return match[0] if match else None
 

@@ -158,11 +158,11 @@ def parse(text: str, path: str) -> tuple[Node | None, list[Problem]]:
 # a character the parser refuses or reads as more than text: a control character, a line
 # break other than '\n', half of a surrogate pair, a byte order mark, or a non-character
 _NOT_PLAIN = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]")
-# one line: indent, '- ', 'key:' and the spaces after it, and the rest: an empty list or
-# mapping in brackets ('[]', '{}'), a one-line plain text (not starting with an indicator, no
-# ': ', not ending in ':'), or nothing. A line that is none of these does not match, and the
-# file is left to the parser.
-_PLAIN_LINE = re.compile(r"^( *)(- )?(?:([A-Za-z0-9_][A-Za-z0-9_.\-]*):( +|$))?"
+# one line: indent, '- ', 'key:' (of up to 1,000 characters: the parser refuses much longer
+# ones) and the spaces after it, and the rest: an empty list or mapping in brackets ('[]',
+# '{}'), a one-line plain text (not starting with an indicator, no ': ', not ending in ':'),
+# or nothing. A line that is none of these does not match, and the file is left to the parser.
+_PLAIN_LINE = re.compile(r"^( *)(- )?(?:([A-Za-z0-9_][A-Za-z0-9_.\-]{0,999}):( +|$))?"
                          r"(?:(\[\]|\{\})|((?![ ?:,\[\]{}#&*!|>'\"%@`]|-(?: |$))[^:\n]*(?::(?! |$)[^:\n]*)*))$",
                          re.MULTILINE)
 _PLAIN_DEPTH = MAX_DEPTH - 10  # deeper is left to the parser, which reports the limit
@@ -263,8 +263,8 @@ class _PlainReader:
                 if indent < col:
                     break
                 raise _NotPlain  # text going on over this line, a list or an indent the parser refuses
-            if key in entries or len(key) > 1000:
-                raise _NotPlain  # a repeated key is the parser's to report; a key that long is an error
+            if key in entries:
+                raise _NotPlain  # a repeated key is the parser's to report
             key_loc = new(Location, (path, line, col + 1))
             i += 1
             if rest:
