@@ -149,11 +149,12 @@ def parse(text: str, path: str) -> tuple[Node | None, list[Problem]]:
 # -- the plain block YAML most files are: read line by line ------------------------------
 #
 # Most files are block mappings and lists of one-line plain texts ("key: text", "- text",
-# "- key: text"), with no comment, quote, block, bracket, tab, anchor, tag or repeated key.
-# Such a file is read here, one regular expression over the whole text and a walk over its
-# lines, into the very tree yamlevents.Builder makes of the parser's events (with no problem: nothing
-# in it can have one), in about a third of the time. Anything else, or any doubt, is left to
-# the parser (plain_tree returns None). tests/test_plain_tree.py checks both give the same.
+# "- key: text", and '[]' or '{}'), with no comment, quote, block, other brackets, tab,
+# anchor, tag or repeated key. Such a file is read here, by one regular expression over the
+# whole text and a walk over its lines, into the very tree yamlevents.Builder makes of the
+# parser's events (with no problem: nothing in it can have one), in about half the time and
+# without importing PyYAML. Anything else, or any doubt, is left to the parser (plain_tree
+# returns None). tests/test_plain_tree.py checks both give the same.
 
 # a character the parser refuses or reads as more than text: a control character, a line
 # break other than '\n', half of a surrogate pair, a byte order mark, or a non-character
