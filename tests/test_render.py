@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 from conftest import EXAMPLE, REPO
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from deck_builder.cards import render
 from deck_builder.sources.workspace import load_workspace
@@ -49,3 +51,41 @@ def test_maths_keeps_anki_s_own_syntax_neutral_and_stays_out_of_code():
     assert render.inline(r"Use `\(` to group, later \(x_{1}\)", values) == \
         r"Use <code>\(</code> to group, later \(x_&#123;1&#125;\)"
     assert render.inline(r"\(a<b\) & {company}", values) == r"\(a&lt;b\) &amp; Acme"
+
+
+BOLD_ONLY = ["Re-planned shifts and added a **night crew**.", "**Bold** start", "a **b** **c d**!", "x **9**",
+             'say "hi" to **them**', "it's **x, y**: done", "a**b**c", "(**x**)", "**x**y", "a ** b **", "**a *b* c**",
+             "**a**__b__", "1. **first**", "- **item**", "# **heading**", "**x** ", "**x**\nnext", "**é**", "a\\*\\*b"]
+
+
+@pytest.mark.parametrize("text", BOLD_ONLY)
+def test_words_and_bold_phrases_skip_the_parser_with_its_very_html(text):
+    """bold_only gives markdown-it's HTML for what it takes, and leaves the rest to the parser."""
+    md = render.Renderer().markdown()
+    for kind, ref in (("i", md.renderInline(text)), ("b", md.render(text))):
+        out = render.bold_only(kind, text)
+        assert out is None or out == ref, (kind, text)
+
+
+def test_the_common_bold_phrases_are_made_without_the_parser():
+    taken = [t for t in BOLD_ONLY if render.bold_only("b", t) is not None]
+    assert taken == BOLD_ONLY[:6]
+    renderer = render.Renderer(remember=False)
+    renderer.begin({})
+    assert renderer.block(BOLD_ONLY[0], VALUES) == "Re-planned shifts and added a <strong>night crew</strong>."
+    assert renderer._md is None  # no parser made (nor markdown-it imported for it)
+    assert renderer.used == {"b" + BOLD_ONLY[0]: "<p>Re-planned shifts and added a <strong>night crew</strong>.</p>\n"}
+
+
+WORDS = st.lists(st.sampled_from(list("ab Z9,.;:'?!()/%$+=\"-*_#`[]<&\\é") + ["**", "**", " **", "** ", "  ", "\n"]),
+                 max_size=12).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(WORDS)
+def test_any_text_bold_only_takes_renders_as_markdown_it_renders_it(text):
+    md = render.Renderer().markdown()
+    for kind in ("i", "b"):
+        out = render.bold_only(kind, text)
+        if out is not None:
+            assert out == (md.renderInline(text) if kind == "i" else md.render(text))

@@ -108,28 +108,44 @@ def _write_collection(plan: Plan, types: dict[str, NoteType], css: str, db: Path
 
 
 def _genanki():
-    """genanki, imported without asyncio.
+    """genanki, imported without asyncio or PyYAML.
 
     genanki's one use of the cached-property package is a plain cached attribute, which the
     standard library's functools.cached_property is; but that package imports asyncio for
     variants genanki never uses, a third of a rebuild's start-up (benchmarks/startup.py: about
-    30 ms). The stand-in lives only while genanki is imported."""
+    30 ms). Its one use of PyYAML reads a note type's fields or templates given as YAML text,
+    which deck-builder never does (it gives lists), and a file of plain YAML needs no PyYAML
+    (sources/yamltree.py): so yaml's stand-in imports PyYAML only if that is ever asked for
+    (about 8 ms of a build). The stand-ins live only while genanki is imported."""
     import sys
 
-    if "genanki" in sys.modules or "cached_property" in sys.modules:
+    if "genanki" in sys.modules:
         import genanki
         return genanki
     import functools
     import types
 
-    stand_in = types.ModuleType("cached_property")
-    stand_in.cached_property = functools.cached_property  # type: ignore[attr-defined]
-    sys.modules["cached_property"] = stand_in
+    stand_ins = {}
+    if "cached_property" not in sys.modules:
+        stand_ins["cached_property"] = types.ModuleType("cached_property")
+        stand_ins["cached_property"].cached_property = functools.cached_property  # type: ignore[attr-defined]
+    if "yaml" not in sys.modules:
+        stand_ins["yaml"] = types.ModuleType("yaml")
+        stand_ins["yaml"].full_load = _full_load  # type: ignore[attr-defined]
+    sys.modules.update(stand_ins)
     try:
         import genanki
     finally:
-        del sys.modules["cached_property"]
+        for name in stand_ins:
+            del sys.modules[name]
     return genanki
+
+
+def _full_load(stream):
+    """PyYAML's full_load, imported when first called (see _genanki)."""
+    import yaml
+
+    return yaml.full_load(stream)
 
 
 def _zip(db: Path, media: dict[str, Path], target: Path) -> None:

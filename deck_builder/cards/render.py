@@ -153,6 +153,27 @@ def fill(text: str, values: dict[str, str]) -> str:
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
+# One line of words with bold phrases and nothing else Markdown reads ("added a **night
+# crew**."): markdown-it's HTML is the text with each phrase in <strong> and its double quotes
+# escaped, so it is made without the parser (nor importing it: about 15 ms). Letters, digits
+# and a few marks only; each '**' opens after a space (or at the start) before a letter or
+# digit and closes after one, before no letter, digit or '*'; the text starts with a letter or
+# a '**' (not a list, heading or quote). tests/test_render.py compares it with markdown-it.
+_WORD_CHARS = "A-Za-z0-9 ,.;:'?!()/%$+=\"-"
+_BOLD_ONLY = re.compile(rf"(?=[A-Za-z]|\*\*)(?:[{_WORD_CHARS}]|(?<![^ ])\*\*[A-Za-z0-9](?:[{_WORD_CHARS}]*[A-Za-z0-9])?"
+                        r"\*\*(?![A-Za-z0-9*]))+")
+_BOLD = re.compile(r"\*\*([^*]+)\*\*")
+
+
+def bold_only(kind: str, text: str) -> str | None:
+    """markdown-it's HTML for TEXT (KIND "i": inline, "b": a block) when TEXT is words and bold
+    phrases only (_BOLD_ONLY); otherwise None."""
+    if text[-1:] == " " or not _BOLD_ONLY.fullmatch(text):  # (a text is stripped before it is parsed)
+        return None
+    out = _BOLD.sub(r"<strong>\1</strong>", text.replace('"', "&quot;") if '"' in text else text)
+    return out if kind == "i" else f"<p>{out}</p>\n"
+
+
 def _new_parser():
     # imported on first use: keeps `deck-builder --help` fast
     from markdown_it import MarkdownIt
@@ -205,6 +226,8 @@ class Renderer:
         if out is None:
             out = self.known.get(key)
             if out is None:
+                out = bold_only(kind, text)
+            if out is None:
                 md = self.markdown()
                 out = md.renderInline(text) if kind == "i" else md.render(text)
         self.use(((key, out),))
@@ -253,8 +276,8 @@ class Renderer:
 
     def _inline(self, text: str, values: dict[str, str]) -> str:
         text = text.strip()
-        if not _MARKUP.search(text):
-            return _finish(_escape(text), values)
+        if not _MARKUP.search(text):  # no '&', '<' or '>' either: only double quotes to escape
+            return _finish(text.replace('"', "&quot;") if '"' in text else text, values)
         formulas: list[str] = []
         if "\\" in text:
             text, formulas = _without_math(text)
@@ -263,8 +286,8 @@ class Renderer:
 
     def _block(self, text: str, values: dict[str, str]) -> str:
         text = text.strip()
-        if not _MARKUP.search(text) and not _BLOCK_START.match(text):
-            return _finish(_escape(text), values)
+        if not _MARKUP.search(text) and not _BLOCK_START.match(text):  # (as in _inline)
+            return _finish(text.replace('"', "&quot;") if '"' in text else text, values)
         formulas: list[str] = []
         if "\\" in text:
             text, formulas = _without_math(text)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import unicodedata
@@ -55,10 +54,13 @@ _LOCALE = re.compile(r"^[a-z]{2,3}(?:_[A-Z]{2})?$")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _CLOZE_IN_LINK = re.compile(r"\]\([^)]*?(\{\{c\d+::)")
 _VOICE = re.compile(r"^[A-Za-z0-9 _.-]+$")  # goes inside Anki's {{tts ... voices=A,B:Field}}
+_DEEP_START = " \t>*+-.)0123456789"  # what a line MAYBE_DEEP matches starts with
 
 
 def nearest(word: str, choices) -> str | None:
     """The closest valid spelling of a misspelt key or id, if any is close."""
+    import difflib  # only for a message: imported when one needs it
+
     match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return match[0] if match else None
 
@@ -168,10 +170,14 @@ class Reader:
         is shown on a card, so words YAML dropped as a trailing comment are reported. LOCATED: a
         Text that keeps its place, for the few texts a later message points at; otherwise the
         parser's own string (no copy, no location: the node's is at hand while validating)."""
-        # Most text is plain: no comment, no control character, no placeholder (one test each).
+        # Most text is plain: no comment, no control character, no placeholder (one test each;
+        # printable text has no control character, and one line that does not start like a list
+        # or quote cannot be nested deep, so neither needs its regular expression).
         if (type(node) is Scalar and not node.null and not node.broken and node.comment is None
-                and "{" not in (value := node.value) and len(value) <= MAX_TEXT_CHARS and not _CONTROL.search(value)
-                and (not required or value.strip()) and not MAYBE_DEEP.search(value)):
+                and "{" not in (value := node.value) and len(value) <= MAX_TEXT_CHARS
+                and (value.isprintable() or not _CONTROL.search(value))
+                and (not required or value.strip())
+                and (value[:1] not in _DEEP_START and "\n" not in value or not MAYBE_DEEP.search(value))):
             return Text(value, node.loc) if located else value
         if node is None or _broken(node):
             return None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 from dataclasses import dataclass
@@ -230,6 +229,8 @@ def _stray_top_file(entry: Path) -> str:
         return f"this looks like a company file, but company files are read only from companies/: move it to companies/{name}"
     if {"bank", "questions"} <= keys:
         return f"this looks like a question bank, but banks are read only from questions/: move it to questions/{name}"
+    import difflib  # only for a message
+
     guess = next(iter(difflib.get_close_matches(name.lower(), TOP_FILES, n=1, cutoff=0.8)), None)
     if guess:
         return f"ignored: deck-builder reads {guess}; rename this file if it is meant to be that"
