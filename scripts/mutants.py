@@ -221,7 +221,7 @@ MUTANTS = [
     M("removed-cards-not-suspended", "removed items leave the review queue", "deck_builder/push/suspend.py",
       "    if to_suspend:\n        cards.suspend_cards(to_suspend)\n", "    pass\n"),
     M("first-fields-may-repeat", "Anki's duplicate check finds none among our notes", "deck_builder/cards/derive.py",
-      "        if shown in seen:\n", "        if False:\n"),
+      "        while note.fields and shown in seen:\n", "        while False:\n"),
     M("first-upload-unasked", "an empty server is filled only after the user's word", "deck_builder/push/sync.py",
       'if not self.ask(f"{self.server} has no collection yet: upload this one to it?"):',
       'if False:'),
@@ -272,9 +272,11 @@ MUTANTS = [
     M("anki-tag-kept", "[anki:tts] in user text is never spoken", "deck_builder/cards/render.py",
       'rendered = rendered.replace("[sound:", "&#91;sound:").replace("[anki:", "&#91;anki:")', 'rendered = rendered.replace("[sound:", "&#91;sound:")'),
     M("raw-html-allowed", "raw HTML in user text is shown as text", "deck_builder/cards/render.py",
-      'md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})\n'
+      '{"html": False, "linkify": False, "typographer": False,\n'
+      '                                   "maxNesting": MARKDOWN_NESTING})  # deeper text is an error in check\n'
       '    md.disable(["image", "html_inline", "html_block"])',
-      'md = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False})\n'
+      '{"html": True, "linkify": False, "typographer": False,\n'
+      '                                   "maxNesting": MARKDOWN_NESTING})\n'
       '    md.disable(["image"])'),
     M("plain-text-unescaped", "names are escaped", "deck_builder/cards/render.py",
       "return _finish(html.escape(text.strip()), values or {})", "return _finish(text.strip(), values or {})"),
@@ -297,10 +299,14 @@ MUTANTS = [
     M("duplicate-keys-kept", "a duplicate key is an error", "deck_builder/sources/yamlevents.py",
       "            elif key in entries:\n", "            elif False:\n"),
     M("values-typed-by-yaml", "text stays exactly as typed (1.10, 010, yes)", "deck_builder/sources/yamlevents.py",
-      "            return Scalar(value, loc, null, style or None, end.line != mark.line, False, comment)",
-      "            return Scalar(str(yaml.safe_load(value)) if not style and not null else value, loc, null, "
-      "style or None, end.line != mark.line, False, comment)"),
-    # the line reader for plain YAML makes the parser's very tree, or leaves the file to it
+      "        return Scalar(value, loc, (not style and value in NULLS) or null_tag, style or None,",
+      "        return Scalar(str(yaml.safe_load(value)) if not style and value not in NULLS else value, loc, "
+      "(not style and value in NULLS) or null_tag, style or None,"),
+    M("plain-values-typed-by-yaml", "text stays exactly as typed (1.10, 010, yes), in plain files too",
+      "deck_builder/sources/yamltree.py",
+      "value = Scalar(rest, new(Location, (path, line, col + len(key) + len(spaces) + 2)), rest in _NULLS)",
+      "value = Scalar(rest if rest in _NULLS else str(__import__('yaml').safe_load(rest)), "
+      "new(Location, (path, line, col + len(key) + len(spaces) + 2)), rest in _NULLS)"),
     M("plain-duplicate-keys-kept", "a duplicate key is an error (plain YAML too)", "deck_builder/sources/yamltree.py",
       "            if key in entries:\n", "            if False:\n"),
     M("plain-nothing-misplaced", "an empty value is located where the parser places it", "deck_builder/sources/yamltree.py",
