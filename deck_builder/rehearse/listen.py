@@ -5,6 +5,11 @@
     PCM + that model -> a transcript (pocketsphinx, its bundled US-English model)
     transcript + each point -> heard or not heard
 
+A whole recording is heard by hear(); one still being recorded by hear_stream(), which reads
+it from a Feed that the studio appends each piece to as the page sends it: the demuxer waits
+in Feed.read for the next piece, so each byte is demuxed and decoded once, and pocketsphinx
+has heard all but the last packet when the answer ends.
+
 Nothing leaves the machine and nothing is downloaded: pocketsphinx's wheel carries its model.
 Both are optional (the `listen` extra) and imported only here, inside the functions that use
 them. Errors are almost all points said but not heard, so the page says "not heard", never
@@ -17,6 +22,8 @@ from __future__ import annotations
 import importlib.util
 import re
 import tempfile
+import threading
+from contextlib import nullcontext
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from importlib import resources
@@ -207,6 +214,114 @@ def transcribe(pcm: bytes, language_model: Path | None = None) -> str:
     decoder.end_utt()
     hyp = decoder.hyp()
     return hyp.hypstr if hyp is not None else ""
+
+
+class Stalled(Exception):
+    """A recording that stopped growing before it was finished (the page went away)."""
+
+
+class Feed:
+    """A recording being written, read by the demuxer as it grows: read() waits for the next
+    piece, and returns b"" (the end) once the last one was added and read.
+
+    `chunks` counts the pieces added; `caught_up` is how many of them had been read whole the
+    last time the reader, with the container open, had to wait for more: every packet before
+    that had been decoded and fed to the recogniser (hear_stream decodes each packet before it
+    asks for the next)."""
+
+    def __init__(self, stall: float = 60.0):
+        self.stall = stall  # seconds without a new piece before the reader gives up
+        self.opened = False  # set by the reader once the container's header is read
+        self.chunks = 0
+        self.caught_up = 0
+        self.caught_up_at_end = None  # caught_up when the last piece came
+        self.received = 0  # bytes added
+        self.consumed = 0  # bytes read
+        self._pending = bytearray()
+        self._ended = False
+        self._broken = False
+        self._cv = threading.Condition()
+
+    def append(self, data: bytes, last: bool = False) -> None:
+        with self._cv:
+            if last:
+                self.caught_up_at_end = self.caught_up
+            self._pending += data
+            self.received += len(data)
+            self.chunks += 1
+            self._ended = self._ended or last
+            self._cv.notify_all()
+
+    @property
+    def broken(self) -> bool:
+        return self._broken
+
+    def abandon(self) -> None:
+        """The recording will not be finished: the reader comes to an end, hear_stream raises Stalled."""
+        with self._cv:
+            self._broken = True
+            self._cv.notify_all()
+
+    def read(self, size: int = -1) -> bytes:
+        with self._cv:
+            while not self._pending and not self._ended and not self._broken:
+                if self.opened:
+                    self.caught_up = self.chunks
+                if not self._cv.wait(self.stall):
+                    self._broken = True
+            if self._broken:
+                return b""  # an end to the demuxer (an exception would be printed, then dropped)
+            size = len(self._pending) if size is None or size < 0 else size
+            out = bytes(self._pending[:size])
+            del self._pending[:size]
+            self.consumed += len(out)
+            if self.opened and not self._pending and self._ended:
+                self.caught_up = self.chunks
+            return out
+
+
+def hear_stream(feed: Feed, points: list[str], context: list[str], turn=None) -> Hearing:
+    """A recording read from FEED as it grows -> what was heard, fed to the recogniser packet
+    by packet. TURN (a lock or semaphore) is held while decoding each packet and at the end,
+    never while waiting for the next piece."""
+    import av
+    from pocketsphinx import Decoder
+
+    turn = turn if turn is not None else nullcontext()
+    samples = 0
+    with tempfile.TemporaryDirectory(prefix="deck-builder-listen-") as tmp:
+        with turn:
+            decoder = Decoder(loglevel="FATAL", lm=str(steering_model(points + context, Path(tmp))))
+            decoder.start_utt()
+        # No seek(): the demuxer reads the growing recording front to back, as a pipe.
+        try:
+            container = av.open(feed, mode="r")
+        except av.FFmpegError:
+            if feed.broken:
+                raise Stalled("the recording stopped before it was finished") from None
+            raise
+        with container:
+            feed.opened = True
+            stream = next((s for s in container.streams if s.type == "audio"), None)
+            if stream is None:
+                raise ValueError("the recording has no audio")
+            resampler = av.AudioResampler(format="s16", layout="mono", rate=RATE)
+            for packet in container.demux(stream):
+                with turn:
+                    for frame in packet.decode():
+                        for piece in resampler.resample(frame):
+                            decoder.process_raw(bytes(piece.planes[0])[: piece.samples * 2])
+                            samples += piece.samples
+            if feed.broken:
+                raise Stalled("the recording stopped before it was finished")
+            with turn:
+                for piece in resampler.resample(None):
+                    decoder.process_raw(bytes(piece.planes[0])[: piece.samples * 2])
+                    samples += piece.samples
+                decoder.end_utt()
+                hyp = decoder.hyp()
+    transcript = hyp.hypstr if hyp is not None and samples else ""
+    return Hearing(transcript, heard_points(points, transcript), samples / RATE)
 
 
 def hear(recording: Path, points: list[str], context: list[str]) -> Hearing:

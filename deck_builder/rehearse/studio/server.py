@@ -44,7 +44,7 @@ from urllib.parse import parse_qs, urlsplit
 from ...atomic import replacing
 from ...sources.problems import UserError
 from ...sources.workspace import STATE_DIR
-from .app import ApiError, Studio
+from .app import CHUNK_LIMIT, ApiError, Studio
 
 LOCK_FILE = "studio.json"
 ADDRESS_FILE = "studio-address.json"
@@ -70,6 +70,7 @@ ROUTES = {
     "POST": [
         (re.compile(r"/api/mock"), "start_mock"),
         (re.compile(r"/api/mock/([0-9a-f]{16})/answers/(\d{1,3})/recording"), "upload"),
+        (re.compile(r"/api/mock/([0-9a-f]{16})/answers/(\d{1,3})/chunk"), "chunk"),
         (re.compile(r"/api/mock/([0-9a-f]{16})/answers/(\d{1,3})/rating"), "rate"),
         (re.compile(r"/api/settings"), "settings"),
     ],
@@ -340,6 +341,38 @@ class Handler(BaseHTTPRequestHandler):
                                                    self._length(), seconds)
         self._body_read = True
         self._send_json(201, result)
+
+    def _chunk(self, query: dict, sid: str, index: str) -> None:
+        """A piece of the answer's recording while it is made: ?seq=K (0, 1, 2, ... in order);
+        the last one says &last=1&seconds=S, and its answer is the upload's."""
+        seq = query.get("seq", [""])[0]
+        if not re.fullmatch(r"\d{1,6}", seq):
+            raise ApiError(400, "seq: expected the piece's number, 0 for the first")
+        last = query.get("last", ["0"])[0]
+        if last not in ("0", "1"):
+            raise ApiError(400, "last: expected 1 for the last piece, or nothing")
+        seconds = 0.0
+        if last == "1":
+            try:
+                seconds = float(query.get("seconds", [""])[0])
+            except ValueError:
+                seconds = math.nan
+            if not 0 <= seconds <= MAX_SECONDS:
+                raise ApiError(400, f"seconds: expected the answer's length, from 0 to {MAX_SECONDS}")
+        length = self._length()
+        if length is None:
+            raise ApiError(411, "a piece of a recording needs its length (Content-Length)")
+        if length > CHUNK_LIMIT:
+            raise ApiError(413, f"a piece of a recording is at most {CHUNK_LIMIT:,} bytes")
+        if length == 0 and (seq == "0" or last != "1"):
+            raise ApiError(400, "the piece is empty (only the last one may be)")
+        data = self.rfile.read(length)
+        if len(data) < length:
+            raise ConnectionResetError
+        self._body_read = True
+        result = self.server.studio.add_chunk(sid, int(index), self.headers.get_content_type(), int(seq), data,
+                                              last == "1", seconds)
+        self._send_json(201 if last == "1" else 200, result)
 
     def _delete_recording(self, query: dict, question: str, name: str) -> None:
         self._send_json(200, self.server.studio.delete_recording(question, name))
