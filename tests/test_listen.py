@@ -216,6 +216,10 @@ def test_the_studio_shows_what_it_heard_and_keeps_it_with_the_rating(spoken, tmp
             assert "Listening for your key points" in shown or page.locator("#r-transcript").count(), shown
             page.wait_for_selector("#r-transcript", timeout=30000)  # within seconds, the page never blocked
             badges = page.locator("#r-points .heard").all_inner_texts()
+            # heard as it was recorded: every piece the recorder handed over, then the end, at Done
+            mock_id, pieces = page.evaluate("() => [studio.mock.id, studio.answer.chunks.length]")
+            stream = studio.api("GET", f"/api/mock/{mock_id}/answers/{n}/heard")[1]["stream"]
+            assert stream["chunks"] == pieces + 1 and stream["decoded"] == pieces + 1, (stream, pieces)
             if n == 0:
                 assert badges == ["Heard", "Heard", "Not heard"], (badges, page.inner_text("#r-transcript"))
                 assert "Heard 2 of 3 key points" in page.inner_text("#r-heard-summary")
