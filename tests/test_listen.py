@@ -342,6 +342,7 @@ def test_pieces_sent_while_recording_are_heard_as_they_come_and_as_the_whole_fil
         assert status == 201 and json.loads(data)["listening"] is True
         whole = heard_when_done(studio, other)
         assert "stream" not in whole and whole["heard"] == streamed["heard"], (whole, streamed)
+        assert whole["transcript"] == streamed["transcript"]  # the same frames reach the recogniser
         assert len(recordings_in(ws)) == 2  # no half file of the broken stream
 
         assert studio.api("POST", f"{answer}/rating", {"rating": 3, "recording": kept["name"]})[0] == 201

@@ -199,6 +199,65 @@ def steering_model(texts: list[str], folder: Path) -> Path:
     return path
 
 
+# A long answer is heard as utterances that end at a pause: pocketsphinx's second passes
+# (fwdflat at end_utt, bestpath in hyp) cost about 2.7 s for one two-minute utterance, and
+# only the last utterance's are left for after Done (benchmarks/stream.py).
+SEGMENT_SECONDS = 8.0  # an utterance ends at the first pause after this long
+PAUSE_SECONDS = 0.3  # of frames the voice-activity detector calls not speech
+
+
+class Listener:
+    """16 kHz PCM, in pieces of any size, -> pocketsphinx steered by LANGUAGE_MODEL. The PCM is
+    fed in the voice-activity detector's frames, so a recording gives the same transcript
+    whether it comes whole or a piece at a time."""
+
+    def __init__(self, language_model: Path | None):
+        from pocketsphinx import Decoder, Vad
+
+        options = {"loglevel": "FATAL"}
+        if language_model is not None:
+            options["lm"] = str(language_model)
+        self.decoder = Decoder(**options)
+        self.vad = Vad(Vad.LOOSE, RATE)
+        self.frame = self.vad.frame_bytes
+        self.segment = round(SEGMENT_SECONDS / self.vad.frame_length)
+        self.pause = round(PAUSE_SECONDS / self.vad.frame_length)
+        self.samples = 0
+        self.utterances: list[str] = []
+        self._pending = bytearray()
+        self._frames = 0  # in the utterance so far
+        self._quiet = 0  # frames of no speech just before now
+        self.decoder.start_utt()
+
+    def feed(self, pcm: bytes) -> None:
+        self._pending += pcm
+        self.samples += len(pcm) // 2
+        while len(self._pending) >= self.frame:
+            frame = bytes(self._pending[: self.frame])
+            del self._pending[: self.frame]
+            self.decoder.process_raw(frame)
+            self._frames += 1
+            self._quiet = 0 if self.vad.is_speech(frame) else self._quiet + 1
+            if self._frames >= self.segment and self._quiet >= self.pause:
+                self._end()
+                self.decoder.start_utt()
+
+    def _end(self) -> None:
+        self.decoder.end_utt()
+        hyp = self.decoder.hyp()
+        if hyp is not None and hyp.hypstr:
+            self.utterances.append(hyp.hypstr)
+        self._frames = self._quiet = 0
+
+    def finish(self) -> str:
+        """The transcript, once the recording has ended."""
+        if self._pending:
+            self.decoder.process_raw(bytes(self._pending))
+            self._pending.clear()
+        self._end()
+        return " ".join(self.utterances)
+
+
 def transcribe(pcm: bytes, language_model: Path | None = None) -> str:
     """16 kHz mono PCM -> the words pocketsphinx heard (the stock model when none is given)."""
     from pocketsphinx import Decoder
@@ -285,48 +344,44 @@ def hear_stream(feed: Feed, points: list[str], context: list[str], turn=None) ->
     by packet. TURN (a lock or semaphore) is held while decoding each packet and at the end,
     never while waiting for the next piece."""
     import av
-    from pocketsphinx import Decoder
 
     turn = turn if turn is not None else nullcontext()
-    samples = 0
-    with tempfile.TemporaryDirectory(prefix="deck-builder-listen-") as tmp:
-        with turn:
-            decoder = Decoder(loglevel="FATAL", lm=str(steering_model(points + context, Path(tmp))))
-            decoder.start_utt()
-        # No seek(): the demuxer reads the growing recording front to back, as a pipe.
-        try:
-            container = av.open(feed, mode="r")
-        except av.FFmpegError:
-            if feed.broken:
-                raise Stalled("the recording stopped before it was finished") from None
-            raise
-        with container:
-            feed.opened = True
-            stream = next((s for s in container.streams if s.type == "audio"), None)
-            if stream is None:
-                raise ValueError("the recording has no audio")
-            resampler = av.AudioResampler(format="s16", layout="mono", rate=RATE)
-            for packet in container.demux(stream):
-                with turn:
-                    for frame in packet.decode():
-                        for piece in resampler.resample(frame):
-                            decoder.process_raw(bytes(piece.planes[0])[: piece.samples * 2])
-                            samples += piece.samples
-            if feed.broken:
-                raise Stalled("the recording stopped before it was finished")
+    with tempfile.TemporaryDirectory(prefix="deck-builder-listen-") as tmp, turn:
+        listener = Listener(steering_model(points + context, Path(tmp)))
+    # No seek(): the demuxer reads the growing recording front to back, as a pipe.
+    try:
+        container = av.open(feed, mode="r")
+    except av.FFmpegError:
+        if feed.broken:
+            raise Stalled("the recording stopped before it was finished") from None
+        raise
+    with container:
+        feed.opened = True
+        stream = next((s for s in container.streams if s.type == "audio"), None)
+        if stream is None:
+            raise ValueError("the recording has no audio")
+        resampler = av.AudioResampler(format="s16", layout="mono", rate=RATE)
+        for packet in container.demux(stream):
             with turn:
-                for piece in resampler.resample(None):
-                    decoder.process_raw(bytes(piece.planes[0])[: piece.samples * 2])
-                    samples += piece.samples
-                decoder.end_utt()
-                hyp = decoder.hyp()
-    transcript = hyp.hypstr if hyp is not None and samples else ""
-    return Hearing(transcript, heard_points(points, transcript), samples / RATE)
+                for frame in packet.decode():
+                    for piece in resampler.resample(frame):
+                        listener.feed(bytes(piece.planes[0])[: piece.samples * 2])
+        if feed.broken:
+            raise Stalled("the recording stopped before it was finished")
+        with turn:
+            for piece in resampler.resample(None):
+                listener.feed(bytes(piece.planes[0])[: piece.samples * 2])
+            transcript = listener.finish() if listener.samples else ""
+    return Hearing(transcript, heard_points(points, transcript), listener.samples / RATE)
 
 
 def hear(recording: Path, points: list[str], context: list[str]) -> Hearing:
     """A recording and the question's points (and its other texts) -> what was heard."""
     pcm = decode_audio(recording)
-    with tempfile.TemporaryDirectory(prefix="deck-builder-listen-") as tmp:
-        transcript = transcribe(pcm, steering_model(points + context, Path(tmp))) if pcm else ""
+    transcript = ""
+    if pcm:
+        with tempfile.TemporaryDirectory(prefix="deck-builder-listen-") as tmp:
+            listener = Listener(steering_model(points + context, Path(tmp)))
+        listener.feed(pcm)
+        transcript = listener.finish()
     return Hearing(transcript, heard_points(points, transcript), len(pcm) / (2 * RATE))
