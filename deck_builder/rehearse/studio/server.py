@@ -12,7 +12,10 @@ browsers send cookies to every port of a host (RFC 6265, 8.5: "cookies do not pr
 isolation by port"), so a cookie would reach any other server on 127.0.0.1.
 
 Routes are fixed; a recording is found only by a name the server gave it (recordings.py),
-static files only from a fixed list of package files. One studio per workspace: the running
+static files only from a fixed list of package files. A recording comes whole (POST
+.../answers/N/recording, the fallback) or in pieces while the answer goes on (POST
+.../answers/N/chunk?seq=K, K = 0, 1, 2, ... in order, the last with &last=1&seconds=S), each
+piece read whole (at most CHUNK_LIMIT bytes) before the studio appends it and hears it. One studio per workspace: the running
 one is written to WORKSPACE/.deck-builder/studio.json and a second one is told where it is.
 Its port and key are remembered in WORKSPACE/.deck-builder/studio-address.json, so the
 address stays the same across restarts while that port is free (the browser remembers the
