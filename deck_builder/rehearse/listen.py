@@ -203,7 +203,10 @@ def steering_model(texts: list[str], folder: Path) -> Path:
 # (fwdflat at end_utt, bestpath in hyp) cost about 2.7 s for one two-minute utterance, and
 # only the last utterance's are left for after Done (benchmarks/stream.py).
 SEGMENT_SECONDS = 8.0  # an utterance ends at the first pause after this long
-PAUSE_SECONDS = 0.3  # of frames the voice-activity detector calls not speech
+# A pause: this long of frames that the strictest voice-activity detector calls not speech.
+# flite, which the tests speak with, pauses 0.15 to 0.3 s between sentences (0.18 s of it
+# that the loosest detector hears as not speech).
+PAUSE_SECONDS = 0.15
 
 
 class Listener:
@@ -218,7 +221,7 @@ class Listener:
         if language_model is not None:
             options["lm"] = str(language_model)
         self.decoder = Decoder(**options)
-        self.vad = Vad(Vad.LOOSE, RATE)
+        self.vad = Vad(Vad.STRICT, RATE)
         self.frame = self.vad.frame_bytes
         self.segment = round(SEGMENT_SECONDS / self.vad.frame_length)
         self.pause = round(PAUSE_SECONDS / self.vad.frame_length)
