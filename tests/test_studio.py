@@ -696,6 +696,12 @@ BAD_INPUT = [
      {"Content-Type": "audio/webm", "Transfer-Encoding": "chunked"}, 411),
     ("Content-Length abc", "POST", "/api/mock/{mock}/answers/0/recording?seconds=1", b"",
      {"Content-Type": "audio/webm", "Content-Length": "abc"}, 411),
+    ("piece seq=nan", "POST", "/api/mock/{mock}/answers/0/chunk?seq=nan", b"\x1a\x45\xdf\xa3", {"Content-Type": "audio/webm"}, 400),
+    ("piece not first", "POST", "/api/mock/{mock}/answers/0/chunk?seq=3", b"\x1a\x45\xdf\xa3", {"Content-Type": "audio/webm"}, 409),
+    ("piece last seconds=inf", "POST", "/api/mock/{mock}/answers/0/chunk?seq=0&last=1&seconds=inf", b"\x1a\x45\xdf\xa3",
+     {"Content-Type": "audio/webm"}, 400),
+    ("chunked piece", "POST", "/api/mock/{mock}/answers/0/chunk?seq=0", None,
+     {"Content-Type": "audio/webm", "Transfer-Encoding": "chunked"}, 411),
     ("JSON 30,000 deep", "POST", "/api/mock", DEEP, {}, 400),
     ("settings 30,000 deep", "POST", "/api/settings", DEEP.replace(b"company", b"record"), {}, 400),
     ("JSON NaN count", "POST", "/api/mock", b'{"count": NaN}', {}, 400),
@@ -899,6 +905,32 @@ def test_an_unsaved_answer_stays_in_the_page_to_download_or_save_again(chromium,
     page.wait_for_function("() => studio.index === 1")
     (saved,) = recordings_in(ws)
     assert [(h["question"], h["rating"], h["recording"]) for h in history(ws)] == [(question, 3, saved.name)]
+    assert [e for e in errors if "Failed to load resource" not in e] == [], errors
+
+
+def test_a_piece_lost_on_the_way_and_the_whole_recording_is_uploaded_at_done(chromium, workspace, start_studio):
+    """The page sends its recording a piece a second while the answer goes on; the third piece
+    never arrives (the browser drops it), so the page sends no more, and at Done it uploads
+    the whole recording, kept and played as ever, with no half file left."""
+    ws = workspace(SMALL)
+    studio = start_studio(ws, "--count", "1", "--seconds", "30")
+    page, errors = open_page(chromium, studio)
+    sent: list[str] = []
+    page.on("request", lambda r: sent.append(r.url.split(studio.host, 1)[1]) if r.method == "POST" else None)
+    page.route(re.compile(r".*/chunk\?seq=2(&.*)?$"), lambda route: route.abort())
+    page.click("#begin")
+    answer_aloud(page, 4)
+    page.wait_for_function(AUDIO_DURATION, timeout=15000)
+    pieces = [u for u in sent if "/chunk?" in u]
+    assert [re.search(r"seq=(\d+)", u).group(1) for u in pieces] == ["0", "1", "2"], sent
+    assert sum("/recording?seconds=" in u for u in sent) == 1, sent
+    (saved,) = recordings_in(ws)
+    assert page.evaluate("() => studio.answer.recording.name") == saved.name
+    assert saved.stat().st_size == page.evaluate("() => studio.answer.blob.size")  # the whole take
+    assert not list((ws / ".deck-builder" / "recordings").rglob("*.part"))
+    page.keyboard.press("3")
+    page.wait_for_selector("#view-report:not([hidden])")
+    assert [h["recording"] for h in history(ws)] == [saved.name]
     assert [e for e in errors if "Failed to load resource" not in e] == [], errors
 
 

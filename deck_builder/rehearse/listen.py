@@ -8,7 +8,10 @@
 A whole recording is heard by hear(); one still being recorded by hear_stream(), which reads
 it from a Feed that the studio appends each piece to as the page sends it: the demuxer waits
 in Feed.read for the next piece, so each byte is demuxed and decoded once, and pocketsphinx
-has heard all but the last packet when the answer ends.
+has heard all but the last packet when the answer ends. Both feed the recogniser through a
+Listener, in the same 30 ms frames (the same recording, the same transcript), and end an
+utterance at a pause every 8 s or so, so that little is left to do after the last word
+(benchmarks/stream.py).
 
 Nothing leaves the machine and nothing is downloaded: pocketsphinx's wheel carries its model.
 Both are optional (the `listen` extra) and imported only here, inside the functions that use
