@@ -354,7 +354,8 @@ class Studio:
 
     def heard(self, sid: str, index: int) -> dict:
         """What the recogniser heard in an answer: listening, done (per point, the transcript),
-        failed, or off (not installed, or nothing recorded)."""
+        failed, or off (not installed, or nothing recorded). An answer sent in pieces adds
+        stream: the pieces come, how many it had decoded, and how many of them at Done."""
         session, _ = self._answer(sid, index)
         with self.lock:
             entry = dict(self.hearings.get(sid, {}).get(index) or {})
