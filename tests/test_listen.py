@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import subprocess
+import threading
 import time
 import wave
 from pathlib import Path
@@ -69,11 +70,13 @@ def spoken(tmp_path_factory) -> Path:
     return say(ANSWER, tmp_path_factory.mktemp("speech") / "answer.wav")
 
 
-def as_webm(wav: Path, out: Path) -> Path:
-    """A WAV -> WebM/Opus at 48 kHz, as Chromium's MediaRecorder makes it (PyAV's encoder)."""
+def as_webm(wav: Path, out: Path, live: bool = False) -> Path:
+    """A WAV -> WebM/Opus at 48 kHz, as Chromium's MediaRecorder makes it (PyAV's encoder);
+    LIVE: written front to back as a recorder streams it (no sizes or index filled in after)."""
     import av
 
-    with av.open(str(wav)) as src, av.open(str(out), "w", format="webm") as dst:
+    with av.open(str(wav)) as src, av.open(str(out), "w", format="webm",
+                                           options={"live": "1"} if live else {}) as dst:
         stream = dst.add_stream("libopus", rate=48000)
         resampler = av.AudioResampler(format="s16", layout="mono", rate=48000)
         for frame in src.decode(audio=0):
@@ -213,6 +216,10 @@ def test_the_studio_shows_what_it_heard_and_keeps_it_with_the_rating(spoken, tmp
             assert "Listening for your key points" in shown or page.locator("#r-transcript").count(), shown
             page.wait_for_selector("#r-transcript", timeout=30000)  # within seconds, the page never blocked
             badges = page.locator("#r-points .heard").all_inner_texts()
+            # heard as it was recorded: every piece the recorder handed over, then the end, at Done
+            mock_id, pieces = page.evaluate("() => [studio.mock.id, studio.answer.chunks.length]")
+            stream = studio.api("GET", f"/api/mock/{mock_id}/answers/{n}/heard")[1]["stream"]
+            assert stream["chunks"] == pieces + 1 and stream["decoded"] == pieces + 1, (stream, pieces)
             if n == 0:
                 assert badges == ["Heard", "Heard", "Not heard"], (badges, page.inner_text("#r-transcript"))
                 assert "Heard 2 of 3 key points" in page.inner_text("#r-heard-summary")
@@ -272,6 +279,79 @@ def test_the_heard_points_come_from_the_server_and_bad_ticks_are_refused(spoken,
         assert [(c["heard"], c["ticked"]) for c in line["points"]] == [(True, True), (True, True), (False, False)]
     finally:
         studio.stop()
+
+
+def heard_when_done(studio, answer: str, limit: float = 60) -> dict:
+    """The answer's /heard once it is no longer listening (the recogniser runs off the request)."""
+    deadline = time.monotonic() + limit
+    while (heard := studio.api("GET", f"{answer}/heard")[1])["state"] == "listening":
+        assert time.monotonic() < deadline, heard
+        threading.Event().wait(0.1)
+    return heard
+
+
+def test_pieces_sent_while_recording_are_heard_as_they_come_and_as_the_whole_file_is(spoken, tmp_path):
+    """The page sends its recorder's piece each second; the studio decodes each as it comes, so
+    at Done all but the last packet has been heard; the recording kept is the bytes sent, and
+    what it heard is what the whole upload hears. A piece lost: the whole upload, as before."""
+    from test_studio import Studio, history, recordings_in
+
+    from deck_builder.rehearse.studio.recordings import NAME_RE
+
+    ws = write_files(tmp_path / "ws", WORKSPACE)
+    studio = Studio(ws, "--count", "2", "--seconds", "60")
+    webm = as_webm(spoken, tmp_path / "live.webm", live=True).read_bytes()
+    pieces = [webm[i:i + 8000] for i in range(0, len(webm), 8000)]  # about a second each
+    assert len(pieces) > 10
+    try:
+        _, mock = studio.api("POST", "/api/mock", {"questions": ["closing", "supplier"], "seconds": 60})
+        answer = f"/api/mock/{mock['id']}/answers/0"
+        for seq, piece in enumerate(pieces):
+            status, _, data = studio.request("POST", f"{answer}/chunk?seq={seq}", piece, {"Content-Type": "audio/webm"})
+            assert status == 200 and json.loads(data)["received"] == seq + 1, data
+        # Before Done: the recogniser catches up with every piece sent (an event, whatever the speed)
+        deadline = time.monotonic() + 60
+        while (heard := studio.api("GET", f"{answer}/heard")[1])["stream"]["decoded"] < len(pieces):
+            assert heard["state"] == "listening" and time.monotonic() < deadline, heard
+            threading.Event().wait(0.1)
+        assert heard["state"] == "listening" and heard["stream"]["decoded_at_done"] is None
+        status, _, data = studio.request("POST", f"{answer}/chunk?seq={len(pieces)}&last=1&seconds=14.2", b"",
+                                         {"Content-Type": "audio/webm"})
+        assert status == 201, data
+        kept = json.loads(data)
+        assert kept["listening"] is True and NAME_RE.fullmatch(kept["name"]) and kept["seconds"] == 14
+        assert kept["url"].startswith(f"/recordings/closing/{kept['name']}?sig=")
+        streamed = heard_when_done(studio, answer)
+        assert streamed["state"] == "done" and streamed["heard"] == [True, True, False], streamed
+        assert streamed["stream"] == {"chunks": len(pieces) + 1, "decoded": len(pieces) + 1,
+                                      "decoded_at_done": len(pieces)}  # at Done, all it had been sent
+        (path,) = recordings_in(ws)
+        assert path.name == kept["name"] and path.read_bytes() == webm  # the file, whole, as uploaded
+        assert studio.request("GET", kept["url"], key=False)[2] == webm  # its signed link plays it
+
+        # The same answer in another mock: a piece is lost, so the stream is refused and the page
+        # uploads the whole recording, which is heard the old way: the same points.
+        _, again = studio.api("POST", "/api/mock", {"questions": ["closing"], "seconds": 60})
+        other = f"/api/mock/{again['id']}/answers/0"
+        for seq in (0, 1):
+            assert studio.request("POST", f"{other}/chunk?seq={seq}", pieces[seq], {"Content-Type": "audio/webm"})[0] == 200
+        status, _, data = studio.request("POST", f"{other}/chunk?seq=3", pieces[3], {"Content-Type": "audio/webm"})
+        assert status == 409 and b"out of order" in data
+        assert studio.request("POST", f"{other}/chunk?seq=2", pieces[2], {"Content-Type": "audio/webm"})[0] == 409
+        status, _, data = studio.request("POST", f"{other}/recording?seconds=14", webm, {"Content-Type": "audio/webm"})
+        assert status == 201 and json.loads(data)["listening"] is True
+        whole = heard_when_done(studio, other)
+        assert "stream" not in whole and whole["heard"] == streamed["heard"], (whole, streamed)
+        assert whole["transcript"] == streamed["transcript"]  # the same frames reach the recogniser
+        assert len(recordings_in(ws)) == 2  # no half file of the broken stream
+
+        assert studio.api("POST", f"{answer}/rating", {"rating": 3, "recording": kept["name"]})[0] == 201
+        (line,) = history(ws)
+        assert line["recording"] == kept["name"] and line["transcript"] == streamed["transcript"]
+        assert [c["heard"] for c in line["points"]] == [True, True, False]
+    finally:
+        studio.stop()
+    assert "Traceback" not in studio.output, studio.output
 
 
 def test_a_deck_in_another_language_is_not_listened_to(spoken, tmp_path):

@@ -752,6 +752,71 @@ def test_a_broken_upload_leaves_no_half_file(small):
     assert small.request("GET", "/api/state")[0] == 200  # and the studio goes on
 
 
+def test_pieces_of_a_recording_are_checked_and_a_broken_stream_leaves_no_half_file(small):
+    """The recording sent in pieces while it is made (?seq=0, 1, ...; the last with &last=1):
+    every bad piece is a 4xx, the studio goes on, and nothing half sent is left."""
+    from deck_builder.rehearse.studio.app import CHUNK_LIMIT
+    from deck_builder.rehearse.studio.recordings import upload_limit
+
+    _, mock = small.api("POST", "/api/mock", {"count": 1})
+    answer = f"/api/mock/{mock['id']}/answers/0"
+    webm = b"\x1a\x45\xdf\xa3" + b"\0" * 1000
+
+    def piece(query: str, body: bytes = b"\0" * 100, content_type: str = "audio/webm", headers: dict | None = None,
+              path: str = answer):
+        status, _, data = small.request("POST", f"{path}/chunk{query}", body,
+                                        {"Content-Type": content_type, **(headers or {})})
+        assert 400 <= status < 500 or status in (200, 201), (query, status, data)
+        if status >= 400:
+            assert "error" in json.loads(data) and b"internal error" not in data, data
+        return status, data
+
+    for query in ("", "?seq=", "?seq=abc", "?seq=-1", "?seq=1e3", "?seq=1234567", "?seq=0&last=yes"):
+        assert piece(query, webm)[0] == 400, query
+    assert piece("?seq=1")[0] == 409  # nothing started: piece 0 starts a recording
+    assert piece("?seq=0", b"not audio at all")[0] == 415
+    assert piece("?seq=0", webm, "text/plain")[0] == 415
+    assert piece("?seq=0", b"")[0] == 400
+    assert piece("?seq=0", webm, headers={"Content-Length": str(CHUNK_LIMIT + 1)})[0] == 413  # from its length
+    assert piece("?seq=0", webm, path="/api/mock/0123456789abcdef/answers/0")[0] == 404
+    assert piece("?seq=0", webm, path=f"/api/mock/{mock['id']}/answers/7")[0] == 404
+
+    assert piece("?seq=0", webm)[0] == 200
+    assert piece("?seq=1", b"")[0] == 400  # only the last piece may be empty
+    assert piece("?seq=1", content_type="audio/ogg")[0] == 415  # one recording, one kind
+    assert piece("?seq=0", webm)[0] == 200  # a new take of the answer replaces the old one
+    assert piece("?seq=1")[0] == 200
+    for bad in ("nan", "inf", "-1", "abc", ""):
+        assert piece(f"?seq=2&last=1&seconds={bad}", b"")[0] == 400, bad
+    assert piece("?seq=5")[0] == 409  # out of order: the stream is given up ...
+    assert piece("?seq=2")[0] == 409  # ... and the page uploads the whole recording instead
+    folder = small.ws / ".deck-builder" / "recordings"
+    assert [p for p in folder.rglob("*") if p.is_file() and p.name != ".gitignore"] == []
+
+    big = b"\0" * CHUNK_LIMIT  # more than the time allowed (5 s) can take, a piece at a time
+    assert piece("?seq=0", webm)[0] == 200
+    pieces = [piece(f"?seq={seq}", big)[0] for seq in range(1, upload_limit(5) // CHUNK_LIMIT + 2)]
+    assert pieces[-1] == 413 and set(pieces[:-1]) == {200}, pieces
+    assert piece(f"?seq={len(pieces)}")[0] == 409
+    assert [p for p in folder.rglob("*") if p.is_file() and p.name != ".gitignore"] == []
+
+    assert piece("?seq=0", webm)[0] == 200  # and one that arrives whole is kept as an upload is
+    status, data = piece("?seq=1&last=1&seconds=2.6", b"\0" * 10)
+    assert status == 201, data
+    kept = json.loads(data)
+    assert kept["seconds"] == 3 and kept["size"] == len(webm) + 10
+    assert [f.name for f in recordings_in(small.ws)] == [kept["name"]]
+    assert piece("?seq=2&last=1&seconds=1", b"")[0] == 409  # finished already
+    status, _, data = small.request("POST", f"{answer}/chunk?seq=0", None,
+                                    {"Content-Type": "audio/webm", "Content-Length": "abc"})
+    assert status == 411
+    small.api("POST", "/api/settings", {"record": False})
+    assert piece("?seq=0", webm)[0] == 409
+    assert small.request("GET", "/api/state")[0] == 200  # and the studio goes on
+    small.stop()
+    assert "Traceback" not in small.output and "internal error" not in small.output, small.output
+
+
 def test_recording_can_be_turned_off(small):
     status, settings = small.api("POST", "/api/settings", {"record": False})
     assert status == 200 and settings == {"record": False, "speak": False}
@@ -832,6 +897,12 @@ BAD_INPUT = [
      {"Content-Type": "audio/webm", "Transfer-Encoding": "chunked"}, 411),
     ("Content-Length abc", "POST", "/api/mock/{mock}/answers/0/recording?seconds=1", b"",
      {"Content-Type": "audio/webm", "Content-Length": "abc"}, 411),
+    ("piece seq=nan", "POST", "/api/mock/{mock}/answers/0/chunk?seq=nan", b"\x1a\x45\xdf\xa3", {"Content-Type": "audio/webm"}, 400),
+    ("piece not first", "POST", "/api/mock/{mock}/answers/0/chunk?seq=3", b"\x1a\x45\xdf\xa3", {"Content-Type": "audio/webm"}, 409),
+    ("piece last seconds=inf", "POST", "/api/mock/{mock}/answers/0/chunk?seq=0&last=1&seconds=inf", b"\x1a\x45\xdf\xa3",
+     {"Content-Type": "audio/webm"}, 400),
+    ("chunked piece", "POST", "/api/mock/{mock}/answers/0/chunk?seq=0", None,
+     {"Content-Type": "audio/webm", "Transfer-Encoding": "chunked"}, 411),
     ("JSON 30,000 deep", "POST", "/api/mock", DEEP, {}, 400),
     ("settings 30,000 deep", "POST", "/api/settings", DEEP.replace(b"company", b"record"), {}, 400),
     ("JSON NaN count", "POST", "/api/mock", b'{"count": NaN}', {}, 400),
@@ -1037,6 +1108,32 @@ def test_an_unsaved_answer_stays_in_the_page_to_download_or_save_again(chromium,
     page.wait_for_function("() => studio.index === 1")
     (saved,) = recordings_in(ws)
     assert [(h["question"], h["rating"], h["recording"]) for h in history(ws)] == [(question, 3, saved.name)]
+    assert [e for e in errors if "Failed to load resource" not in e] == [], errors
+
+
+def test_a_piece_lost_on_the_way_and_the_whole_recording_is_uploaded_at_done(chromium, workspace, start_studio):
+    """The page sends its recording a piece a second while the answer goes on; the third piece
+    never arrives (the browser drops it), so the page sends no more, and at Done it uploads
+    the whole recording, kept and played as ever, with no half file left."""
+    ws = workspace(SMALL)
+    studio = start_studio(ws, "--count", "1", "--seconds", "30")
+    page, errors = open_page(chromium, studio)
+    sent: list[str] = []
+    page.on("request", lambda r: sent.append(r.url.split(studio.host, 1)[1]) if r.method == "POST" else None)
+    page.route(re.compile(r".*/chunk\?seq=2(&.*)?$"), lambda route: route.abort())
+    page.click("#begin")
+    answer_aloud(page, 4)
+    page.wait_for_function(AUDIO_DURATION, timeout=15000)
+    pieces = [u for u in sent if "/chunk?" in u]
+    assert [re.search(r"seq=(\d+)", u).group(1) for u in pieces] == ["0", "1", "2"], sent
+    assert sum("/recording?seconds=" in u for u in sent) == 1, sent
+    (saved,) = recordings_in(ws)
+    assert page.evaluate("() => studio.answer.recording.name") == saved.name
+    assert saved.stat().st_size == page.evaluate("() => studio.answer.blob.size")  # the whole take
+    assert not list((ws / ".deck-builder" / "recordings").rglob("*.part"))
+    page.keyboard.press("3")
+    page.wait_for_selector("#view-report:not([hidden])")
+    assert [h["recording"] for h in history(ws)] == [saved.name]
     assert [e for e in errors if "Failed to load resource" not in e] == [], errors
 
 

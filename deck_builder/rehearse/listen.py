@@ -5,6 +5,14 @@
     PCM + that model -> a transcript (pocketsphinx, its bundled US-English model)
     transcript + each point -> heard or not heard
 
+A whole recording is heard by hear(); one still being recorded by hear_stream(), which reads
+it from a Feed that the studio appends each piece to as the page sends it: the demuxer waits
+in Feed.read for the next piece, so each byte is demuxed and decoded once, and pocketsphinx
+has heard all but the last packet when the answer ends. Both feed the recogniser through a
+Listener, in the same 30 ms frames (the same recording, the same transcript), and end an
+utterance at a pause every 8 s or so, so that little is left to do after the last word
+(benchmarks/stream.py).
+
 Nothing leaves the machine and nothing is downloaded: pocketsphinx's wheel carries its model.
 Both are optional (the `listen` extra) and imported only here, inside the functions that use
 them. Errors are almost all points said but not heard, so the page says "not heard", never
@@ -17,6 +25,8 @@ from __future__ import annotations
 import importlib.util
 import re
 import tempfile
+import threading
+from contextlib import nullcontext
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from importlib import resources
@@ -192,6 +202,68 @@ def steering_model(texts: list[str], folder: Path) -> Path:
     return path
 
 
+# A long answer is heard as utterances that end at a pause: pocketsphinx's second passes
+# (fwdflat at end_utt, bestpath in hyp) cost about 2.7 s for one two-minute utterance, and
+# only the last utterance's are left for after Done (benchmarks/stream.py).
+SEGMENT_SECONDS = 8.0  # an utterance ends at the first pause after this long
+# A pause: this long of frames that the strictest voice-activity detector calls not speech.
+# flite, which the tests speak with, pauses 0.15 to 0.3 s between sentences (0.18 s of it
+# that the loosest detector hears as not speech).
+PAUSE_SECONDS = 0.15
+
+
+class Listener:
+    """16 kHz PCM, in pieces of any size, -> pocketsphinx steered by LANGUAGE_MODEL. The PCM is
+    fed in the voice-activity detector's frames, so a recording gives the same transcript
+    whether it comes whole or a piece at a time."""
+
+    def __init__(self, language_model: Path | None):
+        from pocketsphinx import Decoder, Vad
+
+        options = {"loglevel": "FATAL"}
+        if language_model is not None:
+            options["lm"] = str(language_model)
+        self.decoder = Decoder(**options)
+        self.vad = Vad(Vad.STRICT, RATE)
+        self.frame = self.vad.frame_bytes
+        self.segment = round(SEGMENT_SECONDS / self.vad.frame_length)
+        self.pause = round(PAUSE_SECONDS / self.vad.frame_length)
+        self.samples = 0
+        self.utterances: list[str] = []
+        self._pending = bytearray()
+        self._frames = 0  # in the utterance so far
+        self._quiet = 0  # frames of no speech just before now
+        self.decoder.start_utt()
+
+    def feed(self, pcm: bytes) -> None:
+        self._pending += pcm
+        self.samples += len(pcm) // 2
+        while len(self._pending) >= self.frame:
+            frame = bytes(self._pending[: self.frame])
+            del self._pending[: self.frame]
+            self.decoder.process_raw(frame)
+            self._frames += 1
+            self._quiet = 0 if self.vad.is_speech(frame) else self._quiet + 1
+            if self._frames >= self.segment and self._quiet >= self.pause:
+                self._end()
+                self.decoder.start_utt()
+
+    def _end(self) -> None:
+        self.decoder.end_utt()
+        hyp = self.decoder.hyp()
+        if hyp is not None and hyp.hypstr:
+            self.utterances.append(hyp.hypstr)
+        self._frames = self._quiet = 0
+
+    def finish(self) -> str:
+        """The transcript, once the recording has ended."""
+        if self._pending:
+            self.decoder.process_raw(bytes(self._pending))
+            self._pending.clear()
+        self._end()
+        return " ".join(self.utterances)
+
+
 def transcribe(pcm: bytes, language_model: Path | None = None) -> str:
     """16 kHz mono PCM -> the words pocketsphinx heard (the stock model when none is given)."""
     from pocketsphinx import Decoder
@@ -209,9 +281,113 @@ def transcribe(pcm: bytes, language_model: Path | None = None) -> str:
     return hyp.hypstr if hyp is not None else ""
 
 
+class Stalled(Exception):
+    """A recording that stopped growing before it was finished (the page went away)."""
+
+
+class Feed:
+    """A recording being written, read by the demuxer as it grows: read() waits for the next
+    piece, and returns b"" (the end) once the last one was added and read.
+
+    `chunks` counts the pieces added; `caught_up` is how many of them had been read whole the
+    last time the reader, with the container open, had to wait for more: every packet before
+    that had been decoded and fed to the recogniser (hear_stream decodes each packet before it
+    asks for the next)."""
+
+    def __init__(self, stall: float = 60.0):
+        self.stall = stall  # seconds without a new piece before the reader gives up
+        self.opened = False  # set by the reader once the container's header is read
+        self.chunks = 0
+        self.caught_up = 0
+        self.caught_up_at_end = None  # caught_up when the last piece came
+        self.received = 0  # bytes added
+        self.consumed = 0  # bytes read
+        self._pending = bytearray()
+        self._ended = False
+        self._broken = False
+        self._cv = threading.Condition()
+
+    def append(self, data: bytes, last: bool = False) -> None:
+        with self._cv:
+            if last:
+                self.caught_up_at_end = self.caught_up
+            self._pending += data
+            self.received += len(data)
+            self.chunks += 1
+            self._ended = self._ended or last
+            self._cv.notify_all()
+
+    @property
+    def broken(self) -> bool:
+        return self._broken
+
+    def abandon(self) -> None:
+        """The recording will not be finished: the reader comes to an end, hear_stream raises Stalled."""
+        with self._cv:
+            self._broken = True
+            self._cv.notify_all()
+
+    def read(self, size: int = -1) -> bytes:
+        with self._cv:
+            while not self._pending and not self._ended and not self._broken:
+                if self.opened:
+                    self.caught_up = self.chunks
+                if not self._cv.wait(self.stall):
+                    self._broken = True
+            if self._broken:
+                return b""  # an end to the demuxer (an exception would be printed, then dropped)
+            size = len(self._pending) if size is None or size < 0 else size
+            out = bytes(self._pending[:size])
+            del self._pending[:size]
+            self.consumed += len(out)
+            if self.opened and not self._pending and self._ended:
+                self.caught_up = self.chunks
+            return out
+
+
+def hear_stream(feed: Feed, points: list[str], context: list[str], turn=None) -> Hearing:
+    """A recording read from FEED as it grows -> what was heard, fed to the recogniser packet
+    by packet. TURN (a lock or semaphore) is held while decoding each packet and at the end,
+    never while waiting for the next piece."""
+    import av
+
+    turn = turn if turn is not None else nullcontext()
+    with tempfile.TemporaryDirectory(prefix="deck-builder-listen-") as tmp, turn:
+        listener = Listener(steering_model(points + context, Path(tmp)))
+    # No seek(): the demuxer reads the growing recording front to back, as a pipe.
+    try:
+        container = av.open(feed, mode="r")
+    except av.FFmpegError:
+        if feed.broken:
+            raise Stalled("the recording stopped before it was finished") from None
+        raise
+    with container:
+        feed.opened = True
+        stream = next((s for s in container.streams if s.type == "audio"), None)
+        if stream is None:
+            raise ValueError("the recording has no audio")
+        resampler = av.AudioResampler(format="s16", layout="mono", rate=RATE)
+        for packet in container.demux(stream):
+            with turn:
+                for frame in packet.decode():
+                    for piece in resampler.resample(frame):
+                        listener.feed(bytes(piece.planes[0])[: piece.samples * 2])
+        if feed.broken:
+            raise Stalled("the recording stopped before it was finished")
+        with turn:
+            for piece in resampler.resample(None):
+                listener.feed(bytes(piece.planes[0])[: piece.samples * 2])
+            transcript = listener.finish() if listener.samples else ""
+    return Hearing(transcript, heard_points(points, transcript), listener.samples / RATE)
+
+
 def hear(recording: Path, points: list[str], context: list[str]) -> Hearing:
     """A recording and the question's points (and its other texts) -> what was heard."""
     pcm = decode_audio(recording)
-    with tempfile.TemporaryDirectory(prefix="deck-builder-listen-") as tmp:
-        transcript = transcribe(pcm, steering_model(points + context, Path(tmp))) if pcm else ""
+    transcript = ""
+    if pcm:
+        with tempfile.TemporaryDirectory(prefix="deck-builder-listen-") as tmp:
+            listener = Listener(steering_model(points + context, Path(tmp)))
+        listener.feed(pcm)
+        transcript = listener.finish()
     return Hearing(transcript, heard_points(points, transcript), len(pcm) / (2 * RATE))

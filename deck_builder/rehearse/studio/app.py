@@ -24,11 +24,13 @@ from ...sources.problems import ProblemsError, UserError
 from ...sources.workspace import STATE_DIR
 from .. import listen, mock
 from .progress import latest_company, progress, recording_json
-from .recordings import Recordings, UploadError, upload_limit
+from .recordings import Growing, Recordings, UploadError, upload_limit
 
 SETTINGS_FILE = "studio-settings.json"
 DEFAULT_SETTINGS = {"record": True, "speak": False}
 KEEP_SESSIONS = 20
+CHUNK_LIMIT = 1024 * 1024  # one piece of a recording sent while it is made (the page sends one a second)
+STALL_SECONDS = 60  # a recording sent in pieces that gets none for this long is given up
 
 
 class ApiError(Exception):
@@ -55,6 +57,7 @@ class Studio:
         self.sessions: dict[str, mock.Session] = {}
         self.hearings: dict[str, dict[int, dict]] = {}  # mock id -> answer -> what was heard (listen.py)
         self.takes: dict[str, dict[int, dict[str, dict]]] = {}  # mock id -> answer -> each take's hearing
+        self.streams: dict[tuple[str, int], Stream] = {}  # (mock id, answer) -> its recording being sent
         self.lock = threading.Lock()
         self.decoding = threading.Semaphore(1)  # one answer at a time: the page keeps the other core
         self.listen_missing = listen.missing()  # None, or how to install the recogniser
@@ -173,6 +176,8 @@ class Studio:
                 self.sessions.pop(oldest)
                 self.hearings.pop(oldest, None)
                 self.takes.pop(oldest, None)
+                for key in [k for k in self.streams if k[0] == oldest]:
+                    self.streams.pop(key).abandon()
         return {
             "id": sid, "seconds": seconds, "speaker": render.plain(session.speaker),
             "company": render.plain(company.name) if company else None,
@@ -211,6 +216,10 @@ class Studio:
         session, q = self._answer(sid, index)
         if not self.settings()["record"]:
             raise ApiError(409, "recording is turned off in the studio's settings; nothing was stored")
+        with self.lock:  # the whole recording replaces one that was being sent in pieces
+            broken = self.streams.pop((sid, index), None)
+        if broken is not None:
+            broken.abandon()
         try:
             rec = self.recordings.save(q.id, content_type, body, length, seconds, upload_limit(session.seconds))
         except UploadError as exc:
@@ -219,7 +228,100 @@ class Studio:
         out["listening"] = self._start_hearing(sid, index, session, q, rec.name)
         return out
 
+    # -- a recording sent in pieces while it is made, heard as it comes --------------------
+
+    def add_chunk(self, sid: str, index: int, content_type: str, seq: int, data: bytes, last: bool,
+                  seconds: float) -> dict:
+        """Piece SEQ of the answer's recording (0 starts it). The last one keeps the recording,
+        as save_recording does, and answers as it does; the others answer how much has come."""
+        session, q = self._answer(sid, index)
+        if not self.settings()["record"]:
+            raise ApiError(409, "recording is turned off in the studio's settings; nothing was stored")
+        key = (sid, index)
+        if seq == 0:
+            try:
+                growing = self.recordings.begin(q.id, content_type, data)
+            except UploadError as exc:
+                raise ApiError(exc.status, exc.message) from None
+            stream = Stream(growing, upload_limit(session.seconds))
+            with self.lock:
+                old, self.streams[key] = self.streams.get(key), stream
+            if old is not None:
+                old.abandon()  # a new take of the same answer (the page was reloaded)
+            self._start_stream_hearing(sid, index, session, q, stream)
+            stream.feed_piece(data, last)
+        else:
+            with self.lock:
+                stream = self.streams.get(key)
+            if stream is None:
+                raise ApiError(409, "no recording is being sent for this answer; piece 0 starts one")
+            try:
+                stream.add(seq, content_type, data, last)
+            except UploadError as exc:
+                self._drop_stream(key, stream)
+                raise ApiError(exc.status, exc.message) from None
+        if not last:
+            return {"received": stream.next_seq, "bytes": stream.growing.size}
+        self._drop_stream(key, stream, abandon=False)
+        try:
+            rec, failed = stream.finish(seconds)
+        except UploadError as exc:
+            raise ApiError(exc.status, exc.message) from None
+        if stream.entry is not None:
+            with self.lock:
+                stream.entry["recording"] = rec.name
+                self.takes.setdefault(sid, {}).setdefault(index, {})[rec.name] = stream.entry  # "try again"
+        listening = self._start_hearing(sid, index, session, q, rec.name) if failed else stream.listening
+        out = recording_json(rec, self.recording_url)
+        out["listening"] = listening
+        return out
+
+    def _drop_stream(self, key: tuple[str, int], stream: Stream, abandon: bool = True) -> None:
+        with self.lock:
+            if self.streams.get(key) is stream:
+                del self.streams[key]
+        if abandon:
+            stream.abandon()
+
+    def _start_stream_hearing(self, sid: str, index: int, session: mock.Session, q: Question,
+                              stream: Stream) -> None:
+        """Hear the recording as its pieces come, on a thread of its own; if that fails, hear the
+        whole recording once it is kept, as save_recording does."""
+        points, context = self._points(session, q)
+        if not self._can_hear(session, points):
+            return
+        feed = listen.Feed(STALL_SECONDS)
+        stream.feed, stream.listening = feed, True
+        entry = {"state": "listening", "recording": None, "points": points, "stream": feed}
+        stream.entry = entry
+        with self.lock:
+            self.hearings.setdefault(sid, {})[index] = entry
+
+        def work() -> None:
+            try:
+                hearing = listen.hear_stream(feed, points, context, turn=self.decoding)
+            except listen.Stalled:
+                with self.lock:
+                    entry.update(state="failed")
+                self._drop_stream((sid, index), stream)
+                return
+            except Exception as exc:  # a recording the demuxer cannot read as it grows: hear it whole
+                print(f"studio: could not listen to the recording of {q.id} as it came "
+                      f"({type(exc).__name__}: {exc}); listening to it whole once it is in", file=sys.stderr)
+                if stream.failed():  # kept already: now, else when it is (add_chunk)
+                    self._start_hearing(sid, index, session, q, stream.recording.name)
+                return
+            with self.lock:
+                entry.update(state="done", transcript=hearing.transcript, heard=list(hearing.heard))
+
+        threading.Thread(target=work, name=f"listen-stream-{q.id}", daemon=True).start()
+
     # -- hearing the answer (listen.py), off the request thread ----------------------------
+
+    def _can_hear(self, session: mock.Session, points: list[str]) -> bool:
+        tts = session.ws.settings.tts
+        # the recogniser knows US English only: another language would never be heard
+        return self.listen_missing is None and bool(points) and not (tts and not tts.lower().startswith("en"))
 
     def _points(self, session: mock.Session, q: Question) -> tuple[list[str], list[str]]:
         """(the key points in the review's order, the answer's other texts), as plain text."""
@@ -232,9 +334,8 @@ class Studio:
     def _start_hearing(self, sid: str, index: int, session: mock.Session, q: Question, name: str) -> bool:
         """Start transcribing the recording NAME in a thread of its own; False when it cannot."""
         points, context = self._points(session, q)
-        tts = session.ws.settings.tts
-        if self.listen_missing is not None or not points or (tts and not tts.lower().startswith("en")):
-            return False  # the recogniser knows US English only: another language would never be heard
+        if not self._can_hear(session, points):
+            return False
         path = self.recordings.find(q.id, name)
         if path is None:
             return False
@@ -260,7 +361,8 @@ class Studio:
 
     def heard(self, sid: str, index: int) -> dict:
         """What the recogniser heard in an answer: listening, done (per point, the transcript),
-        failed, or off (not installed, or nothing recorded)."""
+        failed, or off (not installed, or nothing recorded). An answer sent in pieces adds
+        stream: the pieces come, how many it had decoded, and how many of them at Done."""
         session, _ = self._answer(sid, index)
         with self.lock:
             entry = dict(self.hearings.get(sid, {}).get(index) or {})
@@ -271,6 +373,10 @@ class Studio:
                 why = f"Hearing your answers works in English only (this deck's language is {tts}), so it is off."
             return {"state": "off", "why": why, "install": self.listen_missing}
         out = {"state": entry["state"], "points": entry["points"]}
+        feed = entry.get("stream")
+        if feed is not None:  # heard as it came: how far the recogniser had got
+            out["stream"] = {"chunks": feed.chunks, "decoded": feed.caught_up,
+                             "decoded_at_done": feed.caught_up_at_end}
         if entry["state"] == "done":
             out.update(heard=entry["heard"], transcript=entry["transcript"])
         elif entry["state"] == "failed":
@@ -396,6 +502,70 @@ class Studio:
         if not deleted:
             raise ApiError(404, "no such recording (deleted already?)")
         return {"deleted": f"{question}/{name}"}
+
+
+class Stream:
+    """One answer's recording while the page sends it in pieces: written to its .part file
+    (recordings.Growing) and, when the studio can hear, fed to listen.hear_stream."""
+
+    def __init__(self, growing: Growing, limit: int):
+        self.growing = growing
+        self.limit = limit
+        self.next_seq = 1
+        self.lock = threading.Lock()
+        self.feed: listen.Feed | None = None
+        self.listening = False
+        self.entry: dict | None = None
+        self.recording = None  # the Recording, once kept
+        self.done = False
+        self._failed = False  # hearing it as it came failed: it is heard whole once kept
+
+    def feed_piece(self, data: bytes, last: bool) -> None:
+        if self.feed is not None:
+            self.feed.append(data, last)
+
+    def add(self, seq: int, content_type: str, data: bytes, last: bool) -> None:
+        with self.lock:
+            if self.done:
+                raise UploadError(409, "this recording is finished already")
+            if seq != self.next_seq:
+                raise UploadError(409, f"piece {seq} came out of order (piece {self.next_seq} was next); "
+                                       "the page sends the whole recording instead")
+            if content_type != self.growing.content_type:
+                raise UploadError(415, f"this recording is {self.growing.content_type}, not {content_type or 'nothing'}")
+            if self.growing.size + len(data) > self.limit:
+                raise UploadError(413, f"the recording is over {self.limit:,} bytes, the most accepted for the "
+                                       "time allowed")
+            self.growing.append(data)
+            self.next_seq += 1
+            self.done = last
+            self.feed_piece(data, last)
+
+    def finish(self, seconds: float):
+        """(the Recording kept, whether it must now be heard whole)."""
+        try:
+            recording = self.growing.finish(seconds)
+        except UploadError:
+            self.abandon()
+            raise
+        with self.lock:
+            self.recording = recording
+            return recording, self._failed
+
+    def failed(self) -> bool:
+        """Hearing it as it came failed: True when it is kept already (hear it whole now)."""
+        with self.lock:
+            self._failed = True
+            return self.recording is not None
+
+    def abandon(self) -> None:
+        with self.lock:
+            self.done = True
+            kept = self.recording is not None
+        if not kept:
+            self.growing.abandon()
+        if self.feed is not None:
+            self.feed.abandon()
 
 
 def _integer(value, name: str, low: int, high: int) -> int:

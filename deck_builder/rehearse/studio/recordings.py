@@ -5,8 +5,9 @@
 The server chooses every name (when, how long, a random tag), so nothing a request says can
 name a file; a name is looked up only if it matches that pattern, under a known question id.
 An upload is written to a hidden .part file and renamed once it is whole and looks like
-audio: a broken upload leaves no half file. The folder holds a .gitignore of "*", so
-recordings never reach a repository by accident.
+audio: a broken upload leaves no half file. A recording sent in pieces while it is made
+(Growing) is appended to such a .part file piece by piece and renamed the same way at its
+end. The folder holds a .gitignore of "*", so recordings never reach a repository by accident.
 """
 
 from __future__ import annotations
@@ -66,6 +67,50 @@ def _looks_like(ext: str, head: bytes) -> bool:
     if ext == "ogg":
         return head.startswith(b"OggS")
     return head[4:8] == b"ftyp"  # ISO base media (MP4)
+
+
+def _keep(part: Path, question: str, ext: str, seconds: float, size: int) -> Recording:
+    """The whole recording PART -> its place, under the name the studio gives it."""
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    seconds = max(0, min(int(round(seconds)), 99999))
+    name = f"{now:%Y%m%dT%H%M%SZ}-{seconds}s-{secrets.token_hex(4)}.{ext}"
+    os.replace(part, part.parent / name)
+    return Recording(question, name, now, seconds, size)
+
+
+class Growing:
+    """A recording being sent in pieces: appended to its .part file, kept whole at the end."""
+
+    def __init__(self, question: str, content_type: str, part: Path):
+        self.question = question
+        self.content_type = content_type
+        self.part = part
+        self.size = 0
+
+    def append(self, data: bytes) -> None:
+        try:
+            with open(self.part, "ab") as fh:
+                fh.write(data)
+        except OSError as exc:
+            self.abandon()
+            raise UploadError(507, f"the recording could not be written to {self.part.parent} ({exc.strerror}); "
+                                   "nothing was stored") from None
+        self.size += len(data)
+
+    def finish(self, seconds: float) -> Recording:
+        try:
+            with open(self.part, "ab") as fh:
+                os.fsync(fh.fileno())
+            return _keep(self.part, self.question, KINDS[self.content_type], seconds, self.size)
+        except OSError as exc:
+            raise UploadError(507, f"the recording could not be written to {self.part.parent} ({exc.strerror}); "
+                                   "nothing was stored") from None
+        finally:
+            self.part.unlink(missing_ok=True)
+
+    def abandon(self) -> None:
+        """Nothing is kept (the page sends the whole recording instead)."""
+        self.part.unlink(missing_ok=True)
 
 
 class Recordings:
@@ -131,16 +176,26 @@ class Recordings:
             with open(part, "rb") as fh:
                 if not _looks_like(ext, fh.read(12)):
                     raise UploadError(415, f"this is not {content_type} audio; nothing was stored")
-            now = datetime.now(timezone.utc).replace(microsecond=0)
-            seconds = max(0, min(int(round(seconds)), 99999))
-            name = f"{now:%Y%m%dT%H%M%SZ}-{seconds}s-{secrets.token_hex(4)}.{ext}"
-            os.replace(part, folder / name)
+            return _keep(part, question, ext, seconds, length)
         except OSError as exc:  # a full disk, a folder made read-only
             raise UploadError(507, f"the recording could not be written to {folder} ({exc.strerror}); "
                                    "nothing was stored") from None
         finally:
             part.unlink(missing_ok=True)
-        return Recording(question, name, now, seconds, length)
+
+    def begin(self, question: str, content_type: str, head: bytes) -> Growing:
+        """A recording of QUESTION to be sent in pieces, HEAD (its first piece) first."""
+        ext = KINDS.get(content_type)
+        if ext is None:
+            raise UploadError(415, f"a recording is sent as {', '.join(KINDS)}, not {content_type or 'nothing'}")
+        if not _looks_like(ext, head[:12]):
+            raise UploadError(415, f"this is not {content_type} audio; nothing was stored")
+        folder = self._question_folder(question, create=True)
+        if folder is None:
+            raise UploadError(404, f"no question '{question}'")
+        growing = Growing(question, content_type, folder / f"{PART_PREFIX}{secrets.token_hex(8)}.part")
+        growing.append(head)
+        return growing
 
     def find(self, question: str, name: str) -> Path | None:
         """The file of one recording, or None (no such recording, or a name we never give)."""

@@ -12,7 +12,10 @@ browsers send cookies to every port of a host (RFC 6265, 8.5: "cookies do not pr
 isolation by port"), so a cookie would reach any other server on 127.0.0.1.
 
 Routes are fixed; a recording is found only by a name the server gave it (recordings.py),
-static files only from a fixed list of package files. One studio per workspace: the running
+static files only from a fixed list of package files. A recording comes whole (POST
+.../answers/N/recording, the fallback) or in pieces while the answer goes on (POST
+.../answers/N/chunk?seq=K, K = 0, 1, 2, ... in order, the last with &last=1&seconds=S), each
+piece read whole (at most CHUNK_LIMIT bytes) before the studio appends it and hears it. One studio per workspace: the running
 one is written to WORKSPACE/.deck-builder/studio.json and a second one is told where it is.
 Its port and key are remembered in WORKSPACE/.deck-builder/studio-address.json, so the
 address stays the same across restarts while that port is free (the browser remembers the
@@ -44,7 +47,7 @@ from urllib.parse import parse_qs, urlsplit
 from ...atomic import replacing
 from ...sources.problems import UserError
 from ...sources.workspace import STATE_DIR
-from .app import ApiError, Studio
+from .app import CHUNK_LIMIT, ApiError, Studio
 
 LOCK_FILE = "studio.json"
 ADDRESS_FILE = "studio-address.json"
@@ -70,6 +73,7 @@ ROUTES = {
     "POST": [
         (re.compile(r"/api/mock"), "start_mock"),
         (re.compile(r"/api/mock/([0-9a-f]{16})/answers/(\d{1,3})/recording"), "upload"),
+        (re.compile(r"/api/mock/([0-9a-f]{16})/answers/(\d{1,3})/chunk"), "chunk"),
         (re.compile(r"/api/mock/([0-9a-f]{16})/answers/(\d{1,3})/rating"), "rate"),
         (re.compile(r"/api/settings"), "settings"),
     ],
@@ -341,6 +345,38 @@ class Handler(BaseHTTPRequestHandler):
                                                    self._length(), seconds)
         self._body_read = True
         self._send_json(201, result)
+
+    def _chunk(self, query: dict, sid: str, index: str) -> None:
+        """A piece of the answer's recording while it is made: ?seq=K (0, 1, 2, ... in order);
+        the last one says &last=1&seconds=S, and its answer is the upload's."""
+        seq = query.get("seq", [""])[0]
+        if not re.fullmatch(r"\d{1,6}", seq):
+            raise ApiError(400, "seq: expected the piece's number, 0 for the first")
+        last = query.get("last", ["0"])[0]
+        if last not in ("0", "1"):
+            raise ApiError(400, "last: expected 1 for the last piece, or nothing")
+        seconds = 0.0
+        if last == "1":
+            try:
+                seconds = float(query.get("seconds", [""])[0])
+            except ValueError:
+                seconds = math.nan
+            if not 0 <= seconds <= MAX_SECONDS:
+                raise ApiError(400, f"seconds: expected the answer's length, from 0 to {MAX_SECONDS}")
+        length = self._length()
+        if length is None:
+            raise ApiError(411, "a piece of a recording needs its length (Content-Length)")
+        if length > CHUNK_LIMIT:
+            raise ApiError(413, f"a piece of a recording is at most {CHUNK_LIMIT:,} bytes")
+        if length == 0 and (seq == "0" or last != "1"):
+            raise ApiError(400, "the piece is empty (only the last one may be)")
+        data = self.rfile.read(length)
+        if len(data) < length:
+            raise ConnectionResetError
+        self._body_read = True
+        result = self.server.studio.add_chunk(sid, int(index), self.headers.get_content_type(), int(seq), data,
+                                              last == "1", seconds)
+        self._send_json(201 if last == "1" else 200, result)
 
     def _delete_recording(self, query: dict, question: str, name: str) -> None:
         self._send_json(200, self.server.studio.delete_recording(question, name))

@@ -294,9 +294,15 @@ function startAnswer() {
       const options = { audioBitsPerSecond: BITS_PER_SECOND };
       if (studio.mic.type) options.mimeType = studio.mic.type;
       a.recorder = new MediaRecorder(studio.mic.stream, options);
-      a.recorder.ondataavailable = (e) => { if (e.data && e.data.size) a.chunks.push(e.data); };
+      a.stream = { mock: studio.mock.id, seq: 0, ok: true, sent: Promise.resolve(),
+        type: (a.recorder.mimeType || studio.mic.type || "audio/webm").split(";")[0] };
+      a.recorder.ondataavailable = (e) => {
+        if (!e.data || !e.data.size) return;
+        a.chunks.push(e.data);
+        sendPiece(a, e.data, false);
+      };
       a.stopped = new Promise((resolve) => { a.recorder.onstop = resolve; });
-      a.recorder.start(1000);
+      a.recorder.start(1000); // a piece each second, sent to the studio while the answer goes on
       $("q-mic").className = "mic on";
       $("q-mic").textContent = "Recording";
     } catch (e) {
@@ -335,9 +341,31 @@ async function finishAnswer(timeUp) {
     if (a.recorder.state !== "inactive") a.recorder.stop();
     await a.stopped;
     a.blob = new Blob(a.chunks, { type: a.recorder.mimeType || studio.mic.type || "audio/webm" });
-    await saveTake(a);
+    await sendPiece(a, new Blob([]), true);
+    if (!a.recording) await saveTake(a); // the pieces did not all arrive: the whole recording, as before
   }
   review();
+}
+
+// The recording goes to the studio a piece at a time while the answer goes on, in order, so the
+// studio hears it as it comes; the last (empty) piece, at Done, closes it and answers as the
+// whole upload does. A piece that fails ends the sending: at Done the whole recording is sent.
+function sendPiece(a, data, last) {
+  const s = a.stream;
+  if (!s) return Promise.resolve();
+  s.sent = s.sent.then(async () => {
+    if (!s.ok) return;
+    const seq = s.seq++;
+    const query = last ? `&last=1&seconds=${a.took.toFixed(1)}` : "";
+    try {
+      const answer = await api(`/api/mock/${s.mock}/answers/${a.index}/chunk?seq=${seq}${query}`,
+        { method: "POST", body: data, type: s.type });
+      if (last) { a.recording = answer; a.saveError = null; }
+    } catch (e) {
+      s.ok = false;
+    }
+  });
+  return s.sent;
 }
 
 // The take stays in the page (a.blob) until the answer is rated: if the studio cannot store
