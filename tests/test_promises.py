@@ -755,15 +755,20 @@ def test_text_reaches_the_card_exactly_as_typed(workspace, anki):
     values = ["1.10", "010", "yes", "2025-03-01", "1_000", "0x1F", ".inf", "1e3", "12:30:00", "+1", "no",
               "!!str 1.10", "!!int 010", "!!float 1e3", "!!bool yes", "!!timestamp 2025-03-01"]
     facts = "".join(f"  - id: f{i}\n    q: Q{i}\n    a: {v}\n" for i, v in enumerate(values))
+    plain = [v for v in values if not v.startswith("!!")]  # a file without tags is read line by line (yamltree)
+    plain_facts = "".join(f"  - id: f{i}\n    q: Q{i}\n    a: {v}\n" for i, v in enumerate(plain))
     values = [v.split(" ")[-1] for v in values]
-    ws = workspace({"deck.yaml": "banks: []\n", "companies/acme.yaml": f"name: 2006\nrole: 1.0\nfacts:\n{facts}"})
+    ws = workspace({"deck.yaml": "banks: []\n", "companies/acme.yaml": f"name: 2006\nrole: 1.0\nfacts:\n{facts}",
+                    "companies/plain.yaml": f"name: 2007\nrole: 1.0\nfacts:\n{plain_facts}"})
     out = ws / "deck.apkg"
     build_deck(str(ws), out)
     anki.import_package(out)
-    for i, v in enumerate(values):
-        note = anki.note_by_guid(note_guid("fact", "acme", f"f{i}"))
-        assert (note["Answer"], note["Context"]) == (v, "2006")
+    for company, name, typed in (("acme", "2006", values), ("plain", "2007", plain)):
+        for i, v in enumerate(typed):
+            note = anki.note_by_guid(note_guid("fact", company, f"f{i}"))
+            assert (note["Answer"], note["Context"]) == (v, name)
     assert anki.col.decks.by_name("Interview Prep::2006") is not None
+    assert anki.col.decks.by_name("Interview Prep::2007") is not None
 
 
 def test_a_company_name_with_double_colons_makes_one_subdeck(workspace, anki):
