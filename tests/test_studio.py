@@ -1078,6 +1078,30 @@ def test_the_same_address_across_restarts_while_its_port_is_free(workspace, star
     assert fresh.request("GET", "/api/state")[0] == 200
 
 
+def test_ticks_given_after_a_restart_are_saved_though_this_studio_did_not_hear_the_answer(workspace, start_studio):
+    ws = workspace(SMALL)
+    first = start_studio(ws, "--seconds", "30")
+    _, m = first.api("POST", "/api/mock", {"count": 1})
+    qid = m["questions"][0]["id"]
+    status, _, data = first.request("POST", f"/api/mock/{m['id']}/answers/0/recording?seconds=3",
+                                    b"\x1a\x45\xdf\xa3" + b"\0" * 100, {"Content-Type": "audio/webm"})
+    assert status == 201
+    name = json.loads(data)["name"]
+    first.stop()  # the page showed what was heard, and the user ticked; then the studio was restarted
+    again = start_studio(ws, "--seconds", "30")
+    _, m2 = again.api("POST", "/api/mock", {"questions": [qid], "seconds": 30})  # the page reopens its mock
+    rate = f"/api/mock/{m2['id']}/answers/0/rating"
+    for bad in ([True], [True, "no"], "yes"):
+        status, data = again.api("POST", rate, {"rating": 2, "seconds": 3, "recording": name, "ticked": bad})
+        assert status == 400 and data["error"].startswith("ticked:"), bad
+    status, data = again.api("POST", rate, {"rating": 2, "seconds": 3, "recording": name, "ticked": [True, False]})
+    assert status == 201, data
+    (line,) = history(ws)
+    n = qid[1:]
+    assert line["recording"] == name and line["points"] == [
+        {"point": f"Point A{n}", "heard": None, "ticked": True}, {"point": f"Point B{n}", "heard": None, "ticked": False}]
+
+
 def test_an_unsaved_answer_stays_in_the_page_to_download_or_save_again(chromium, workspace, start_studio):
     ws = workspace(SMALL)
     studio = start_studio(ws, "--count", "2", "--seconds", "30")

@@ -383,16 +383,22 @@ class Studio:
             out["error"] = "The recording could not be heard (see the studio's terminal); rate it as usual."
         return out
 
-    def _checks(self, sid: str, index: int, recording: str | None,
+    def _checks(self, sid: str, index: int, session: mock.Session, q: Question, recording: str | None,
                 ticked) -> tuple[tuple[mock.PointCheck, ...], str | None]:
         """The rating's points: what was heard in RECORDING (the take kept) and what the user TICKED."""
         with self.lock:
             entry = dict(self.takes.get(sid, {}).get(index, {}).get(recording or "")
                          or self.hearings.get(sid, {}).get(index) or {})
         if not entry or entry.get("recording") != recording:
-            if ticked is not None:
+            if ticked is None:
+                return (), None
+            # heard by a studio that has stopped since (the page kept its ticks): the ticks count,
+            # what was heard is unknown here
+            points = self._points(session, q)[0] if recording is not None else []
+            if not points or not isinstance(ticked, list) or len(ticked) != len(points) \
+                    or not all(isinstance(t, bool) for t in ticked):
                 raise ApiError(400, "ticked: this answer was not heard, so it has no points to tick")
-            return (), None
+            return tuple(mock.PointCheck(p, None, t) for p, t in zip(points, ticked)), None
         points = entry["points"]
         done = entry["state"] == "done"
         heard = entry["heard"] if done else [None] * len(points)
@@ -420,7 +426,7 @@ class Studio:
         if not isinstance(discard, list) or not all(isinstance(n, str) and n != recording
                                                     and self.recordings.find(q.id, n) for n in discard):
             raise ApiError(400, "discard: expected the names of this question's other recordings")
-        checks, transcript = self._checks(sid, index, recording, body.get("ticked"))
+        checks, transcript = self._checks(sid, index, session, q, recording, body.get("ticked"))
         with self.lock:
             if any(p.question == q.id for p in session.results):
                 raise ApiError(409, "this answer is rated already")
