@@ -142,6 +142,8 @@ def watch_workspace(folder: str, output: str | None, echo: Callable[[str, bool],
         echo(line, bool(d.missing))
         for rehearsed in d.brought_forward:
             echo(f"{stamp}  brought forward from your rehearsal of {rehearsed}", False)
+        for rehearsed in d.not_brought_forward:
+            echo(f"{stamp}  not brought forward from your rehearsal of {rehearsed}", False)
         if d.sync_failed:
             echo(f"{stamp}  not synced: {d.sync_failed}", True)
 

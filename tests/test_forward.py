@@ -114,6 +114,8 @@ def test_a_rehearsal_then_push_makes_the_weak_cards_due_today_and_keeps_their_hi
             "2 cards due today.\n"
             "  4 Dec, Please tell me about a time you had to make a difficult… (Northwind Parcel): rated 2 (shaky): "
             "8 cards due today.\n"
+            "\n"
+            "Not brought forward from your rehearsals:\n"
             "  4 Dec, What have been the biggest obstacles to your career success…: key point 1 is no longer in "
             "your files.\n"
             "  push --no-bring-forward (or bring_forward: false in deck.yaml) turns this off.\n") in on.stdout
@@ -186,6 +188,50 @@ def test_a_later_rehearsal_of_the_same_question_says_how_it_stands(example, stud
     assert "Brought forward" not in result.stdout
     with Col(collection) as col:
         assert {c: due_fields(s) for c, s in cards_state(col).items()} == {c: due_fields(s) for c, s in before.items()}
+
+
+def test_a_later_rehearsal_after_a_rename_says_how_the_question_stands_too(example, studied, cli):
+    base, collection, *_ = studied
+    rehearse(example, "difficult-decision", "northwind", 2, when="2026-12-01T10:15:00+00:00")
+    old = example / "companies" / "northwind.yaml"
+    new = old.with_name("northwind-parcel.yaml")
+    new.write_text("renamed_from: northwind\n" + old.read_text(encoding="utf-8"), encoding="utf-8")
+    old.unlink()  # the company's file renamed; the rehearsal after it went well
+    rehearse(example, "difficult-decision", "northwind-parcel", 4, when="2026-12-03T10:15:00+00:00")
+    with Col(collection) as col:
+        before = cards_state(col)
+    result = cli("push", example, *closed(base))
+    assert result.exit_code == 0, result.output
+    assert "brought forward" not in result.stdout.lower()
+    with Col(collection) as col:
+        assert {c: due_fields(s) for c, s in cards_state(col).items()} == {c: due_fields(s) for c, s in before.items()}
+
+
+def test_an_unreadable_ledger_brings_nothing_forward_and_says_how_to_start_again(example, studied, cli):
+    base, collection, *_ = studied
+    rehearse(example, "difficult-decision", "northwind", 2)
+    ledger = example / ".deck-builder" / FORWARD_FILE
+    ledger.write_text('{"applied": ["2026-', encoding="utf-8")  # cut short: which lines were applied is unknown
+    with Col(collection) as col:
+        before = cards_state(col)
+    result = cli("push", example, *closed(base))
+    assert result.exit_code == 0, result.output
+    assert (f"Nothing was brought forward from your rehearsals: {ledger} could not be read. Delete that file "
+            "to bring forward each question's latest weak rehearsal at the next push.") in " ".join(result.output.split())
+    with Col(collection) as col:
+        assert {c: due_fields(s) for c, s in cards_state(col).items()} == {c: due_fields(s) for c, s in before.items()}
+    ledger.unlink()  # the fix, applied literally
+    again = cli("push", example, *closed(base))
+    assert again.exit_code == 0 and "rated 2 (shaky): 8 cards due today." in again.stdout
+
+
+def test_the_ledger_keeps_what_another_process_wrote_meanwhile(tmp_path):
+    from deck_builder.push.forward import load_applied, save_applied
+
+    assert load_applied(tmp_path) == set()  # no ledger yet: nothing applied
+    save_applied(tmp_path, {"2026-12-04T10:15:00+00:00|weakness|"})  # the studio, at once
+    save_applied(tmp_path, {"2026-12-04T10:20:00+00:00|strengths|acme"})  # a push that read the ledger before
+    assert load_applied(tmp_path) == {"2026-12-04T10:15:00+00:00|weakness|", "2026-12-04T10:20:00+00:00|strengths|acme"}
 
 
 def test_deck_yaml_turns_it_off_and_a_wrong_value_is_an_error(example, studied, cli):

@@ -25,11 +25,19 @@ the phone. Only notes of this build (by GUID) are looked at.
 from __future__ import annotations
 
 import json
+import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None
 
 from ..atomic import replacing
 from ..cards import render
@@ -71,20 +79,48 @@ def ledger_path(root: Path) -> Path:
     return root / STATE_DIR / FORWARD_FILE
 
 
-def load_applied(root: Path) -> set[str]:
+def load_applied(root: Path) -> set[str] | None:
+    """The history lines applied already; None when the ledger is there but cannot be read
+    (nothing is brought forward then: an empty ledger would bring every weak line again)."""
     try:
-        data = json.loads(ledger_path(root).read_text(encoding="utf-8"))
-        return {str(k) for k in data["applied"]}
-    except (OSError, ValueError, KeyError, TypeError):
+        text = ledger_path(root).read_text(encoding="utf-8")
+    except FileNotFoundError:
         return set()
+    except OSError:
+        return None
+    try:
+        data = json.loads(text)
+        return {str(k) for k in data["applied"]}
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
-def save_applied(root: Path, applied: set[str]) -> None:
+def unreadable_ledger(root: Path) -> str:
+    return (f"Nothing was brought forward from your rehearsals: {ledger_path(root)} could not be read. "
+            "Delete that file to bring forward each question's latest weak rehearsal at the next push.")
+
+
+def save_applied(root: Path, added: set[str]) -> None:
+    """Add ADDED to the ledger, merged with what another process (the studio, a second push)
+    wrote meanwhile, under a file lock, so no line applied is forgotten and applied again."""
     path = ledger_path(root)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with replacing(path) as tmp:
-        tmp.write_text(json.dumps({"applied": sorted(applied)}, indent=1, ensure_ascii=False) + "\n",
-                       encoding="utf-8")
+    with _locked(path.with_name(FORWARD_FILE + ".lock")):
+        applied = (load_applied(root) or set()) | added
+        with replacing(path) as tmp:
+            tmp.write_text(json.dumps({"applied": sorted(applied)}, indent=1, ensure_ascii=False) + "\n",
+                           encoding="utf-8")
+
+
+@contextmanager
+def _locked(lock: Path) -> Iterator[None]:
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        if fcntl is not None:  # Windows: one process at a time is the studio's lock alone
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def line_key(p: Practice) -> str:
@@ -115,11 +151,17 @@ def _numbers(items: list[int]) -> str:
     return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
 
 
-def latest_lines(history: list[Practice]) -> list[Practice]:
-    """The latest line of each question (and company): a later rehearsal says how it stands now."""
-    latest: dict[tuple[str, str | None], Practice] = {}
+def latest_lines(history: list[Practice], questions: dict | None = None, companies: dict | None = None) -> list[Practice]:
+    """The latest line of each question (and company): a later rehearsal says how it stands now.
+    QUESTIONS, COMPANIES: old and new ids -> the item, so a line from before a rename and one
+    after it are of the same question."""
+    def same(ids: dict | None, i: str | None) -> str | None:
+        item = ids.get(i) if ids and i is not None else None
+        return item.id if item is not None else i
+
+    latest: dict[tuple[str | None, str | None], Practice] = {}
     for p in history:
-        latest[(p.question, p.company)] = p
+        latest[(same(questions, p.question), same(companies, p.company))] = p
     return list(latest.values())
 
 
@@ -132,7 +174,7 @@ def wanted(ws: Workspace, plan, history: list[Practice], applied: set[str]) -> l
     live = {p.guid for p in plan.notes if not p.tombstone}
     numbering = plan.new_state.notes
     out: list[Wanted] = []
-    for line in latest_lines(history):
+    for line in latest_lines(history, questions, companies):
         key = line_key(line)
         if key in applied:
             continue
@@ -209,6 +251,9 @@ def bring_forward(delivery: Delivery, ws: Workspace, plan, after: dict[str, Note
     """Make the cards the rehearsal found weak due today; DELIVERY lists each line and what it did."""
     root = ws.root
     applied = load_applied(root)
+    if applied is None:
+        delivery.notes.append(unreadable_ledger(root))
+        return
     lines = wanted(ws, plan, read_history(root), applied)
     if not lines:
         return
@@ -230,21 +275,22 @@ def bring_forward(delivery: Delivery, ws: Workspace, plan, after: dict[str, Note
     took: set[int] = set()
     if changes:
         took = cards.set_dues(sorted(changes.items()))
-    done = set(applied)
+    done: set[str] = set()
     for w in lines:
         cs = chosen[w.key]
         if not w.cards:  # nothing of it left in the files: said once
             done.add(w.key)
-            delivery.brought_forward.append(f"{w.when}, {w.title}: {w.why}.")
+            delivery.not_brought_forward.append(f"{w.when}, {w.title}: {w.why}.")
             continue
         moved = [c for c in cs if c.cid in changes and c.cid in took]
         failed = [c for c in cs if c.cid in changes and c.cid not in took]
         if cs and not failed:
             done.add(w.key)
-        delivery.brought_forward.append(f"{w.when}, {w.title}: {w.why}: {_outcome(cs, moved, failed, changes)}")
+        said = f"{w.when}, {w.title}: {w.why}: {_outcome(cs, moved, failed, changes)}"
+        (delivery.brought_forward if moved else delivery.not_brought_forward).append(said)
         if failed:
             delivery.forward_failed += len(failed)
-    if done != applied:
+    if done:
         try:
             save_applied(root, done)
         except OSError:
@@ -306,6 +352,8 @@ class AtOnce:
         self.lock = threading.Lock()
         self.said_closed = False
         self.said: set[str] = set()  # lines said already: a rehearsal whose cards wait for a push is said once
+        self.waiting: set[str] = set()  # history lines left to the next push (cards not in Anki, or not taken)
+        self.said_unreadable: set[Path] = set()
 
     def __call__(self) -> None:
         with self.lock:
@@ -324,7 +372,15 @@ class AtOnce:
         from .ankiconnect import AnkiConnect, Unreachable
 
         ws, plan, _ = plan_next(self.folder)
-        if not ws.settings.bring_forward or not wanted(ws, plan, read_history(ws.root), load_applied(ws.root)):
+        applied = load_applied(ws.root)
+        if applied is None:
+            if ws.root not in self.said_unreadable:
+                self.said_unreadable.add(ws.root)
+                self.echo(unreadable_ledger(ws.root))
+            return
+        # lines whose cards were not in Anki, or not taken: the next push, not every rating, tries again
+        pending = [w for w in wanted(ws, plan, read_history(ws.root), applied) if w.key not in self.waiting]
+        if not ws.settings.bring_forward or not pending:
             return
         client = AnkiConnect(self.url, self.key, self.timeout)
         try:
@@ -338,7 +394,10 @@ class AtOnce:
         after = client.snapshot(plan, types, ws.root / "build")
         delivery = Delivery(via=f"Anki, through AnkiConnect at {client.shown}")
         bring_forward(delivery, ws, plan, after, client)
-        for line in delivery.brought_forward:
-            if line not in self.said:
-                self.said.add(line)
-                self.echo(f"Brought forward in Anki (due today): {line}")
+        self.waiting |= {w.key for w in pending} - (load_applied(ws.root) or set())
+        for words, said in (("Brought forward in Anki (due today)", delivery.brought_forward),
+                            ("Not brought forward", delivery.not_brought_forward)):
+            for line in said:
+                if line not in self.said:
+                    self.said.add(line)
+                    self.echo(f"{words}: {line}")

@@ -77,7 +77,8 @@ class Delivery:
     pruned: list[str] = field(default_factory=list)
     suspended: int = 0  # cards of flagged notes that deck-builder holds suspended
     unsuspended: list[str] = field(default_factory=list)  # items back in the files: their cards unsuspended
-    brought_forward: list[str] = field(default_factory=list)  # each rehearsal line, and what it did (forward.py)
+    brought_forward: list[str] = field(default_factory=list)  # each rehearsal line that moved cards (forward.py)
+    not_brought_forward: list[str] = field(default_factory=list)  # each that moved none, and why
     forward_failed: int = 0  # cards Anki did not take a due date for
     notes: list[str] = field(default_factory=list)  # which collection, which server, and the other choice
     sync_steps: list[str] = field(default_factory=list)  # a first or full sync, in the user's words

@@ -72,6 +72,10 @@ def delivery_report(d: Delivery) -> list[str]:
     if d.brought_forward:
         lines += ["", "Brought forward from your rehearsals (due today in Anki; review history unchanged):"]
         lines += [f"  {line}" for line in d.brought_forward]
+    if d.not_brought_forward:
+        lines += ["", "Not brought forward from your rehearsals:"]
+        lines += [f"  {line}" for line in d.not_brought_forward]
+    if d.brought_forward or d.not_brought_forward:
         lines.append("  push --no-bring-forward (or bring_forward: false in deck.yaml) turns this off.")
     if d.sync_steps:
         lines += [""] + [f"{step}." for step in d.sync_steps]
