@@ -212,3 +212,30 @@ def test_a_build_of_plain_files_needs_no_pyyaml(tmp_path, comment, imported):
                          capture_output=True, text=True, check=True)
     assert out.stdout.strip() == imported
     assert (tmp_path / "out.apkg").stat().st_size > 0
+
+
+_STAND_IN = """
+import sys, threading
+from deck_builder.apkg import package
+stand_in = package._yaml_stand_in()
+sys.modules["yaml"] = stand_in  # as while genanki is imported: another thread imports yaml then
+import yaml as grabbed
+assert grabbed is stand_in
+print(grabbed.safe_load("a: [1, 2]"), grabbed.CSafeLoader is sys.modules["yaml"].CSafeLoader,
+      sys.modules["yaml"] is not stand_in)
+import genanki
+print(genanki.model.yaml.full_load("- x") if hasattr(genanki.model, "yaml") else "no yaml in genanki")
+"""
+
+
+def test_a_module_that_took_the_yaml_stand_in_gets_pyyaml_itself():
+    """While genanki is imported, yaml is a stand-in (package._genanki): whoever imports yaml in
+    that moment (another thread) keeps it, and must get PyYAML's own functions and classes."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    out = subprocess.run([sys.executable, "-c", _STAND_IN], env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == ["{'a': [1, 2]} True True", "['x']"]

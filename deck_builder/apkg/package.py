@@ -130,22 +130,35 @@ def _genanki():
         stand_ins["cached_property"] = types.ModuleType("cached_property")
         stand_ins["cached_property"].cached_property = functools.cached_property  # type: ignore[attr-defined]
     if "yaml" not in sys.modules:
-        stand_ins["yaml"] = types.ModuleType("yaml")
-        stand_ins["yaml"].full_load = _full_load  # type: ignore[attr-defined]
+        stand_ins["yaml"] = _yaml_stand_in()
     sys.modules.update(stand_ins)
     try:
         import genanki
     finally:
-        for name in stand_ins:
-            del sys.modules[name]
+        for name, module in stand_ins.items():
+            if sys.modules.get(name) is module:  # not if PyYAML itself was imported meanwhile
+                del sys.modules[name]
     return genanki
 
 
-def _full_load(stream):
-    """PyYAML's full_load, imported when first called (see _genanki)."""
-    import yaml
+def _yaml_stand_in():
+    """A module named yaml that is PyYAML for whoever uses it: any name looked up in it imports
+    the real one (genanki keeps it; so would another thread importing yaml while genanki is
+    imported, and it gets PyYAML's very functions and classes)."""
+    import sys
+    import types
 
-    return yaml.full_load(stream)
+    stand_in = types.ModuleType("yaml")
+
+    def real(name: str):
+        if sys.modules.get("yaml") is stand_in:
+            del sys.modules["yaml"]
+        import yaml
+
+        return getattr(yaml, name)
+
+    stand_in.__getattr__ = real  # type: ignore[attr-defined]  # PEP 562: names not in the module
+    return stand_in
 
 
 def _zip(db: Path, media: dict[str, Path], target: Path) -> None:
