@@ -1252,3 +1252,31 @@ def test_history_appends_are_whole_lines_even_after_a_torn_one(tmp_path):
     assert lines[1] == '{"question": "q2", "ra'  # the torn line is left alone, and ended
     assert len(lines) == 2 + 200 and all(json.loads(line)["rating"] == 3 for line in lines[2:])
     assert len(mock.read_history(tmp_path)) == 201
+
+
+def test_a_streamed_recording_given_up_just_before_its_end_is_refused_not_kept_empty(tmp_path):
+    """The hearing thread gives a stalled recording up (abandon) while its last piece is on its
+    way to finish(): finish must not make an empty file of it and call it kept (the page would
+    drop its copy); it is refused, and the page uploads the whole recording."""
+    from conftest import write_files
+
+    from deck_builder.rehearse.studio.recordings import Recordings, UploadError
+
+    ws = write_files(tmp_path / "ws", SMALL)
+    recordings = Recordings(ws)
+    growing = recordings.begin("q1", "audio/webm", b"\x1a\x45\xdf\xa3" + b"\0" * 1000)
+    growing.append(b"\0" * 4004)
+    growing.abandon()  # app.py: listen.Stalled -> _drop_stream
+    with pytest.raises(UploadError) as refused:
+        growing.finish(5)
+    assert refused.value.status == 409 and "whole recording" in refused.value.message
+    assert recordings_in(ws) == []
+    with pytest.raises(UploadError):
+        growing.append(b"\0" * 10)  # nor is the .part made again by a late piece
+    assert recordings_in(ws) == []
+
+    kept = recordings.begin("q1", "audio/webm", b"\x1a\x45\xdf\xa3" + b"\0" * 1000)
+    recording = kept.finish(3)
+    kept.abandon()  # too late: a recording kept stays kept
+    (path,) = recordings_in(ws)
+    assert path.name == recording.name and path.stat().st_size == recording.size == 1004
