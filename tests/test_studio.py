@@ -483,6 +483,27 @@ def test_a_rating_deletes_only_the_takes_it_is_told_to_and_only_then(small):
     assert [(h["rating"], h["recording"]) for h in history(small.ws)] == [(3, takes[0])]
 
 
+def test_a_take_deleted_in_another_tab_does_not_keep_the_answer_from_being_rated(small):
+    """Take 2 was deleted in Progress (another tab) before the rating that discards it: the
+    rating is saved; a name that is not a recording's name is still refused."""
+    _, m = small.api("POST", "/api/mock", {"count": 1})
+    takes = []
+    for _ in range(2):
+        status, _, data = small.request("POST", f"/api/mock/{m['id']}/answers/0/recording?seconds=3",
+                                        b"\x1a\x45\xdf\xa3" + b"\0" * 100, {"Content-Type": "audio/webm"})
+        assert status == 201
+        takes.append(json.loads(data)["name"])
+    q = m["questions"][0]["id"]
+    assert small.request("DELETE", f"/api/recordings/{q}/{takes[1]}")[0] == 200
+    rate = f"/api/mock/{m['id']}/answers/0/rating"
+    for bad in (["../../answers.yaml"], [takes[1], 7], [takes[1] + "/.."], "x"):
+        assert small.api("POST", rate, {"rating": 3, "recording": takes[0], "discard": bad})[0] == 400, bad
+    status, data = small.api("POST", rate, {"rating": 3, "recording": takes[0], "discard": [takes[1]]})
+    assert status == 201 and data["deleted"] == [] and data["not_deleted"] == [], data
+    assert [f.name for f in recordings_in(small.ws)] == [takes[0]]
+    assert [(h["rating"], h["recording"]) for h in history(small.ws)] == [(3, takes[0])]
+
+
 def test_with_the_microphone_refused_the_mock_still_runs_and_says_why(playwright, tmp_path, start_studio):
     browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)  # permission prompts refused
     try:

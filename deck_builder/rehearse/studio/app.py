@@ -24,7 +24,7 @@ from ...sources.problems import ProblemsError, UserError
 from ...sources.workspace import STATE_DIR
 from .. import listen, mock
 from .progress import latest_company, progress, recording_json
-from .recordings import Growing, Recordings, UploadError, upload_limit
+from .recordings import NAME_RE, Growing, Recordings, UploadError, upload_limit
 
 SETTINGS_FILE = "studio-settings.json"
 DEFAULT_SETTINGS = {"record": True, "speak": False}
@@ -423,8 +423,9 @@ class Studio:
                                       or self.recordings.find(q.id, recording) is None):
             raise ApiError(400, "recording: not one of this question's recordings")
         discard = body.get("discard", [])  # the other takes ("try again"), which the user chose not to keep
-        if not isinstance(discard, list) or not all(isinstance(n, str) and n != recording
-                                                    and self.recordings.find(q.id, n) for n in discard):
+        # a name deleted already (in Progress, in another tab) is fine: it is gone, as asked
+        if not isinstance(discard, list) or not all(isinstance(n, str) and n != recording and NAME_RE.match(n)
+                                                    for n in discard):
             raise ApiError(400, "discard: expected the names of this question's other recordings")
         checks, transcript = self._checks(sid, index, session, q, recording, body.get("ticked"))
         with self.lock:
@@ -439,7 +440,8 @@ class Studio:
         deleted, kept = [], []
         for name in dict.fromkeys(discard):  # only once the rating, and so the choice, is saved
             try:
-                (deleted if self.recordings.delete(q.id, name) else kept).append(name)
+                if self.recordings.delete(q.id, name):  # else gone already: nothing to say
+                    deleted.append(name)
             except (OSError, UploadError):
                 kept.append(name)
         if self.after_rating is not None:
