@@ -1301,3 +1301,54 @@ def test_a_streamed_recording_given_up_just_before_its_end_is_refused_not_kept_e
     kept.abandon()  # too late: a recording kept stays kept
     (path,) = recordings_in(ws)
     assert path.name == recording.name and path.stat().st_size == recording.size == 1004
+
+
+def parts_in(ws: Path) -> list[Path]:
+    return sorted((ws / ".deck-builder" / "recordings").glob("*/.upload-*.part"))
+
+
+def test_a_piece_refused_ends_the_recording_being_sent_and_leaves_no_half_file(small):
+    """Recording turned off, or the answer rated, mid-answer: the piece is refused with 409,
+    and the recording being sent ends there (its .part file removed), not when the studio stops."""
+    _, m = small.api("POST", "/api/mock", {"count": 2})
+    webm = b"\x1a\x45\xdf\xa3" + b"\0" * 1000
+
+    def piece(answer: int, seq: int) -> int:
+        return small.request("POST", f"/api/mock/{m['id']}/answers/{answer}/chunk?seq={seq}", webm,
+                             {"Content-Type": "audio/webm"})[0]
+
+    assert piece(0, 0) == 200 and len(parts_in(small.ws)) == 1
+    assert small.api("POST", "/api/settings", {"record": False})[0] == 200
+    assert piece(0, 1) == 409 and parts_in(small.ws) == []
+    assert small.api("POST", "/api/settings", {"record": True})[0] == 200
+    assert piece(0, 2) == 409  # nothing is being sent any more: piece 0 starts anew
+
+    assert piece(1, 0) == 200 and len(parts_in(small.ws)) == 1
+    assert small.api("POST", f"/api/mock/{m['id']}/answers/1/rating", {"rating": 2})[0] == 201
+    assert piece(1, 1) == 409 and parts_in(small.ws) == []
+    assert piece(1, 0) == 409 and parts_in(small.ws) == []  # nor does a rated answer start one
+    assert recordings_in(small.ws) == []
+
+
+def test_a_recording_whose_pieces_stop_coming_is_given_up_without_the_recogniser(tmp_path):
+    """A page closed mid-answer on a deck that is not heard (another language): no Feed times
+    it out, so the studio does: after STALL_SECONDS without a piece, its .part file goes."""
+    from conftest import write_files
+
+    from deck_builder.rehearse.studio.app import STALL_SECONDS, ApiError
+    from deck_builder.rehearse.studio.app import Studio as App
+
+    ws = write_files(tmp_path / "ws", {**SMALL, "deck.yaml": "banks: []\ntts: fr_FR\n"})
+    app = App(str(ws), None, 2, 30, None)
+    m = app.start_mock({})
+    start = time.monotonic()
+    out = app.add_chunk(m["id"], 0, "audio/webm", 0, b"\x1a\x45\xdf\xa3" + b"\0" * 1000, False, 0)
+    assert out["received"] == 1 and len(parts_in(ws)) == 1
+    app.expire_streams(start + STALL_SECONDS / 2)  # not idle long enough
+    assert len(parts_in(ws)) == 1
+    assert app.add_chunk(m["id"], 0, "audio/webm", 1, b"\0" * 10, False, 0)["received"] == 2
+    app.expire_streams(time.monotonic() + STALL_SECONDS + 1)  # a minute without a piece
+    assert parts_in(ws) == [] and app.streams == {}
+    with pytest.raises(ApiError) as refused:
+        app.add_chunk(m["id"], 0, "audio/webm", 2, b"\0" * 10, False, 0)
+    assert refused.value.status == 409 and parts_in(ws) == [] and recordings_in(ws) == []

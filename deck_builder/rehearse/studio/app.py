@@ -14,6 +14,7 @@ import json
 import secrets
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Callable
 
@@ -58,6 +59,8 @@ class Studio:
         self.hearings: dict[str, dict[int, dict]] = {}  # mock id -> answer -> what was heard (listen.py)
         self.takes: dict[str, dict[int, dict[str, dict]]] = {}  # mock id -> answer -> each take's hearing
         self.streams: dict[tuple[str, int], Stream] = {}  # (mock id, answer) -> its recording being sent
+        self._watcher: threading.Thread | None = None  # gives up streams left idle (a page closed mid-answer)
+        self._idle = threading.Event()  # never set: the watcher's wait
         self.lock = threading.Lock()
         self.decoding = threading.Semaphore(1)  # one answer at a time: the page keeps the other core
         self.listen_missing = listen.missing()  # None, or how to install the recogniser
@@ -235,17 +238,27 @@ class Studio:
         """Piece SEQ of the answer's recording (0 starts it). The last one keeps the recording,
         as save_recording does, and answers as it does; the others answer how much has come."""
         session, q = self._answer(sid, index)
-        if not self.settings()["record"]:
-            raise ApiError(409, "recording is turned off in the studio's settings; nothing was stored")
         key = (sid, index)
+        try:
+            if not self.settings()["record"]:
+                raise ApiError(409, "recording is turned off in the studio's settings; nothing was stored")
+            if any(p.question == q.id for p in session.results):
+                raise ApiError(409, "this answer is rated already; nothing more is stored for it")
+            if seq == 0:
+                try:
+                    growing = self.recordings.begin(q.id, content_type, data)
+                except UploadError as exc:
+                    raise ApiError(exc.status, exc.message) from None
+        except ApiError:
+            self._drop_stream(key)  # a recording being sent for this answer ends with its piece refused
+            raise
         if seq == 0:
-            try:
-                growing = self.recordings.begin(q.id, content_type, data)
-            except UploadError as exc:
-                raise ApiError(exc.status, exc.message) from None
             stream = Stream(growing, upload_limit(session.seconds))
             with self.lock:
                 old, self.streams[key] = self.streams.get(key), stream
+                if self._watcher is None:
+                    self._watcher = threading.Thread(target=self._watch_streams, name="studio-streams", daemon=True)
+                    self._watcher.start()
             if old is not None:
                 old.abandon()  # a new take of the same answer (the page was reloaded)
             self._start_stream_hearing(sid, index, session, q, stream)
@@ -276,12 +289,39 @@ class Studio:
         out["listening"] = listening
         return out
 
-    def _drop_stream(self, key: tuple[str, int], stream: Stream, abandon: bool = True) -> None:
+    def _drop_stream(self, key: tuple[str, int], stream: Stream | None = None, abandon: bool = True) -> None:
+        """Stop taking pieces for KEY's STREAM (None: whichever is being sent)."""
         with self.lock:
-            if self.streams.get(key) is stream:
+            current = self.streams.get(key)
+            if current is not None and (stream is None or current is stream):
                 del self.streams[key]
-        if abandon:
+            stream = stream or current
+        if abandon and stream is not None:
             stream.abandon()
+
+    def expire_streams(self, now: float | None = None) -> None:
+        """Give up every recording whose pieces stopped coming for STALL_SECONDS (by NOW, a
+        time.monotonic()): the page was closed mid-answer. Its .part file is removed."""
+        now = time.monotonic() if now is None else now
+        with self.lock:  # abandoned under the lock: once this returns, the files are gone
+            for key in [k for k, s in self.streams.items() if s.deadline <= now]:
+                stream = self.streams.pop(key)
+                try:
+                    stream.abandon()
+                except OSError as exc:
+                    print(f"studio: could not remove an unfinished recording: {exc}", file=sys.stderr)
+
+    def _watch_streams(self) -> None:
+        """A thread of the studio's own while recordings are being sent: gives up idle ones."""
+        while True:
+            with self.lock:
+                if not self.streams:
+                    self._watcher = None
+                    return
+                wait = min(s.deadline for s in self.streams.values()) - time.monotonic()
+            if wait > 0:
+                self._idle.wait(wait)
+            self.expire_streams()
 
     def _start_stream_hearing(self, sid: str, index: int, session: mock.Session, q: Question,
                               stream: Stream) -> None:
@@ -519,6 +559,7 @@ class Stream:
     def __init__(self, growing: Growing, limit: int):
         self.growing = growing
         self.limit = limit
+        self.deadline = time.monotonic() + STALL_SECONDS  # given up unless a piece comes by then
         self.next_seq = 1
         self.lock = threading.Lock()
         self.feed: listen.Feed | None = None
@@ -545,6 +586,7 @@ class Stream:
                 raise UploadError(413, f"the recording is over {self.limit:,} bytes, the most accepted for the "
                                        "time allowed")
             self.growing.append(data)
+            self.deadline = time.monotonic() + STALL_SECONDS
             self.next_seq += 1
             self.done = last
             self.feed_piece(data, last)

@@ -207,6 +207,7 @@ class Handler(BaseHTTPRequestHandler):
                 self.close_connection = True
 
     def _route(self, method: str) -> None:
+        self.server.studio.expire_streams()  # recordings whose pieces stopped coming (a page closed)
         url = urlsplit(self.path)
         query = parse_qs(url.query)
         route, groups = None, ()
