@@ -283,8 +283,15 @@ class Studio:
         if stream.entry is not None:
             with self.lock:
                 stream.entry["recording"] = rec.name
-                self.takes.setdefault(sid, {}).setdefault(index, {})[rec.name] = stream.entry  # "try again"
-        listening = self._start_hearing(sid, index, session, q, rec.name) if failed else stream.listening
+                # "try again": kept per take. setdefault: if hearing it as it came failed since
+                # finish() (the worker heard it whole, _start_hearing), that hearing is the take's.
+                self.takes.setdefault(sid, {}).setdefault(index, {}).setdefault(rec.name, stream.entry)
+        listening = stream.listening
+        if failed:
+            listening = self._start_hearing(sid, index, session, q, rec.name)
+            if not listening and stream.entry is not None:
+                with self.lock:
+                    stream.entry.update(state="failed")
         out = recording_json(rec, self.recording_url)
         out["listening"] = listening
         return out
@@ -348,8 +355,9 @@ class Studio:
             except Exception as exc:  # a recording the demuxer cannot read as it grows: hear it whole
                 print(f"studio: could not listen to the recording of {q.id} as it came "
                       f"({type(exc).__name__}: {exc}); listening to it whole once it is in", file=sys.stderr)
-                if stream.failed():  # kept already: now, else when it is (add_chunk)
-                    self._start_hearing(sid, index, session, q, stream.recording.name)
+                if stream.failed() and not self._start_hearing(sid, index, session, q, stream.recording.name):
+                    with self.lock:  # kept already: heard whole now (else when it is, add_chunk)
+                        entry.update(state="failed")
                 return
             with self.lock:
                 entry.update(state="done", transcript=hearing.transcript, heard=list(hearing.heard))
