@@ -482,3 +482,55 @@ def test_a_take_kept_just_before_hearing_it_as_it_came_failed_is_heard_whole_and
     (line,) = read_history(ws)
     assert line.recording == name and [c.ticked for c in line.points] == [True, True, True]
     assert [c.heard for c in line.points] == list(heard["heard"])
+
+
+def test_a_take_still_being_heard_at_try_again_shows_what_was_heard_in_it_when_kept(tmp_path, playwright_api):
+    """"Try again" pressed while take 1 is still being heard (the page is made to see it
+    listening): choosing "Keep take 1" later asks for take 1's hearing by name, shows it with
+    its ticks, and the rating keeps it. /heard?recording= takes only a take of this answer."""
+    import re
+
+    from test_studio import (AUDIO_DURATION, CHROMIUM, CHROMIUM_ARGS, MIC_ALLOWED, SMALL, Studio, answer_aloud,
+                             history, open_page, take_audio_ready)
+
+    ws = write_files(tmp_path / "ws", SMALL)
+    browser = playwright_api.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + MIC_ALLOWED)
+    studio = Studio(ws, "--count", "1", "--seconds", "30")
+    try:
+        page, errors = open_page(browser, studio)
+        newest = re.compile(r".*/answers/0/heard$")  # the newest take's hearing, as the page asks for it
+        page.route(newest, lambda route: route.fulfill(status=200, content_type="application/json", body=json.dumps(
+            {"state": "listening", "points": ["Point A1", "Point B1"]})))
+        page.click("#begin")
+        answer_aloud(page, 1.2)
+        page.wait_for_function(AUDIO_DURATION, timeout=15000)
+        page.wait_for_selector("#r-listening")
+        take1 = page.evaluate("() => studio.answer.recording.name")
+        page.click("#r-again")  # while take 1 is (as far as the page knows) still being heard
+        page.wait_for_selector("#view-question:not([hidden])")
+        page.unroute(newest)
+        answer_aloud(page, 1.2)
+        take_audio_ready(page, ".take:nth-of-type(2) audio")
+        page.wait_for_selector("#r-heard-summary", timeout=60000)  # take 2's, kept unless another is chosen
+        page.check("#keep-1")
+        page.wait_for_selector("#r-heard-summary", timeout=60000)
+        assert page.locator("#r-points li .tick").count() == 2
+        mock_id = page.evaluate("() => studio.mock.id")
+        answer = f"/api/mock/{mock_id}/answers/0/heard"
+        status, one = studio.api("GET", f"{answer}?recording={take1}")
+        assert status == 200 and one["state"] == "done" and len(one["heard"]) == 2, one
+        assert studio.api("GET", f"{answer}?recording=20261201T101500Z-95s-3fa9c2e1.webm")[0] == 404
+        for bad in ("../../answers.yaml", "x", take1 + "/.."):
+            assert studio.api("GET", f"{answer}?recording={bad}")[0] == 400, bad
+        page.check("#r-points li:first-child .tick")
+        page.focus("#keep-1")
+        page.keyboard.press("3")
+        page.wait_for_selector("#view-report:not([hidden])")
+        (line,) = history(ws)
+        assert line["recording"] == take1 and [c["heard"] for c in line["points"]] == one["heard"]
+        assert [c["ticked"] for c in line["points"]] == [True, one["heard"][1]]
+        assert not errors, errors
+    finally:
+        studio.stop()
+        browser.close()
+    assert "Traceback" not in studio.output, studio.output

@@ -407,13 +407,23 @@ class Studio:
         threading.Thread(target=work, name=f"listen-{q.id}", daemon=True).start()
         return True
 
-    def heard(self, sid: str, index: int) -> dict:
-        """What the recogniser heard in an answer: listening, done (per point, the transcript),
-        failed, or off (not installed, or nothing recorded). An answer sent in pieces adds
-        stream: the pieces come, how many it had decoded, and how many of them at Done."""
+    def heard(self, sid: str, index: int, recording: str | None = None) -> dict:
+        """What the recogniser heard in an answer (its newest take, or the take RECORDING):
+        listening, done (per point, the transcript), failed, or off (not installed, or nothing
+        recorded). An answer sent in pieces adds stream: the pieces come, how many it had
+        decoded, and how many of them at Done."""
         session, _ = self._answer(sid, index)
-        with self.lock:
-            entry = dict(self.hearings.get(sid, {}).get(index) or {})
+        if recording is not None:  # an earlier take ("try again"), chosen to be kept
+            if not NAME_RE.match(recording):
+                raise ApiError(400, "recording: expected the name of one of this answer's takes")
+            with self.lock:
+                entry = dict(self.takes.get(sid, {}).get(index, {}).get(recording) or {})
+            if not entry:
+                raise ApiError(404, "recording: the studio did not listen to that take of this answer "
+                                    "(was it restarted?)")
+        else:
+            with self.lock:
+                entry = dict(self.hearings.get(sid, {}).get(index) or {})
         if not entry:
             tts = session.ws.settings.tts
             why = self.listen_missing

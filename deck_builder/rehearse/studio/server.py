@@ -324,7 +324,8 @@ class Handler(BaseHTTPRequestHandler):
         self._send_json(200, self.server.studio.report(sid))
 
     def _heard(self, query: dict, sid: str, index: str) -> None:
-        self._send_json(200, self.server.studio.heard(sid, int(index)))
+        recording = query.get("recording", [None])[0]  # one take ("try again"); else the newest
+        self._send_json(200, self.server.studio.heard(sid, int(index), recording))
 
     def _start_mock(self, query: dict) -> None:
         self._send_json(201, self.server.studio.start_mock(self._json_body()))
