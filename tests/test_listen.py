@@ -407,3 +407,130 @@ def playwright_api():
     sync_api = pytest.importorskip("playwright.sync_api", reason="the test extras install playwright")
     with sync_api.sync_playwright() as p:
         yield p
+
+
+def as_mp4(wav: Path, out: Path) -> Path:
+    """A WAV -> MP4/AAC with its index (moov) at the end, as a recorder that cannot seek back
+    makes it: the demuxer cannot read it as it grows, only whole."""
+    import av
+
+    with av.open(str(wav)) as src, av.open(str(out), "w", format="mp4") as dst:
+        stream = dst.add_stream("aac", rate=48000)
+        resampler = av.AudioResampler(format="fltp", layout="mono", rate=48000)
+        for frame in src.decode(audio=0):
+            for piece in resampler.resample(frame):
+                for packet in stream.encode(piece):
+                    dst.mux(packet)
+        for packet in stream.encode(None):
+            dst.mux(packet)
+    return out
+
+
+def test_a_take_kept_just_before_hearing_it_as_it_came_failed_is_heard_whole_and_rated(spoken, tmp_path):
+    """The last piece is kept (finish() done), then the demuxer fails and the worker hears the
+    whole file: that hearing is the take's, so its ticks are accepted at the rating (the take
+    once kept the stream's hearing, left listening for ever, and every rating was a 400)."""
+    import sys
+
+    from deck_builder.rehearse.studio.app import Stream
+    from deck_builder.rehearse.studio.app import Studio as App
+
+    ws = write_files(tmp_path / "ws", WORKSPACE)
+    m4a = as_mp4(spoken, tmp_path / "answer.m4a").read_bytes()
+    app = App(str(ws), None, 1, 60, None)
+    sid = app.start_mock({"questions": ["closing"], "seconds": 60})["id"]
+    kept, go, answered = threading.Event(), threading.Event(), {}
+
+    def tracer(frame, event, arg):  # pauses the request just after Stream.finish() returns
+        if frame.f_code.co_name != "finish" or not isinstance(frame.f_locals.get("self"), Stream):
+            return None
+
+        def at_return(frame, event, arg):
+            if event == "return" and not kept.is_set():
+                kept.set()
+                go.wait(120)
+            return at_return
+        return at_return
+
+    def last_piece() -> None:
+        sys.settrace(tracer)
+        try:
+            answered["kept"] = app.add_chunk(sid, 0, "audio/mp4", 1, m4a[1000:], True, 4.0)
+        finally:
+            sys.settrace(None)
+
+    app.decoding.acquire()  # the hearing thread waits before it opens the recording
+    assert app.add_chunk(sid, 0, "audio/mp4", 0, m4a[:1000], False, 0)["received"] == 1
+    request = threading.Thread(target=last_piece)
+    request.start()
+    try:
+        assert kept.wait(120), "the last piece was never kept"
+        app.decoding.release()  # now the demuxer reads it, fails, and the whole file is heard
+        deadline = time.monotonic() + 120
+        while "stream" in (heard := app.heard(sid, 0)) or heard["state"] == "listening":
+            assert time.monotonic() < deadline, heard
+            threading.Event().wait(0.05)
+    finally:
+        go.set()
+        request.join(120)
+    assert heard["state"] == "done" and answered["kept"]["listening"] is True, (heard, answered)
+    name = answered["kept"]["name"]
+    out = app.rate(sid, 0, {"rating": 3, "recording": name, "ticked": [True, True, True]})
+    assert out["rating"] == 3
+    from deck_builder.rehearse.mock import read_history
+
+    (line,) = read_history(ws)
+    assert line.recording == name and [c.ticked for c in line.points] == [True, True, True]
+    assert [c.heard for c in line.points] == list(heard["heard"])
+
+
+def test_a_take_still_being_heard_at_try_again_shows_what_was_heard_in_it_when_kept(tmp_path, playwright_api):
+    """"Try again" pressed while take 1 is still being heard (the page is made to see it
+    listening): choosing "Keep take 1" later asks for take 1's hearing by name, shows it with
+    its ticks, and the rating keeps it. /heard?recording= takes only a take of this answer."""
+    import re
+
+    from test_studio import (AUDIO_DURATION, CHROMIUM, CHROMIUM_ARGS, MIC_ALLOWED, SMALL, Studio, answer_aloud,
+                             history, open_page, take_audio_ready)
+
+    ws = write_files(tmp_path / "ws", SMALL)
+    browser = playwright_api.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + MIC_ALLOWED)
+    studio = Studio(ws, "--count", "1", "--seconds", "30")
+    try:
+        page, errors = open_page(browser, studio)
+        newest = re.compile(r".*/answers/0/heard$")  # the newest take's hearing, as the page asks for it
+        page.route(newest, lambda route: route.fulfill(status=200, content_type="application/json", body=json.dumps(
+            {"state": "listening", "points": ["Point A1", "Point B1"]})))
+        page.click("#begin")
+        answer_aloud(page, 1.2)
+        page.wait_for_function(AUDIO_DURATION, timeout=15000)
+        page.wait_for_selector("#r-listening")
+        take1 = page.evaluate("() => studio.answer.recording.name")
+        page.click("#r-again")  # while take 1 is (as far as the page knows) still being heard
+        page.wait_for_selector("#view-question:not([hidden])")
+        page.unroute(newest)
+        answer_aloud(page, 1.2)
+        take_audio_ready(page, ".take:nth-of-type(2) audio")
+        page.wait_for_selector("#r-heard-summary", timeout=60000)  # take 2's, kept unless another is chosen
+        page.check("#keep-1")
+        page.wait_for_selector("#r-heard-summary", timeout=60000)
+        assert page.locator("#r-points li .tick").count() == 2
+        mock_id = page.evaluate("() => studio.mock.id")
+        answer = f"/api/mock/{mock_id}/answers/0/heard"
+        status, one = studio.api("GET", f"{answer}?recording={take1}")
+        assert status == 200 and one["state"] == "done" and len(one["heard"]) == 2, one
+        assert studio.api("GET", f"{answer}?recording=20261201T101500Z-95s-3fa9c2e1.webm")[0] == 404
+        for bad in ("../../answers.yaml", "x", take1 + "/.."):
+            assert studio.api("GET", f"{answer}?recording={bad}")[0] == 400, bad
+        page.check("#r-points li:first-child .tick")
+        page.focus("#keep-1")
+        page.keyboard.press("3")
+        page.wait_for_selector("#view-report:not([hidden])")
+        (line,) = history(ws)
+        assert line["recording"] == take1 and [c["heard"] for c in line["points"]] == one["heard"]
+        assert [c["ticked"] for c in line["points"]] == [True, one["heard"][1]]
+        assert not errors, errors
+    finally:
+        studio.stop()
+        browser.close()
+    assert "Traceback" not in studio.output, studio.output

@@ -483,6 +483,27 @@ def test_a_rating_deletes_only_the_takes_it_is_told_to_and_only_then(small):
     assert [(h["rating"], h["recording"]) for h in history(small.ws)] == [(3, takes[0])]
 
 
+def test_a_take_deleted_in_another_tab_does_not_keep_the_answer_from_being_rated(small):
+    """Take 2 was deleted in Progress (another tab) before the rating that discards it: the
+    rating is saved; a name that is not a recording's name is still refused."""
+    _, m = small.api("POST", "/api/mock", {"count": 1})
+    takes = []
+    for _ in range(2):
+        status, _, data = small.request("POST", f"/api/mock/{m['id']}/answers/0/recording?seconds=3",
+                                        b"\x1a\x45\xdf\xa3" + b"\0" * 100, {"Content-Type": "audio/webm"})
+        assert status == 201
+        takes.append(json.loads(data)["name"])
+    q = m["questions"][0]["id"]
+    assert small.request("DELETE", f"/api/recordings/{q}/{takes[1]}")[0] == 200
+    rate = f"/api/mock/{m['id']}/answers/0/rating"
+    for bad in (["../../answers.yaml"], [takes[1], 7], [takes[1] + "/.."], "x"):
+        assert small.api("POST", rate, {"rating": 3, "recording": takes[0], "discard": bad})[0] == 400, bad
+    status, data = small.api("POST", rate, {"rating": 3, "recording": takes[0], "discard": [takes[1]]})
+    assert status == 201 and data["deleted"] == [] and data["not_deleted"] == [], data
+    assert [f.name for f in recordings_in(small.ws)] == [takes[0]]
+    assert [(h["rating"], h["recording"]) for h in history(small.ws)] == [(3, takes[0])]
+
+
 def test_with_the_microphone_refused_the_mock_still_runs_and_says_why(playwright, tmp_path, start_studio):
     browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)  # permission prompts refused
     try:
@@ -1252,3 +1273,82 @@ def test_history_appends_are_whole_lines_even_after_a_torn_one(tmp_path):
     assert lines[1] == '{"question": "q2", "ra'  # the torn line is left alone, and ended
     assert len(lines) == 2 + 200 and all(json.loads(line)["rating"] == 3 for line in lines[2:])
     assert len(mock.read_history(tmp_path)) == 201
+
+
+def test_a_streamed_recording_given_up_just_before_its_end_is_refused_not_kept_empty(tmp_path):
+    """The hearing thread gives a stalled recording up (abandon) while its last piece is on its
+    way to finish(): finish must not make an empty file of it and call it kept (the page would
+    drop its copy); it is refused, and the page uploads the whole recording."""
+    from conftest import write_files
+
+    from deck_builder.rehearse.studio.recordings import Recordings, UploadError
+
+    ws = write_files(tmp_path / "ws", SMALL)
+    recordings = Recordings(ws)
+    growing = recordings.begin("q1", "audio/webm", b"\x1a\x45\xdf\xa3" + b"\0" * 1000)
+    growing.append(b"\0" * 4004)
+    growing.abandon()  # app.py: listen.Stalled -> _drop_stream
+    with pytest.raises(UploadError) as refused:
+        growing.finish(5)
+    assert refused.value.status == 409 and "whole recording" in refused.value.message
+    assert recordings_in(ws) == []
+    with pytest.raises(UploadError):
+        growing.append(b"\0" * 10)  # nor is the .part made again by a late piece
+    assert recordings_in(ws) == []
+
+    kept = recordings.begin("q1", "audio/webm", b"\x1a\x45\xdf\xa3" + b"\0" * 1000)
+    recording = kept.finish(3)
+    kept.abandon()  # too late: a recording kept stays kept
+    (path,) = recordings_in(ws)
+    assert path.name == recording.name and path.stat().st_size == recording.size == 1004
+
+
+def parts_in(ws: Path) -> list[Path]:
+    return sorted((ws / ".deck-builder" / "recordings").glob("*/.upload-*.part"))
+
+
+def test_a_piece_refused_ends_the_recording_being_sent_and_leaves_no_half_file(small):
+    """Recording turned off, or the answer rated, mid-answer: the piece is refused with 409,
+    and the recording being sent ends there (its .part file removed), not when the studio stops."""
+    _, m = small.api("POST", "/api/mock", {"count": 2})
+    webm = b"\x1a\x45\xdf\xa3" + b"\0" * 1000
+
+    def piece(answer: int, seq: int) -> int:
+        return small.request("POST", f"/api/mock/{m['id']}/answers/{answer}/chunk?seq={seq}", webm,
+                             {"Content-Type": "audio/webm"})[0]
+
+    assert piece(0, 0) == 200 and len(parts_in(small.ws)) == 1
+    assert small.api("POST", "/api/settings", {"record": False})[0] == 200
+    assert piece(0, 1) == 409 and parts_in(small.ws) == []
+    assert small.api("POST", "/api/settings", {"record": True})[0] == 200
+    assert piece(0, 2) == 409  # nothing is being sent any more: piece 0 starts anew
+
+    assert piece(1, 0) == 200 and len(parts_in(small.ws)) == 1
+    assert small.api("POST", f"/api/mock/{m['id']}/answers/1/rating", {"rating": 2})[0] == 201
+    assert piece(1, 1) == 409 and parts_in(small.ws) == []
+    assert piece(1, 0) == 409 and parts_in(small.ws) == []  # nor does a rated answer start one
+    assert recordings_in(small.ws) == []
+
+
+def test_a_recording_whose_pieces_stop_coming_is_given_up_without_the_recogniser(tmp_path):
+    """A page closed mid-answer on a deck that is not heard (another language): no Feed times
+    it out, so the studio does: after STALL_SECONDS without a piece, its .part file goes."""
+    from conftest import write_files
+
+    from deck_builder.rehearse.studio.app import STALL_SECONDS, ApiError
+    from deck_builder.rehearse.studio.app import Studio as App
+
+    ws = write_files(tmp_path / "ws", {**SMALL, "deck.yaml": "banks: []\ntts: fr_FR\n"})
+    app = App(str(ws), None, 2, 30, None)
+    m = app.start_mock({})
+    start = time.monotonic()
+    out = app.add_chunk(m["id"], 0, "audio/webm", 0, b"\x1a\x45\xdf\xa3" + b"\0" * 1000, False, 0)
+    assert out["received"] == 1 and len(parts_in(ws)) == 1
+    app.expire_streams(start + STALL_SECONDS / 2)  # not idle long enough
+    assert len(parts_in(ws)) == 1
+    assert app.add_chunk(m["id"], 0, "audio/webm", 1, b"\0" * 10, False, 0)["received"] == 2
+    app.expire_streams(time.monotonic() + STALL_SECONDS + 1)  # a minute without a piece
+    assert parts_in(ws) == [] and app.streams == {}
+    with pytest.raises(ApiError) as refused:
+        app.add_chunk(m["id"], 0, "audio/webm", 2, b"\0" * 10, False, 0)
+    assert refused.value.status == 409 and parts_in(ws) == [] and recordings_in(ws) == []

@@ -14,6 +14,7 @@ import json
 import secrets
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Callable
 
@@ -24,7 +25,7 @@ from ...sources.problems import ProblemsError, UserError
 from ...sources.workspace import STATE_DIR
 from .. import listen, mock
 from .progress import latest_company, progress, recording_json
-from .recordings import Growing, Recordings, UploadError, upload_limit
+from .recordings import NAME_RE, Growing, Recordings, UploadError, upload_limit
 
 SETTINGS_FILE = "studio-settings.json"
 DEFAULT_SETTINGS = {"record": True, "speak": False}
@@ -58,6 +59,8 @@ class Studio:
         self.hearings: dict[str, dict[int, dict]] = {}  # mock id -> answer -> what was heard (listen.py)
         self.takes: dict[str, dict[int, dict[str, dict]]] = {}  # mock id -> answer -> each take's hearing
         self.streams: dict[tuple[str, int], Stream] = {}  # (mock id, answer) -> its recording being sent
+        self._watcher: threading.Thread | None = None  # gives up streams left idle (a page closed mid-answer)
+        self._idle = threading.Event()  # never set: the watcher's wait
         self.lock = threading.Lock()
         self.decoding = threading.Semaphore(1)  # one answer at a time: the page keeps the other core
         self.listen_missing = listen.missing()  # None, or how to install the recogniser
@@ -235,17 +238,27 @@ class Studio:
         """Piece SEQ of the answer's recording (0 starts it). The last one keeps the recording,
         as save_recording does, and answers as it does; the others answer how much has come."""
         session, q = self._answer(sid, index)
-        if not self.settings()["record"]:
-            raise ApiError(409, "recording is turned off in the studio's settings; nothing was stored")
         key = (sid, index)
+        try:
+            if not self.settings()["record"]:
+                raise ApiError(409, "recording is turned off in the studio's settings; nothing was stored")
+            if any(p.question == q.id for p in session.results):
+                raise ApiError(409, "this answer is rated already; nothing more is stored for it")
+            if seq == 0:
+                try:
+                    growing = self.recordings.begin(q.id, content_type, data)
+                except UploadError as exc:
+                    raise ApiError(exc.status, exc.message) from None
+        except ApiError:
+            self._drop_stream(key)  # a recording being sent for this answer ends with its piece refused
+            raise
         if seq == 0:
-            try:
-                growing = self.recordings.begin(q.id, content_type, data)
-            except UploadError as exc:
-                raise ApiError(exc.status, exc.message) from None
             stream = Stream(growing, upload_limit(session.seconds))
             with self.lock:
                 old, self.streams[key] = self.streams.get(key), stream
+                if self._watcher is None:
+                    self._watcher = threading.Thread(target=self._watch_streams, name="studio-streams", daemon=True)
+                    self._watcher.start()
             if old is not None:
                 old.abandon()  # a new take of the same answer (the page was reloaded)
             self._start_stream_hearing(sid, index, session, q, stream)
@@ -270,18 +283,52 @@ class Studio:
         if stream.entry is not None:
             with self.lock:
                 stream.entry["recording"] = rec.name
-                self.takes.setdefault(sid, {}).setdefault(index, {})[rec.name] = stream.entry  # "try again"
-        listening = self._start_hearing(sid, index, session, q, rec.name) if failed else stream.listening
+                # "try again": kept per take. setdefault: if hearing it as it came failed since
+                # finish() (the worker heard it whole, _start_hearing), that hearing is the take's.
+                self.takes.setdefault(sid, {}).setdefault(index, {}).setdefault(rec.name, stream.entry)
+        listening = stream.listening
+        if failed:
+            listening = self._start_hearing(sid, index, session, q, rec.name)
+            if not listening and stream.entry is not None:
+                with self.lock:
+                    stream.entry.update(state="failed")
         out = recording_json(rec, self.recording_url)
         out["listening"] = listening
         return out
 
-    def _drop_stream(self, key: tuple[str, int], stream: Stream, abandon: bool = True) -> None:
+    def _drop_stream(self, key: tuple[str, int], stream: Stream | None = None, abandon: bool = True) -> None:
+        """Stop taking pieces for KEY's STREAM (None: whichever is being sent)."""
         with self.lock:
-            if self.streams.get(key) is stream:
+            current = self.streams.get(key)
+            if current is not None and (stream is None or current is stream):
                 del self.streams[key]
-        if abandon:
+            stream = stream or current
+        if abandon and stream is not None:
             stream.abandon()
+
+    def expire_streams(self, now: float | None = None) -> None:
+        """Give up every recording whose pieces stopped coming for STALL_SECONDS (by NOW, a
+        time.monotonic()): the page was closed mid-answer. Its .part file is removed."""
+        now = time.monotonic() if now is None else now
+        with self.lock:  # abandoned under the lock: once this returns, the files are gone
+            for key in [k for k, s in self.streams.items() if s.deadline <= now]:
+                stream = self.streams.pop(key)
+                try:
+                    stream.abandon()
+                except OSError as exc:
+                    print(f"studio: could not remove an unfinished recording: {exc}", file=sys.stderr)
+
+    def _watch_streams(self) -> None:
+        """A thread of the studio's own while recordings are being sent: gives up idle ones."""
+        while True:
+            with self.lock:
+                if not self.streams:
+                    self._watcher = None
+                    return
+                wait = min(s.deadline for s in self.streams.values()) - time.monotonic()
+            if wait > 0:
+                self._idle.wait(wait)
+            self.expire_streams()
 
     def _start_stream_hearing(self, sid: str, index: int, session: mock.Session, q: Question,
                               stream: Stream) -> None:
@@ -308,8 +355,9 @@ class Studio:
             except Exception as exc:  # a recording the demuxer cannot read as it grows: hear it whole
                 print(f"studio: could not listen to the recording of {q.id} as it came "
                       f"({type(exc).__name__}: {exc}); listening to it whole once it is in", file=sys.stderr)
-                if stream.failed():  # kept already: now, else when it is (add_chunk)
-                    self._start_hearing(sid, index, session, q, stream.recording.name)
+                if stream.failed() and not self._start_hearing(sid, index, session, q, stream.recording.name):
+                    with self.lock:  # kept already: heard whole now (else when it is, add_chunk)
+                        entry.update(state="failed")
                 return
             with self.lock:
                 entry.update(state="done", transcript=hearing.transcript, heard=list(hearing.heard))
@@ -359,13 +407,23 @@ class Studio:
         threading.Thread(target=work, name=f"listen-{q.id}", daemon=True).start()
         return True
 
-    def heard(self, sid: str, index: int) -> dict:
-        """What the recogniser heard in an answer: listening, done (per point, the transcript),
-        failed, or off (not installed, or nothing recorded). An answer sent in pieces adds
-        stream: the pieces come, how many it had decoded, and how many of them at Done."""
+    def heard(self, sid: str, index: int, recording: str | None = None) -> dict:
+        """What the recogniser heard in an answer (its newest take, or the take RECORDING):
+        listening, done (per point, the transcript), failed, or off (not installed, or nothing
+        recorded). An answer sent in pieces adds stream: the pieces come, how many it had
+        decoded, and how many of them at Done."""
         session, _ = self._answer(sid, index)
-        with self.lock:
-            entry = dict(self.hearings.get(sid, {}).get(index) or {})
+        if recording is not None:  # an earlier take ("try again"), chosen to be kept
+            if not NAME_RE.match(recording):
+                raise ApiError(400, "recording: expected the name of one of this answer's takes")
+            with self.lock:
+                entry = dict(self.takes.get(sid, {}).get(index, {}).get(recording) or {})
+            if not entry:
+                raise ApiError(404, "recording: the studio did not listen to that take of this answer "
+                                    "(was it restarted?)")
+        else:
+            with self.lock:
+                entry = dict(self.hearings.get(sid, {}).get(index) or {})
         if not entry:
             tts = session.ws.settings.tts
             why = self.listen_missing
@@ -423,8 +481,9 @@ class Studio:
                                       or self.recordings.find(q.id, recording) is None):
             raise ApiError(400, "recording: not one of this question's recordings")
         discard = body.get("discard", [])  # the other takes ("try again"), which the user chose not to keep
-        if not isinstance(discard, list) or not all(isinstance(n, str) and n != recording
-                                                    and self.recordings.find(q.id, n) for n in discard):
+        # a name deleted already (in Progress, in another tab) is fine: it is gone, as asked
+        if not isinstance(discard, list) or not all(isinstance(n, str) and n != recording and NAME_RE.match(n)
+                                                    for n in discard):
             raise ApiError(400, "discard: expected the names of this question's other recordings")
         checks, transcript = self._checks(sid, index, session, q, recording, body.get("ticked"))
         with self.lock:
@@ -439,7 +498,8 @@ class Studio:
         deleted, kept = [], []
         for name in dict.fromkeys(discard):  # only once the rating, and so the choice, is saved
             try:
-                (deleted if self.recordings.delete(q.id, name) else kept).append(name)
+                if self.recordings.delete(q.id, name):  # else gone already: nothing to say
+                    deleted.append(name)
             except (OSError, UploadError):
                 kept.append(name)
         if self.after_rating is not None:
@@ -517,6 +577,7 @@ class Stream:
     def __init__(self, growing: Growing, limit: int):
         self.growing = growing
         self.limit = limit
+        self.deadline = time.monotonic() + STALL_SECONDS  # given up unless a piece comes by then
         self.next_seq = 1
         self.lock = threading.Lock()
         self.feed: listen.Feed | None = None
@@ -543,6 +604,7 @@ class Stream:
                 raise UploadError(413, f"the recording is over {self.limit:,} bytes, the most accepted for the "
                                        "time allowed")
             self.growing.append(data)
+            self.deadline = time.monotonic() + STALL_SECONDS
             self.next_seq += 1
             self.done = last
             self.feed_piece(data, last)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -79,38 +80,74 @@ def _keep(part: Path, question: str, ext: str, seconds: float, size: int) -> Rec
 
 
 class Growing:
-    """A recording being sent in pieces: appended to its .part file, kept whole at the end."""
+    """A recording being sent in pieces: appended to its .part file, kept whole at the end.
+
+    Its state is "open" (pieces come), "finishing" (being kept: abandon() leaves it alone),
+    "kept" or "abandoned" (the .part is gone, and is never made again: nothing more is written)."""
 
     def __init__(self, question: str, content_type: str, part: Path):
         self.question = question
         self.content_type = content_type
         self.part = part
         self.size = 0
+        self.state = "open"
+        self._lock = threading.Lock()
+
+    def _failed(self, exc: OSError) -> UploadError:
+        return UploadError(507, f"the recording could not be written to {self.part.parent} ({exc.strerror}); "
+                                "nothing was stored")
 
     def append(self, data: bytes) -> None:
-        try:
-            with open(self.part, "ab") as fh:
-                fh.write(data)
-        except OSError as exc:
-            self.abandon()
-            raise UploadError(507, f"the recording could not be written to {self.part.parent} ({exc.strerror}); "
-                                   "nothing was stored") from None
-        self.size += len(data)
+        with self._lock:
+            if self.state != "open":
+                raise UploadError(409, "this recording stopped coming before its end; "
+                                       "the page sends the whole recording instead")
+            try:
+                with open(self.part, "ab") as fh:
+                    fh.write(data)
+            except OSError as exc:
+                self.state = "abandoned"
+                self.part.unlink(missing_ok=True)
+                raise self._failed(exc) from None
+            self.size += len(data)
 
     def finish(self, seconds: float) -> Recording:
+        with self._lock:
+            if self.state != "open":
+                raise UploadError(409, "this recording stopped coming before its end; "
+                                       "the page sends the whole recording instead")
+            self.state = "finishing"
         try:
-            with open(self.part, "ab") as fh:
+            # r+b: the .part must still be there (never made again, empty, if it was deleted)
+            with open(self.part, "r+b") as fh:
                 os.fsync(fh.fileno())
-            return _keep(self.part, self.question, KINDS[self.content_type], seconds, self.size)
-        except OSError as exc:
-            raise UploadError(507, f"the recording could not be written to {self.part.parent} ({exc.strerror}); "
-                                   "nothing was stored") from None
-        finally:
+            if self.part.stat().st_size != self.size:
+                raise UploadError(409, "this recording was not written whole; the page sends the whole recording instead")
+            recording = _keep(self.part, self.question, KINDS[self.content_type], seconds, self.size)
+        except FileNotFoundError:
+            with self._lock:
+                self.state = "abandoned"
+            raise UploadError(409, "this recording stopped coming before its end; "
+                                   "the page sends the whole recording instead") from None
+        except (OSError, UploadError) as exc:
+            with self._lock:
+                self.state = "abandoned"
             self.part.unlink(missing_ok=True)
+            if isinstance(exc, UploadError):
+                raise
+            raise self._failed(exc) from None
+        with self._lock:
+            self.state = "kept"
+        return recording
 
     def abandon(self) -> None:
-        """Nothing is kept (the page sends the whole recording instead)."""
-        self.part.unlink(missing_ok=True)
+        """Nothing is kept (the page sends the whole recording instead); a recording being
+        kept, or kept already, is left alone."""
+        with self._lock:
+            if self.state != "open":
+                return
+            self.state = "abandoned"
+            self.part.unlink(missing_ok=True)
 
 
 class Recordings:

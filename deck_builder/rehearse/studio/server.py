@@ -207,6 +207,7 @@ class Handler(BaseHTTPRequestHandler):
                 self.close_connection = True
 
     def _route(self, method: str) -> None:
+        self.server.studio.expire_streams()  # recordings whose pieces stopped coming (a page closed)
         url = urlsplit(self.path)
         query = parse_qs(url.query)
         route, groups = None, ()
@@ -323,7 +324,8 @@ class Handler(BaseHTTPRequestHandler):
         self._send_json(200, self.server.studio.report(sid))
 
     def _heard(self, query: dict, sid: str, index: str) -> None:
-        self._send_json(200, self.server.studio.heard(sid, int(index)))
+        recording = query.get("recording", [None])[0]  # one take ("try again"); else the newest
+        self._send_json(200, self.server.studio.heard(sid, int(index), recording))
 
     def _start_mock(self, query: dict) -> None:
         self._send_json(201, self.server.studio.start_mock(self._json_body()))

@@ -514,6 +514,7 @@ function keepTake(a, take) {
   drawPoints(a);
   $("r-heard").replaceChildren();
   if (take.hearing) drawHearing(take);
+  else if (take !== a && take.recording && take.recording.listening) pollHearing(a, studio.mock.id, a.index, take);
 }
 
 function tryAgain() {
@@ -574,24 +575,28 @@ function startHearing(a) {
   pollHearing(a, studio.mock.id, studio.index);
 }
 
-async function pollHearing(a, mockId, index) {
+// TAKE: the answer's newest take (A itself), or an earlier one chosen to be kept after "Try
+// again", which may have been pressed before that take was heard: it is asked for by name.
+async function pollHearing(a, mockId, index, take = a) {
+  const query = take === a ? "" : `?recording=${encodeURIComponent(take.recording.name)}`;
+  if (take !== a) $("r-heard").replaceChildren(el("p", { class: "listening", role: "status", id: "r-listening" }, "Listening for your key points…"));
   for (;;) {
     let data;
     try {
-      data = await api(`/api/mock/${mockId}/answers/${index}/heard`);
+      data = await api(`/api/mock/${mockId}/answers/${index}/heard${query}`);
     } catch (e) {
-      if (studio.answer === a) $("r-heard").replaceChildren(el("p", { class: "muted small" }, `Could not listen: ${e.message}`));
+      if (studio.answer === a && a.keep === take) $("r-heard").replaceChildren(el("p", { class: "muted small" }, `Could not listen: ${e.message}`));
       return;
     }
-    if (studio.answer !== a || a.phase !== "review") return;
-    if (data.state !== "listening") { showHearing(a, data); return; }
+    if (studio.answer !== a || a.phase !== "review" || (take !== a && a.keep !== take)) return;
+    if (data.state !== "listening") { showHearing(a, data, take); return; }
     await new Promise((done) => setTimeout(done, 500));
   }
 }
 
-function showHearing(a, data) {
-  if (a.keep !== a) { // another take is kept: this one's hearing waits until it is chosen
-    if (data.state === "done") { a.hearing = data; a.ticked = data.heard.slice(); }
+function showHearing(a, data, take = a) {
+  if (a.keep !== take) { // another take is kept: this one's hearing waits until it is chosen
+    if (data.state === "done") { take.hearing = data; take.ticked = data.heard.slice(); }
     return;
   }
   const box = $("r-heard");
@@ -601,9 +606,9 @@ function showHearing(a, data) {
     if (why) box.append(el("p", { class: "muted small", id: "r-install" }, why));
     return;
   }
-  a.hearing = data;
-  a.ticked = data.heard.slice();
-  drawHearing(a);
+  take.hearing = data;
+  take.ticked = data.heard.slice();
+  drawHearing(take);
 }
 
 // What was heard in take A, with its ticks, on the key points shown.
