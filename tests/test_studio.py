@@ -1149,10 +1149,19 @@ def test_an_unsaved_answer_stays_in_the_page_to_download_or_save_again(chromium,
     page.wait_for_selector("#r-player .label:text-is('Listen to yourself')")
     assert page.evaluate("() => document.activeElement.className") == "play"
     page.wait_for_function(AUDIO_DURATION, timeout=15000)
+    from deck_builder.rehearse import listen
+
+    listening = listen.missing() is None
+    if listening:  # saved at last, it is heard, and the points are shown to tick
+        page.wait_for_selector("#r-heard-summary", timeout=60000)
+        page.locator("#r-points input[type=checkbox]").first.check()
     page.keyboard.press("3")
     page.wait_for_function("() => studio.index === 1")
     (saved,) = recordings_in(ws)
-    assert [(h["question"], h["rating"], h["recording"]) for h in history(ws)] == [(question, 3, saved.name)]
+    (line,) = history(ws)
+    assert (line["question"], line["rating"], line["recording"]) == (question, 3, saved.name)
+    if listening:
+        assert [p["ticked"] for p in line["points"]] == [True, False]  # what the user ticked, once shown
     assert [e for e in errors if "Failed to load resource" not in e] == [], errors
 
 

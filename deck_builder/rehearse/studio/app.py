@@ -460,8 +460,8 @@ class Studio:
         points = entry["points"]
         done = entry["state"] == "done"
         heard = entry["heard"] if done else [None] * len(points)
-        if ticked is None:  # the page showed no ticks: rated before the answer was heard
-            ticked = list(heard)
+        if ticked is None:  # the page showed no ticks (rated before it showed what was heard): none given
+            ticked = [None] * len(points)
         elif (not done or not isinstance(ticked, list) or len(ticked) != len(points)
                 or not all(isinstance(t, bool) for t in ticked)):
             raise ApiError(400, f"ticked: expected {len(points)} true or false, one per key point")

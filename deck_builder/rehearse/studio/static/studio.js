@@ -541,6 +541,7 @@ function showTake(a, box = $("r-player"), name = null) {
       await saveTake(a);
       showTake(a, box, name);
       $("r-again").hidden = unsaved();
+      if (a.recording && a === studio.answer) startHearing(a); // saved at last: now it can be heard
       (a.recording ? box.querySelector(".play") : $("r-retry")).focus();
     });
     box.append(
